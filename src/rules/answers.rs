@@ -1,0 +1,586 @@
+//! The owner's answers as domain types: parsed once from a form or JSON body, never re-checked.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// One validation problem, tied to an answer key when it belongs to one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldError {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: Some(field.to_owned()),
+            message: message.into(),
+        }
+    }
+}
+
+/// Defines a closed set of choices: its wire code, a label for owners and an optional hint.
+macro_rules! choice {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $code:literal, $label:literal, $hint:literal;)+ }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            /// Every choice, in the order the questionnaire lists them (least to most where ordered).
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The code used in forms, JSON and the rules file.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            /// What an owner reads next to the radio button.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+
+            /// A one-line explanation, empty when the label says it all.
+            pub fn hint(self) -> &'static str {
+                match self { $($name::$variant => $hint),+ }
+            }
+
+            pub fn from_code(code: &str) -> Option<Self> {
+                match code { $($code => Some($name::$variant),)+ _ => None }
+            }
+
+            /// Position in `ALL`, useful for ordered comparisons and neighbours.
+            pub fn index(self) -> usize {
+                Self::ALL.iter().position(|c| *c == self).unwrap_or(0)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+    };
+}
+
+choice!(
+    /// Hiring plans for the next year or so.
+    Growth {
+        Stable => "stable", "Staying about the same size", "";
+        Growing => "growing", "Growing steadily", "Adding a few people or a site in the next year.";
+        Rapid => "rapid", "Growing fast", "Headcount up by a fifth or more, new sites or new lines of business.";
+    }
+);
+
+choice!(
+    /// How much work stops when IT stops.
+    Reliance {
+        Low => "low", "We could work without IT for a day", "Paper, phone or in-person work covers most of what we do.";
+        Moderate => "moderate", "We slow down but keep going for hours", "";
+        High => "high", "Most work stops within an hour", "";
+        Critical => "critical", "Revenue or safety stops within minutes", "For example online sales, tills, bookings, or equipment that depends on IT.";
+    }
+);
+
+choice!(
+    /// How much there is to look after.
+    Complexity {
+        Simple => "simple", "Simple", "A few computers, email and files in the cloud.";
+        Moderate => "moderate", "In between", "Shared files or a server in the office, several business programs, one site.";
+        Complex => "complex", "Complex", "Servers, several sites or remote teams, specialist business systems.";
+    }
+);
+
+choice!(
+    /// When the business needs someone to answer.
+    SupportHours {
+        BusinessHours => "business_hours", "Office hours are enough", "";
+        Extended => "extended", "Evenings or weekends too", "";
+        Always => "always", "Around the clock", "Shifts, 24/7 trading or staff in other time zones.";
+    }
+);
+
+choice!(
+    /// The data the business holds and the obligations that come with it.
+    Security {
+        Basic => "basic", "Nothing especially sensitive", "";
+        Sensitive => "sensitive", "Customer personal or financial data", "";
+        Regulated => "regulated", "Rules we must prove we follow", "For example HIPAA, PCI DSS for card payments, SOC 2, or a cyber-insurance questionnaire.";
+    }
+);
+
+choice!(
+    /// Who looks after IT today.
+    InHouseIt {
+        None => "none", "Nobody", "";
+        Informal => "informal", "Someone helps when they can", "A colleague who is good with computers, on top of their real job.";
+        PartTime => "part_time", "IT is part of someone's job", "";
+        Dedicated => "dedicated", "One or more full-time IT staff", "";
+    }
+);
+
+choice!(
+    /// How much room there is for IT spending.
+    Budget {
+        Tight => "tight", "Tight: every month counts", "";
+        Moderate => "moderate", "Moderate", "";
+        Comfortable => "comfortable", "Comfortable", "";
+    }
+);
+
+choice!(
+    /// How the owner prefers to pay.
+    CostPreference {
+        Predictable => "predictable", "The same amount every month", "";
+        PayPerUse => "pay_per_use", "Only when we need help", "";
+        NoPreference => "no_preference", "No preference", "";
+    }
+);
+
+choice!(
+    /// How involved the owner wants to be in IT decisions.
+    Control {
+        HandsOn => "hands_on", "We want to decide and do things ourselves", "";
+        Balanced => "balanced", "We want a say but not the work", "";
+        HandsOff => "hands_off", "Someone else should just take care of it", "";
+    }
+);
+
+/// Bounds from the contract.
+pub const COMPANY_MAX_CHARS: usize = 120;
+pub const EMPLOYEES_RANGE: (u32, u32) = (1, 10_000);
+pub const INCIDENTS_RANGE: (f64, f64) = (0.0, 500.0);
+pub const HOURLY_RATE_RANGE: (f64, f64) = (1.0, 10_000.0);
+pub const FEE_RANGE: (f64, f64) = (1.0, 10_000.0);
+pub const DOWNTIME_RANGE: (f64, f64) = (0.0, 10_000_000.0);
+
+/// A complete, valid set of answers. Optional cost inputs are `None` when the owner left them to
+/// the rules' defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Answers {
+    pub company: Option<String>,
+    pub employees: u32,
+    pub growth: Growth,
+    pub it_reliance: Reliance,
+    pub complexity: Complexity,
+    pub incidents_per_month: f64,
+    pub support_hours: SupportHours,
+    pub security: Security,
+    pub in_house_it: InHouseIt,
+    pub budget: Budget,
+    pub cost_preference: CostPreference,
+    pub control: Control,
+    pub hourly_rate: Option<f64>,
+    pub managed_fee_per_user: Option<f64>,
+    pub downtime_cost_per_hour: Option<f64>,
+}
+
+/// Answers as they arrive: every value as text, keyed by answer key. Forms give text already;
+/// JSON numbers are turned into their text form before parsing so both paths share one parser.
+pub type RawAnswers = BTreeMap<String, String>;
+
+impl Answers {
+    /// Parses raw answers, collecting every problem rather than stopping at the first.
+    pub fn parse(raw: &RawAnswers) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let get = |key: &str| raw.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
+
+        let company = match get("company") {
+            Some(c) if c.chars().count() > COMPANY_MAX_CHARS => {
+                errors.push(FieldError::field(
+                    "company",
+                    format!("Keep the business name to {COMPANY_MAX_CHARS} characters or fewer."),
+                ));
+                None
+            }
+            Some(c) if c.chars().any(|ch| ch.is_control()) => {
+                errors.push(FieldError::field(
+                    "company",
+                    "The business name cannot contain control characters.",
+                ));
+                None
+            }
+            other => other.map(str::to_owned),
+        };
+
+        let employees = match get("employees") {
+            None => {
+                errors.push(FieldError::field(
+                    "employees",
+                    "Enter how many people use a computer, tablet or phone for work.",
+                ));
+                None
+            }
+            Some(v) => match parse_decimal(v) {
+                Some(f) if f.fract() != 0.0 => {
+                    errors.push(FieldError::field(
+                        "employees",
+                        "Enter a whole number of people, for example 12.",
+                    ));
+                    None
+                }
+                Some(f)
+                    if f >= f64::from(EMPLOYEES_RANGE.0) && f <= f64::from(EMPLOYEES_RANGE.1) =>
+                {
+                    Some(f as u32)
+                }
+                _ => {
+                    errors.push(FieldError::field(
+                        "employees",
+                        format!(
+                            "Enter a whole number from {} to {}.",
+                            EMPLOYEES_RANGE.0,
+                            fmt_bound(f64::from(EMPLOYEES_RANGE.1))
+                        ),
+                    ));
+                    None
+                }
+            },
+        };
+
+        let incidents_per_month = required_number(
+            &mut errors,
+            get("incidents_per_month"),
+            "incidents_per_month",
+            INCIDENTS_RANGE,
+            "Enter roughly how many IT problems a month need someone to fix them (0 if none).",
+        );
+        let hourly_rate = optional_number(
+            &mut errors,
+            get("hourly_rate"),
+            "hourly_rate",
+            HOURLY_RATE_RANGE,
+        );
+        let managed_fee_per_user = optional_number(
+            &mut errors,
+            get("managed_fee_per_user"),
+            "managed_fee_per_user",
+            FEE_RANGE,
+        );
+        let downtime_cost_per_hour = optional_number(
+            &mut errors,
+            get("downtime_cost_per_hour"),
+            "downtime_cost_per_hour",
+            DOWNTIME_RANGE,
+        );
+
+        let growth = required_choice(
+            &mut errors,
+            get("growth"),
+            "growth",
+            Growth::from_code,
+            Growth::ALL,
+            Growth::code,
+        );
+        let it_reliance = required_choice(
+            &mut errors,
+            get("it_reliance"),
+            "it_reliance",
+            Reliance::from_code,
+            Reliance::ALL,
+            Reliance::code,
+        );
+        let complexity = required_choice(
+            &mut errors,
+            get("complexity"),
+            "complexity",
+            Complexity::from_code,
+            Complexity::ALL,
+            Complexity::code,
+        );
+        let support_hours = required_choice(
+            &mut errors,
+            get("support_hours"),
+            "support_hours",
+            SupportHours::from_code,
+            SupportHours::ALL,
+            SupportHours::code,
+        );
+        let security = required_choice(
+            &mut errors,
+            get("security"),
+            "security",
+            Security::from_code,
+            Security::ALL,
+            Security::code,
+        );
+        let in_house_it = required_choice(
+            &mut errors,
+            get("in_house_it"),
+            "in_house_it",
+            InHouseIt::from_code,
+            InHouseIt::ALL,
+            InHouseIt::code,
+        );
+        let budget = required_choice(
+            &mut errors,
+            get("budget"),
+            "budget",
+            Budget::from_code,
+            Budget::ALL,
+            Budget::code,
+        );
+        let cost_preference = required_choice(
+            &mut errors,
+            get("cost_preference"),
+            "cost_preference",
+            CostPreference::from_code,
+            CostPreference::ALL,
+            CostPreference::code,
+        );
+        let control = required_choice(
+            &mut errors,
+            get("control"),
+            "control",
+            Control::from_code,
+            Control::ALL,
+            Control::code,
+        );
+
+        match (
+            employees,
+            growth,
+            it_reliance,
+            complexity,
+            incidents_per_month,
+            support_hours,
+            security,
+            in_house_it,
+            budget,
+            cost_preference,
+            control,
+        ) {
+            (
+                Some(employees),
+                Some(growth),
+                Some(it_reliance),
+                Some(complexity),
+                Some(incidents_per_month),
+                Some(support_hours),
+                Some(security),
+                Some(in_house_it),
+                Some(budget),
+                Some(cost_preference),
+                Some(control),
+            ) if errors.is_empty() => Ok(Answers {
+                company,
+                employees,
+                growth,
+                it_reliance,
+                complexity,
+                incidents_per_month,
+                support_hours,
+                security,
+                in_house_it,
+                budget,
+                cost_preference,
+                control,
+                hourly_rate: hourly_rate.flatten(),
+                managed_fee_per_user: managed_fee_per_user.flatten(),
+                downtime_cost_per_hour: downtime_cost_per_hour.flatten(),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Parses a finite decimal. Thousands separators and a leading currency sign are tolerated
+/// because owners type "$1,500".
+fn parse_decimal(v: &str) -> Option<f64> {
+    let cleaned: String = v
+        .trim_start_matches(['$', '€', '£'])
+        .chars()
+        .filter(|c| *c != ',' && *c != '_')
+        .collect();
+    cleaned.trim().parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+fn range_message(range: (f64, f64)) -> String {
+    format!(
+        "Enter a number from {} to {}.",
+        fmt_bound(range.0),
+        fmt_bound(range.1)
+    )
+}
+
+fn fmt_bound(v: f64) -> String {
+    let whole = v as u64;
+    let digits = whole.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn required_number(
+    errors: &mut Vec<FieldError>,
+    value: Option<&str>,
+    key: &str,
+    range: (f64, f64),
+    missing: &str,
+) -> Option<f64> {
+    match value {
+        None => {
+            errors.push(FieldError::field(key, missing));
+            None
+        }
+        Some(v) => checked_number(errors, v, key, range),
+    }
+}
+
+/// `Some(None)` means "left to the default"; `None` means invalid.
+fn optional_number(
+    errors: &mut Vec<FieldError>,
+    value: Option<&str>,
+    key: &str,
+    range: (f64, f64),
+) -> Option<Option<f64>> {
+    match value {
+        None => Some(None),
+        Some(v) => checked_number(errors, v, key, range).map(Some),
+    }
+}
+
+fn checked_number(
+    errors: &mut Vec<FieldError>,
+    v: &str,
+    key: &str,
+    range: (f64, f64),
+) -> Option<f64> {
+    match parse_decimal(v) {
+        Some(n) if n >= range.0 && n <= range.1 => Some(n),
+        Some(_) => {
+            errors.push(FieldError::field(key, range_message(range)));
+            None
+        }
+        None => {
+            errors.push(FieldError::field(
+                key,
+                format!("{} Use digits only, for example 150.", range_message(range)),
+            ));
+            None
+        }
+    }
+}
+
+fn required_choice<T: Copy>(
+    errors: &mut Vec<FieldError>,
+    value: Option<&str>,
+    key: &str,
+    from_code: fn(&str) -> Option<T>,
+    all: &[T],
+    code: fn(T) -> &'static str,
+) -> Option<T> {
+    match value {
+        None => {
+            errors.push(FieldError::field(key, "Choose one of the options."));
+            None
+        }
+        Some(v) => from_code(v).or_else(|| {
+            let allowed: Vec<&str> = all.iter().map(|c| code(*c)).collect();
+            errors.push(FieldError::field(
+                key,
+                format!("Choose one of the options ({}).", allowed.join(", ")),
+            ));
+            None
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> RawAnswers {
+        [
+            ("employees", "12"),
+            ("growth", "growing"),
+            ("it_reliance", "high"),
+            ("complexity", "moderate"),
+            ("incidents_per_month", "3.5"),
+            ("support_hours", "business_hours"),
+            ("security", "sensitive"),
+            ("in_house_it", "informal"),
+            ("budget", "moderate"),
+            ("cost_preference", "predictable"),
+            ("control", "balanced"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    #[test]
+    fn a_complete_form_parses_with_defaults_left_open() {
+        let a = Answers::parse(&valid()).expect("valid");
+        assert_eq!(a.employees, 12);
+        assert_eq!(a.incidents_per_month, 3.5);
+        assert_eq!(a.hourly_rate, None);
+        assert_eq!(a.company, None);
+    }
+
+    #[test]
+    fn every_missing_required_answer_is_reported() {
+        let errors = Answers::parse(&RawAnswers::new()).expect_err("empty");
+        let fields: Vec<_> = errors.iter().filter_map(|e| e.field.as_deref()).collect();
+        for key in [
+            "employees",
+            "growth",
+            "it_reliance",
+            "complexity",
+            "incidents_per_month",
+            "support_hours",
+            "security",
+            "in_house_it",
+            "budget",
+            "cost_preference",
+            "control",
+        ] {
+            assert!(fields.contains(&key), "{key} not reported");
+        }
+    }
+
+    #[test]
+    fn fractional_or_out_of_range_employees_are_refused() {
+        for bad in ["2.5", "0", "10001", "-3", "many", "NaN", "inf", "1e400"] {
+            let mut raw = valid();
+            raw.insert("employees".into(), bad.into());
+            let errors = Answers::parse(&raw).expect_err(bad);
+            assert_eq!(errors[0].field.as_deref(), Some("employees"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn owners_can_type_money_the_way_they_write_it() {
+        let mut raw = valid();
+        raw.insert("hourly_rate".into(), "$1,250".into());
+        raw.insert("downtime_cost_per_hour".into(), "".into());
+        let a = Answers::parse(&raw).expect("valid");
+        assert_eq!(a.hourly_rate, Some(1250.0));
+        assert_eq!(a.downtime_cost_per_hour, None);
+    }
+
+    #[test]
+    fn unknown_choice_lists_the_allowed_codes() {
+        let mut raw = valid();
+        raw.insert("growth".into(), "explosive".into());
+        let errors = Answers::parse(&raw).expect_err("bad");
+        assert!(errors[0].message.contains("stable, growing, rapid"));
+    }
+
+    #[test]
+    fn overlong_company_names_are_refused() {
+        let mut raw = valid();
+        raw.insert("company".into(), "x".repeat(121));
+        assert!(Answers::parse(&raw).is_err());
+        raw.insert("company".into(), "é".repeat(120));
+        assert!(Answers::parse(&raw).is_ok());
+    }
+}
