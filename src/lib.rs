@@ -1,1 +1,94 @@
+//! servicefit: advises a small business on break/fix, managed or co-managed IT support.
+
+pub mod assessment;
+pub mod assets;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod questionnaire;
+pub mod routes;
 pub mod rules;
+pub mod views;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use sqlx::SqlitePool;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::rules::RuleSet;
+
+/// Largest request body accepted anywhere: a full questionnaire is well under 2 KiB.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Everything a handler needs, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: SqlitePool,
+    pub rules: Arc<RuleSet>,
+    pub config: Arc<Config>,
+}
+
+/// The policy for pages that are not made to be embedded: only our own files, no framing.
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                   object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// The whole application as a router, without I/O, so tests can drive it in-process too.
+pub fn build_app(state: AppState) -> Router {
+    Router::new()
+        .merge(routes::pages::router())
+        .merge(routes::questionnaire::router())
+        .merge(routes::results::router())
+        .nest("/api/v1", routes::api::router())
+        .merge(assets::router())
+        .fallback(routes::pages::not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+        ))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves `app` on an already bound listener until `shutdown` resolves, then lets requests in
+/// flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

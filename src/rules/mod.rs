@@ -1,7 +1,166 @@
-//! The advisor's brain: pure functions from answers and a rule set to an outcome. No I/O.
+//! The advisor's brain: pure functions from answers and a rule set to an outcome. No I/O, no
+//! clock, no global randomness: the simulation is seeded from the answers, so the same answers
+//! under the same rules always give the same outcome.
 
 pub mod answers;
 pub mod outcome;
+pub mod ruleset;
+
+mod assumptions;
+mod change;
+mod costs;
+mod explain;
+mod inputs;
+mod notes;
+mod score;
+mod simulate;
+mod stats;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use std::cell::RefCell;
+
+use serde_json::{Map, Value};
 
 pub use answers::{Answers, FieldError, RawAnswers};
+pub use explain::{money, money_about};
 pub use outcome::{Confidence, Outcome, Verdict};
+pub use ruleset::{DefaultCosts, RuleSet, RulesError};
+
+use outcome::{CostSpread, Costs, Factor};
+use score::Key;
+use simulate::Scratch;
+
+thread_local! {
+    /// Simulation buffers kept per thread between assessments. They hold no state that reaches
+    /// a result (every simulation overwrites them); keeping them only saves allocating and
+    /// page-faulting a quarter of a megabyte per call.
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Assesses one business: verdict, reasons, costs and what would change the advice.
+pub fn assess(answers: &Answers, rules: &RuleSet) -> Outcome {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => assess_with(answers, rules, &mut scratch),
+        Err(_) => assess_with(answers, rules, &mut Scratch::default()),
+    })
+}
+
+fn assess_with(answers: &Answers, rules: &RuleSet, scratch: &mut Scratch) -> Outcome {
+    let inputs = inputs::CostInputs::new(answers, rules);
+    let model = costs::Model::new(&inputs, rules);
+    let spread = simulate::simulate(&model, rules, inputs.seed, true, scratch);
+
+    let answer_points = score::answer_points(answers, rules);
+    let cost_points = score::cost_points(spread.gap, model.fee_annual, rules);
+    let score = score::total(&answer_points, cost_points);
+    let decision = score::decide(answers, score, rules);
+    let confidence = score::confidence(&decision, score, rules);
+
+    let bf_lines = costs::break_fix_components(&model);
+    let m_lines = costs::managed_components(&model, inputs.fee_per_user);
+    let expected_bf = costs::total(&bf_lines);
+    let expected_m = costs::total(&m_lines);
+    let break_even = costs::break_even_fee(&model, rules, expected_bf, expected_m);
+
+    let figures = explain::CostFigures {
+        p90_break_fix: spread.break_fix[2],
+        p90_managed: spread.managed[2],
+        gap: spread.gap,
+        years: rules.simulation.years,
+    };
+    let mut factors: Vec<Factor> = Key::ANSWERS
+        .iter()
+        .zip(answer_points)
+        .chain(std::iter::once((&Key::Costs, cost_points)))
+        .filter(|(_, points)| *points != 0.0)
+        .map(|(key, points)| Factor {
+            key: key.code().to_owned(),
+            label: explain::label(*key).to_owned(),
+            points,
+            favours: if points > 0.0 {
+                Verdict::Managed
+            } else {
+                Verdict::BreakFix
+            },
+            explanation: explain::factor_sentence(*key, answers, points, &figures),
+        })
+        .collect();
+    factors.sort_by(|a, b| b.points.abs().total_cmp(&a.points.abs()));
+
+    let notes = notes::notes(
+        answers,
+        &decision,
+        &notes::NoteFigures {
+            score,
+            p90_break_fix: spread.break_fix[2],
+            p90_managed: spread.managed[2],
+            fee_annual: model.fee_annual,
+        },
+        rules,
+    );
+    let what_would_change =
+        change::what_would_change(answers, rules, decision.verdict, cost_points, scratch);
+
+    let spread_of = |lines, expected, [p10, p50, p90]: [f64; 3]| CostSpread {
+        expected_annual: expected,
+        p10,
+        p50,
+        p90,
+        components: lines,
+    };
+    Outcome {
+        rules_version: rules.version.clone(),
+        answers: filled_answers(answers, &inputs),
+        recommendation: decision.verdict,
+        confidence,
+        score,
+        factors,
+        costs: Costs {
+            currency: rules.currency.clone(),
+            break_fix: spread_of(bf_lines, expected_bf, spread.break_fix),
+            managed: spread_of(m_lines, expected_m, spread.managed),
+            break_even_fee_per_user: break_even,
+            years_simulated: rules.simulation.years,
+        },
+        what_would_change,
+        assumptions: assumptions::assumptions(&inputs, rules),
+        notes,
+    }
+}
+
+/// Every answer key, with the optional cost inputs filled from the rules (the downtime estimate
+/// rounded to the cent).
+fn filled_answers(a: &Answers, i: &inputs::CostInputs) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert(
+        "company".into(),
+        a.company.clone().map_or(Value::Null, Value::from),
+    );
+    m.insert("employees".into(), Value::from(a.employees));
+    m.insert("growth".into(), Value::from(a.growth.code()));
+    m.insert("it_reliance".into(), Value::from(a.it_reliance.code()));
+    m.insert("complexity".into(), Value::from(a.complexity.code()));
+    m.insert(
+        "incidents_per_month".into(),
+        Value::from(a.incidents_per_month),
+    );
+    m.insert("support_hours".into(), Value::from(a.support_hours.code()));
+    m.insert("security".into(), Value::from(a.security.code()));
+    m.insert("in_house_it".into(), Value::from(a.in_house_it.code()));
+    m.insert("budget".into(), Value::from(a.budget.code()));
+    m.insert(
+        "cost_preference".into(),
+        Value::from(a.cost_preference.code()),
+    );
+    m.insert("control".into(), Value::from(a.control.code()));
+    m.insert("hourly_rate".into(), Value::from(i.hourly_rate));
+    m.insert("managed_fee_per_user".into(), Value::from(i.fee_per_user));
+    m.insert(
+        "downtime_cost_per_hour".into(),
+        Value::from((i.downtime_per_hour * 100.0).round() / 100.0),
+    );
+    m
+}

@@ -1,0 +1,117 @@
+//! Creating and loading stored assessments: the one path both the form and the API take.
+
+use serde::Serialize;
+
+use crate::error::{AppError, Result};
+use crate::rules::{Answers, Outcome, assess};
+use crate::{AppState, db};
+
+/// A stored assessment as the contract shows it: id, time and the outcome's fields.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Assessment {
+    pub id: String,
+    pub created_at: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// 128 random bits from the operating system, base64url without padding (22 characters).
+pub fn new_id() -> Result<String> {
+    use base64::Engine;
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("no randomness: {e}")))?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// An id can only be ours if it has the shape `new_id` makes; anything else is not looked up.
+pub fn is_well_formed_id(id: &str) -> bool {
+    id.len() == 22
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| now.unix_timestamp().to_string())
+}
+
+/// Scores the answers under the current rules and stores the result. Returns once the row is
+/// committed (and, with `synchronous=FULL`, on disk).
+pub async fn create(state: &AppState, answers: &Answers) -> Result<Assessment> {
+    let outcome = assess(answers, &state.rules);
+    let id = new_id()?;
+    let created_at = now_rfc3339();
+    let answers_json = serde_json::to_string(answers).map_err(anyhow::Error::from)?;
+    let result_json = serde_json::to_string(&outcome).map_err(anyhow::Error::from)?;
+    db::insert_assessment(
+        &state.db,
+        &db::NewAssessment {
+            id: &id,
+            created_at: &created_at,
+            rules_version: &outcome.rules_version,
+            company: answers.company.as_deref(),
+            employees: i64::from(answers.employees),
+            recommendation: outcome.recommendation.code(),
+            confidence: outcome.confidence.code(),
+            score: outcome.score,
+            answers_json: &answers_json,
+            result_json: &result_json,
+        },
+    )
+    .await?;
+    tracing::info!(%id, recommendation = outcome.recommendation.code(), "assessment stored");
+    Ok(Assessment {
+        id,
+        created_at,
+        outcome,
+    })
+}
+
+/// Loads a stored assessment exactly as it was given.
+pub async fn load(state: &AppState, id: &str) -> Result<Assessment> {
+    if !is_well_formed_id(id) {
+        return Err(AppError::NotFound);
+    }
+    let row = db::find_assessment(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let outcome: Outcome = serde_json::from_str(&row.result).map_err(|e| {
+        AppError::Internal(anyhow::anyhow!("stored result {id} does not parse: {e}"))
+    })?;
+    Ok(Assessment {
+        id: row.id,
+        created_at: row.created_at,
+        outcome,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_22_url_safe_characters_and_differ() {
+        let a = new_id().expect("id");
+        let b = new_id().expect("id");
+        assert!(is_well_formed_id(&a));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn path_tricks_are_not_ids() {
+        for bad in [
+            "",
+            "../../etc/passwd",
+            "aaaaaaaaaaaaaaaaaaaaa/",
+            "a'; DROP TABLE x;--aaaa",
+            "aaaaaaaaaaaaaaaaaaaaaaa",
+        ] {
+            assert!(!is_well_formed_id(bad), "{bad}");
+        }
+    }
+}

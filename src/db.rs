@@ -1,0 +1,105 @@
+//! Every SQL statement of the project.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{FromRow, SqlitePool};
+
+/// Opens (creating when missing) the database and applies the embedded migrations.
+///
+/// WAL with `synchronous=FULL` makes every commit reach the disk before it returns, so an
+/// assessment acknowledged to the client survives a crash or power loss.
+pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?;
+    sqlx::migrate!().run(&pool).await?;
+    Ok(pool)
+}
+
+/// A new assessment, ready to store.
+pub struct NewAssessment<'a> {
+    pub id: &'a str,
+    pub created_at: &'a str,
+    pub rules_version: &'a str,
+    pub company: Option<&'a str>,
+    pub employees: i64,
+    pub recommendation: &'a str,
+    pub confidence: &'a str,
+    pub score: f64,
+    pub answers_json: &'a str,
+    pub result_json: &'a str,
+}
+
+pub async fn insert_assessment(pool: &SqlitePool, a: &NewAssessment<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO assessments
+            (id, created_at, rules_version, company, employees, recommendation, confidence, score, answers, result)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(a.id)
+    .bind(a.created_at)
+    .bind(a.rules_version)
+    .bind(a.company)
+    .bind(a.employees)
+    .bind(a.recommendation)
+    .bind(a.confidence)
+    .bind(a.score)
+    .bind(a.answers_json)
+    .bind(a.result_json)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A stored assessment as the result pages and the API need it.
+#[derive(Debug, FromRow)]
+pub struct StoredAssessment {
+    pub id: String,
+    pub created_at: String,
+    pub result: String,
+}
+
+pub async fn find_assessment(
+    pool: &SqlitePool,
+    id: &str,
+) -> sqlx::Result<Option<StoredAssessment>> {
+    sqlx::query_as::<_, StoredAssessment>(
+        "SELECT id, created_at, result FROM assessments WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// True when the database answers a trivial query.
+pub async fn ping(pool: &SqlitePool) -> bool {
+    sqlx::query("SELECT 1").execute(pool).await.is_ok()
+}
+
+/// Writes a consistent copy of the live database to `target` with `VACUUM INTO`, which reads
+/// one snapshot and is safe while the server writes.
+pub async fn backup(pool: &SqlitePool, target: &Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !target.exists(),
+        "{} already exists; choose a new file name",
+        target.display()
+    );
+    let target = target
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("the backup path must be valid UTF-8"))?;
+    sqlx::query("VACUUM INTO ?")
+        .bind(target)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! One error type for every handler, rendered as an HTML page or, for the API, as JSON.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::rules::FieldError;
+
+/// Everything a handler can fail with. Internal detail is logged, never sent to the client.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("invalid answers")]
+    Validation(Vec<FieldError>),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("internal error: {0}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<axum::extract::rejection::BytesRejection> for AppError {
+    fn from(r: axum::extract::rejection::BytesRejection) -> Self {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge
+        } else {
+            AppError::BadRequest("The request body could not be read.".into())
+        }
+    }
+}
+
+/// `Result` with `AppError` as the default error.
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What a person can act on; never the internal cause.
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::NotFound => "We could not find that page. Check the address, or start a new assessment.".to_owned(),
+            AppError::Validation(errors) => {
+                errors.first().map(|e| e.message.clone()).unwrap_or_else(|| "Some answers are not valid.".to_owned())
+            }
+            AppError::BadRequest(m) | AppError::UnsupportedMediaType(m) => m.clone(),
+            AppError::PayloadTooLarge => "The request is too large. Answers fit in well under 64 KiB.".to_owned(),
+            AppError::Db(_) | AppError::Internal(_) => {
+                "Something went wrong on our side. Your answers were not lost: go back and submit again.".to_owned()
+            }
+        }
+    }
+
+    fn log(&self) {
+        match self {
+            AppError::Db(e) => tracing::error!(error = %e, "database error"),
+            AppError::Internal(e) => tracing::error!(error = ?e, "internal error"),
+            _ => {}
+        }
+    }
+
+    fn errors(&self) -> Vec<FieldError> {
+        match self {
+            AppError::Validation(errors) => errors.clone(),
+            other => vec![FieldError {
+                field: None,
+                message: other.public_message(),
+            }],
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    css: String,
+    status: u16,
+    title: &'static str,
+    message: String,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        let status = self.status();
+        let title = match status {
+            StatusCode::NOT_FOUND => "Page not found",
+            StatusCode::INTERNAL_SERVER_ERROR => "Something went wrong",
+            _ => "We could not use that request",
+        };
+        let page = ErrorPage {
+            css: crate::assets::css_url(),
+            status: status.as_u16(),
+            title,
+            message: self.public_message(),
+        };
+        (status, page).into_response()
+    }
+}
+
+/// The same error, answered as the contract's JSON error body.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+#[derive(serde::Serialize)]
+struct ErrorBody {
+    errors: Vec<FieldError>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.log();
+        (
+            self.0.status(),
+            Json(ErrorBody {
+                errors: self.0.errors(),
+            }),
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,6 @@
+//! HTTP handlers, one module per area, each with its own `router()`.
+
+pub mod api;
+pub mod pages;
+pub mod questionnaire;
+pub mod results;

@@ -1,0 +1,212 @@
+//! The questionnaire page and the form submission.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+use crate::error::{AppError, Result};
+use crate::questionnaire::{Kind, Question, sections};
+use crate::rules::{Answers, FieldError, RawAnswers};
+use crate::{AppState, assessment, assets};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/assess", get(show))
+        .route("/assessments", post(submit))
+}
+
+/// One radio button.
+pub struct OptionView {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub checked: bool,
+}
+
+/// One question with what the owner entered and what is wrong with it.
+pub struct QuestionView {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub is_choice: bool,
+    /// `text` or `number`
+    pub input_type: &'static str,
+    pub inputmode: &'static str,
+    pub step: &'static str,
+    pub min: String,
+    pub max: String,
+    pub maxlength: String,
+    pub required: bool,
+    pub value: String,
+    pub error: Option<String>,
+    pub default_note: String,
+    pub options: Vec<OptionView>,
+}
+
+pub struct SectionView {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub questions: Vec<QuestionView>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "questionnaire.html")]
+pub struct QuestionnairePage {
+    pub css: String,
+    pub sections: Vec<SectionView>,
+    /// Every problem, in question order, for the summary at the top.
+    pub errors: Vec<(String, String)>,
+}
+
+fn plain_number(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{}", v as i64)
+    } else {
+        v.to_string()
+    }
+}
+
+fn question_view(q: &Question, raw: &RawAnswers, errors: &[FieldError]) -> QuestionView {
+    let value = raw.get(q.key).cloned().unwrap_or_default();
+    let error = errors
+        .iter()
+        .find(|e| e.field.as_deref() == Some(q.key))
+        .map(|e| e.message.clone());
+    let default_note = match (&q.default, &q.default_source) {
+        (Some(d), Some(src)) => format!("If left empty: ${} ({src}).", crate::views::thousands(*d)),
+        (None, Some(src)) => format!("If left empty: {src}."),
+        _ => String::new(),
+    };
+    QuestionView {
+        key: q.key,
+        label: q.label,
+        hint: q.hint,
+        is_choice: q.kind == Kind::Choice,
+        input_type: if matches!(q.kind, Kind::Number | Kind::WholeNumber) {
+            "number"
+        } else {
+            "text"
+        },
+        inputmode: match q.kind {
+            Kind::WholeNumber => "numeric",
+            Kind::Number => "decimal",
+            _ => "text",
+        },
+        step: if q.kind == Kind::WholeNumber {
+            "1"
+        } else {
+            "any"
+        },
+        min: q.min.map(plain_number).unwrap_or_default(),
+        max: q.max.map(plain_number).unwrap_or_default(),
+        maxlength: q.max_length.map(|m| m.to_string()).unwrap_or_default(),
+        required: q.required,
+        error,
+        default_note,
+        options: q
+            .choices
+            .iter()
+            .map(|c| OptionView {
+                value: c.value,
+                label: c.label,
+                hint: c.hint,
+                checked: value == c.value,
+            })
+            .collect(),
+        value,
+    }
+}
+
+/// Builds the page for the given entries and problems (both empty for a fresh form).
+pub fn page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> QuestionnairePage {
+    let sections: Vec<SectionView> = sections(&state.rules.cost_defaults())
+        .iter()
+        .map(|s| SectionView {
+            id: s.id,
+            title: s.title,
+            intro: s.intro,
+            questions: s
+                .questions
+                .iter()
+                .map(|q| question_view(q, raw, errors))
+                .collect(),
+        })
+        .collect();
+    let summary = sections
+        .iter()
+        .flat_map(|s| s.questions.iter())
+        .filter_map(|q| {
+            q.error
+                .as_ref()
+                .map(|e| (q.key.to_owned(), format!("{} {}", q.label, e)))
+        })
+        .collect();
+    QuestionnairePage {
+        css: assets::css_url(),
+        sections,
+        errors: summary,
+    }
+}
+
+async fn show(State(state): State<AppState>) -> QuestionnairePage {
+    page(&state, &RawAnswers::new(), &[])
+}
+
+/// Reads a form body; the first value of a repeated key wins. Unknown keys are kept but ignored.
+pub fn parse_form(body: &[u8]) -> Result<RawAnswers> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|_| {
+        AppError::BadRequest(
+            "The form data could not be read. Reload the questionnaire and try again.".into(),
+        )
+    })?;
+    let mut raw = RawAnswers::new();
+    for (k, v) in pairs {
+        raw.entry(k).or_insert(v);
+    }
+    Ok(raw)
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
+#[tracing::instrument(skip_all)]
+async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let body = body?;
+    if !is_form(&headers) {
+        return Err(AppError::UnsupportedMediaType(
+            "Send the questionnaire as a form (application/x-www-form-urlencoded), or use the JSON API at /api/v1/assessments."
+                .into(),
+        ));
+    }
+    let raw = parse_form(&body)?;
+    match Answers::parse(&raw) {
+        Ok(answers) => {
+            let created = assessment::create(&state, &answers).await?;
+            Ok(Redirect::to(&format!("/assessments/{}", created.id)).into_response())
+        }
+        Err(errors) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page(&state, &raw, &errors),
+        )
+            .into_response()),
+    }
+}

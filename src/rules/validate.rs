@@ -1,0 +1,473 @@
+//! Checks on a rules file's numbers. Each problem names the key, so whoever edits the TOML can
+//! find it; all problems are collected before the file is refused.
+//!
+//! Besides plain ranges (probabilities in 0..=1, positive rates), the checks keep the model
+//! consistent with the guarantees the advisor makes: managed never has a higher outage chance,
+//! longer outage or slower fix than break/fix, and ordered answers never map to smaller effects.
+//! Those are what make "more reliance / incidents / complexity / security never pushes towards
+//! break/fix" hold for every simulated year, not merely on average.
+
+use std::collections::BTreeMap;
+
+use super::ruleset::{
+    Band, CostRules, Factors, Overrides, PerChoice, RawSourcedTable, RulesError, SimulationRules,
+    Sourced, VerdictRules,
+};
+
+/// The fewest simulated years a rules file may ask for.
+pub const MIN_YEARS: u32 = 10_000;
+/// The most, so a rules file cannot make every assessment slow.
+pub const MAX_YEARS: u32 = 1_000_000;
+/// Upper bound on money and hour figures, far above any real price, to keep arithmetic finite.
+const HUGE: f64 = 1e9;
+
+/// Collects problems while reading a rules file.
+#[derive(Default)]
+pub struct Checker {
+    problems: Vec<String>,
+}
+
+impl Checker {
+    fn problem(&mut self, msg: String) {
+        self.problems.push(msg);
+    }
+
+    /// `Ok` when nothing was wrong, else every problem found.
+    pub fn finish(self) -> Result<(), RulesError> {
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(RulesError::Invalid(self.problems))
+        }
+    }
+
+    fn finite(&mut self, path: &str, v: f64) {
+        if !v.is_finite() {
+            self.problem(format!("{path} must be a finite number (got {v})"));
+        }
+    }
+
+    fn probability(&mut self, path: &str, v: f64) {
+        if !(0.0..=1.0).contains(&v) {
+            self.problem(format!(
+                "{path} is a probability or share and must be between 0 and 1 (got {v})"
+            ));
+        }
+    }
+
+    fn positive(&mut self, path: &str, v: f64) {
+        if v.is_nan() || v <= 0.0 || v > HUGE {
+            self.problem(format!(
+                "{path} must be positive and at most {HUGE:e} (got {v})"
+            ));
+        }
+    }
+
+    fn non_negative(&mut self, path: &str, v: f64) {
+        if !(0.0..=HUGE).contains(&v) {
+            self.problem(format!(
+                "{path} must be zero or more and at most {HUGE:e} (got {v})"
+            ));
+        }
+    }
+
+    fn sourced(&mut self, path: &str, s: &Sourced) {
+        if s.source.trim().is_empty() {
+            self.problem(format!(
+                "{path}.source must name where the figure comes from"
+            ));
+        }
+    }
+
+    fn not_above(&mut self, managed: (&str, f64), break_fix: (&str, f64)) {
+        if managed.1 > break_fix.1 {
+            self.problem(format!(
+                "{} ({}) must not exceed {} ({}): managed support is never assumed to be worse",
+                managed.0, managed.1, break_fix.0, break_fix.1
+            ));
+        }
+    }
+
+    fn non_decreasing(&mut self, path: &str, values: &[f64], why: &str) {
+        if values.windows(2).any(|w| w[1] < w[0]) {
+            self.problem(format!(
+                "{path} must not decrease from one answer to the next ({why})"
+            ));
+        }
+    }
+
+    /// Bands must rise strictly, cover every allowed value, and (if `ordered`) never lose points.
+    pub fn bands(
+        &mut self,
+        path: &str,
+        bands: Vec<Band>,
+        max_value: f64,
+        ordered: bool,
+    ) -> Vec<Band> {
+        if bands.is_empty() {
+            self.problem(format!("{path}.bands must list at least one band"));
+        }
+        for b in &bands {
+            self.finite(&format!("{path}.bands points"), b.points);
+            if b.up_to.is_nan() {
+                self.problem(format!("{path}.bands up_to must be a number"));
+            }
+        }
+        if bands.windows(2).any(|w| w[1].up_to <= w[0].up_to) {
+            self.problem(format!("{path}.bands up_to values must increase"));
+        }
+        if bands.last().is_some_and(|b| b.up_to < max_value) {
+            self.problem(format!(
+                "{path}.bands must reach {max_value}, the largest allowed answer"
+            ));
+        }
+        if ordered {
+            let points: Vec<f64> = bands.iter().map(|b| b.points).collect();
+            self.non_decreasing(
+                &format!("{path}.bands points"),
+                &points,
+                "more need must never favour break/fix",
+            );
+        }
+        bands
+    }
+
+    /// Every check that spans the whole file.
+    #[allow(clippy::too_many_arguments)]
+    pub fn rule_set(
+        &mut self,
+        version: &str,
+        currency: &str,
+        verdict: &VerdictRules,
+        factors: &Factors,
+        overrides: &Overrides,
+        simulation: &SimulationRules,
+        costs: &CostRules,
+    ) {
+        if version.trim().is_empty() {
+            self.problem("version must not be empty".into());
+        }
+        if currency.trim().is_empty() {
+            self.problem("currency must not be empty".into());
+        }
+        self.finite("verdict.managed_threshold", verdict.managed_threshold);
+        let (moderate, strong) = (verdict.moderate_margin, verdict.strong_margin);
+        let ordered = (0.0..=strong).contains(&moderate) && strong.is_finite();
+        if !ordered {
+            self.problem("verdict margins must satisfy 0 ≤ moderate_margin ≤ strong_margin".into());
+        }
+
+        let why = "more need must never favour break/fix";
+        self.non_decreasing("factors.it_reliance", &factors.it_reliance, why);
+        self.non_decreasing("factors.complexity", &factors.complexity, why);
+        self.non_decreasing("factors.security", &factors.security, why);
+        let cf = &factors.costs;
+        if !(cf.percentile > 0.0 && cf.percentile < 1.0) {
+            self.problem(format!(
+                "factors.costs.percentile must be between 0 and 1 (got {})",
+                cf.percentile
+            ));
+        }
+        self.non_negative("factors.costs.max_points", cf.max_points);
+        self.positive("factors.costs.fee_share_scale", cf.fee_share_scale);
+
+        let co = &overrides.co_managed;
+        if co.in_house_it.is_empty() {
+            self.problem("overrides.co_managed.in_house_it must list at least one answer".into());
+        }
+        if co.min_employees == 0 {
+            self.problem("overrides.co_managed.min_employees must be at least 1".into());
+        }
+        self.finite("overrides.co_managed.min_score", co.min_score);
+        if co.min_score > verdict.managed_threshold {
+            self.problem(
+                "overrides.co_managed.min_score must not exceed verdict.managed_threshold".into(),
+            );
+        }
+
+        if simulation.years < MIN_YEARS || simulation.years > MAX_YEARS {
+            self.problem(format!(
+                "simulation.years must be between {MIN_YEARS} and {MAX_YEARS} (got {})",
+                simulation.years
+            ));
+        }
+        self.sourced("simulation.duration_spread", &simulation.duration_spread);
+        self.probability(
+            "simulation.duration_spread",
+            simulation.duration_spread.value,
+        );
+
+        self.costs(costs);
+    }
+
+    fn costs(&mut self, costs: &CostRules) {
+        let bf = &costs.break_fix;
+        let m = &costs.managed;
+        let b = &costs.business;
+        let all: [(&str, &Sourced); 28] = [
+            ("costs.break_fix.hourly_rate", &bf.hourly_rate),
+            (
+                "costs.break_fix.minimum_billable_hours",
+                &bf.minimum_billable_hours,
+            ),
+            ("costs.break_fix.trip_charge", &bf.trip_charge),
+            (
+                "costs.break_fix.after_hours_multiplier",
+                &bf.after_hours_multiplier,
+            ),
+            (
+                "costs.break_fix.billable_hours_mean",
+                &bf.billable_hours_mean,
+            ),
+            (
+                "costs.break_fix.billable_hours_sigma",
+                &bf.billable_hours_sigma,
+            ),
+            ("costs.break_fix.mttr_hours", &bf.mttr_hours),
+            ("costs.break_fix.outage_probability", &bf.outage_probability),
+            ("costs.break_fix.outage_hours", &bf.outage_hours),
+            (
+                "costs.break_fix.emergency_labour_hours",
+                &bf.emergency_labour_hours,
+            ),
+            ("costs.break_fix.cyber_probability", &bf.cyber_probability),
+            ("costs.break_fix.cyber_days", &bf.cyber_days),
+            (
+                "costs.break_fix.cyber_recovery_hours",
+                &bf.cyber_recovery_hours,
+            ),
+            ("costs.managed.fee_per_user", &m.fee_per_user),
+            ("costs.managed.onboarding_months", &m.onboarding_months),
+            ("costs.managed.contract_months", &m.contract_months),
+            ("costs.managed.incident_reduction", &m.incident_reduction),
+            ("costs.managed.mttr_hours", &m.mttr_hours),
+            ("costs.managed.out_of_scope_share", &m.out_of_scope_share),
+            ("costs.managed.outage_probability", &m.outage_probability),
+            ("costs.managed.outage_hours", &m.outage_hours),
+            ("costs.managed.cyber_probability", &m.cyber_probability),
+            ("costs.managed.cyber_days", &m.cyber_days),
+            (
+                "costs.managed.co_managed_fee_share",
+                &m.co_managed_fee_share,
+            ),
+            (
+                "costs.business.loaded_cost_per_hour",
+                &b.loaded_cost_per_hour,
+            ),
+            (
+                "costs.business.revenue_per_employee",
+                &b.revenue_per_employee,
+            ),
+            (
+                "costs.business.business_hours_per_year",
+                &b.business_hours_per_year,
+            ),
+            (
+                "costs.business.hours_per_business_day",
+                &b.hours_per_business_day,
+            ),
+        ];
+        for (path, s) in all {
+            self.sourced(path, s);
+        }
+
+        for (path, v) in [
+            ("costs.break_fix.hourly_rate", bf.hourly_rate.value),
+            (
+                "costs.break_fix.billable_hours_mean",
+                bf.billable_hours_mean.value,
+            ),
+            ("costs.managed.fee_per_user", m.fee_per_user.value),
+            ("costs.managed.contract_months", m.contract_months.value),
+            (
+                "costs.business.business_hours_per_year",
+                b.business_hours_per_year.value,
+            ),
+            (
+                "costs.business.hours_per_business_day",
+                b.hours_per_business_day.value,
+            ),
+        ] {
+            self.positive(path, v);
+        }
+        for (path, v) in [
+            (
+                "costs.break_fix.minimum_billable_hours",
+                bf.minimum_billable_hours.value,
+            ),
+            ("costs.break_fix.trip_charge", bf.trip_charge.value),
+            ("costs.break_fix.mttr_hours", bf.mttr_hours.value),
+            ("costs.break_fix.outage_hours", bf.outage_hours.value),
+            (
+                "costs.break_fix.emergency_labour_hours",
+                bf.emergency_labour_hours.value,
+            ),
+            ("costs.break_fix.cyber_days", bf.cyber_days.value),
+            (
+                "costs.break_fix.cyber_recovery_hours",
+                bf.cyber_recovery_hours.value,
+            ),
+            ("costs.managed.onboarding_months", m.onboarding_months.value),
+            ("costs.managed.mttr_hours", m.mttr_hours.value),
+            ("costs.managed.outage_hours", m.outage_hours.value),
+            ("costs.managed.cyber_days", m.cyber_days.value),
+            (
+                "costs.business.loaded_cost_per_hour",
+                b.loaded_cost_per_hour.value,
+            ),
+            (
+                "costs.business.revenue_per_employee",
+                b.revenue_per_employee.value,
+            ),
+        ] {
+            self.non_negative(path, v);
+        }
+        for (path, v) in [
+            (
+                "costs.break_fix.outage_probability",
+                bf.outage_probability.value,
+            ),
+            (
+                "costs.break_fix.cyber_probability",
+                bf.cyber_probability.value,
+            ),
+            (
+                "costs.managed.incident_reduction",
+                m.incident_reduction.value,
+            ),
+            (
+                "costs.managed.out_of_scope_share",
+                m.out_of_scope_share.value,
+            ),
+            (
+                "costs.managed.outage_probability",
+                m.outage_probability.value,
+            ),
+            ("costs.managed.cyber_probability", m.cyber_probability.value),
+            (
+                "costs.managed.co_managed_fee_share",
+                m.co_managed_fee_share.value,
+            ),
+        ] {
+            self.probability(path, v);
+        }
+        let mult = bf.after_hours_multiplier.value;
+        if !(1.0..=10.0).contains(&mult) {
+            self.problem(format!(
+                "costs.break_fix.after_hours_multiplier must be between 1 and 10 (got {mult})"
+            ));
+        }
+        let sigma = bf.billable_hours_sigma.value;
+        if !(0.0..=3.0).contains(&sigma) {
+            self.problem(format!(
+                "costs.break_fix.billable_hours_sigma must be between 0 and 3 (got {sigma})"
+            ));
+        }
+
+        self.not_above(
+            ("costs.managed.mttr_hours", m.mttr_hours.value),
+            ("costs.break_fix.mttr_hours", bf.mttr_hours.value),
+        );
+        self.not_above(
+            (
+                "costs.managed.outage_probability",
+                m.outage_probability.value,
+            ),
+            (
+                "costs.break_fix.outage_probability",
+                bf.outage_probability.value,
+            ),
+        );
+        self.not_above(
+            ("costs.managed.outage_hours", m.outage_hours.value),
+            ("costs.break_fix.outage_hours", bf.outage_hours.value),
+        );
+        self.not_above(
+            ("costs.managed.cyber_probability", m.cyber_probability.value),
+            (
+                "costs.break_fix.cyber_probability",
+                bf.cyber_probability.value,
+            ),
+        );
+        self.not_above(
+            ("costs.managed.cyber_days", m.cyber_days.value),
+            ("costs.break_fix.cyber_days", bf.cyber_days.value),
+        );
+
+        let maps = &costs.mappings;
+        let why = "more need must never make problems cheaper";
+        for (path, table) in [
+            ("costs.onsite_share", &maps.onsite_share),
+            ("costs.after_hours_share", &maps.after_hours_share),
+            ("costs.productivity_impact", &maps.productivity_impact),
+            ("costs.site_idle_share", &maps.site_idle_share),
+            ("costs.revenue_dependence", &maps.revenue_dependence),
+        ] {
+            for v in &table.values {
+                self.probability(path, *v);
+            }
+            self.non_decreasing(path, &table.values, why);
+        }
+        let cyber = &maps.cyber_multiplier;
+        for v in &cyber.values {
+            self.non_negative("costs.cyber_multiplier", *v);
+        }
+        self.non_decreasing("costs.cyber_multiplier", &cyber.values, why);
+        let worst = cyber.values.iter().copied().fold(0.0, f64::max) * bf.cyber_probability.value;
+        if worst > 1.0 {
+            self.problem(format!(
+                "costs.cyber_multiplier × costs.break_fix.cyber_probability must stay at most 1 (got {worst})"
+            ));
+        }
+    }
+}
+
+/// Reads a table with one number per answer code, indexed like `all`.
+pub fn choice_table<T: Copy>(
+    check: &mut Checker,
+    path: &str,
+    mut map: BTreeMap<String, f64>,
+    all: &[T],
+    code: fn(T) -> &'static str,
+) -> Vec<f64> {
+    let values = all
+        .iter()
+        .map(|c| match map.remove(code(*c)) {
+            Some(v) => {
+                check.finite(&format!("{path}.{}", code(*c)), v);
+                v
+            }
+            None => {
+                check.problem(format!("{path} is missing the answer \"{}\"", code(*c)));
+                0.0
+            }
+        })
+        .collect();
+    for unknown in map.keys() {
+        let allowed: Vec<&str> = all.iter().map(|c| code(*c)).collect();
+        check.problem(format!(
+            "{path} has \"{unknown}\", which is not an answer (allowed: {})",
+            allowed.join(", ")
+        ));
+    }
+    values
+}
+
+/// Like [`choice_table`], for a table that also carries its `source`.
+pub fn sourced_table<T: Copy>(
+    check: &mut Checker,
+    path: &str,
+    raw: RawSourcedTable,
+    all: &[T],
+    code: fn(T) -> &'static str,
+) -> PerChoice {
+    if raw.source.trim().is_empty() {
+        check.problem(format!(
+            "{path}.source must name where the figures come from"
+        ));
+    }
+    PerChoice {
+        values: choice_table(check, path, raw.values, all, code),
+        source: raw.source,
+    }
+}

@@ -1,0 +1,266 @@
+//! Presentation helpers shared by pages: number formatting and server-rendered SVG charts.
+//! Charts are computed here as plain geometry; templates turn them into markup.
+
+use crate::rules::Verdict;
+use crate::rules::outcome::{Costs, Factor};
+
+/// Whole number with thousands separators: 31245.6 → "31,246".
+pub fn thousands(v: f64) -> String {
+    let rounded = v.round();
+    let negative = rounded < 0.0;
+    let digits = format!("{}", rounded.abs() as u64);
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if negative {
+        out.push('-');
+    }
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// US dollars, whole: "$31,246".
+pub fn money(v: f64) -> String {
+    if v < 0.0 {
+        format!("−${}", thousands(-v))
+    } else {
+        format!("${}", thousands(v))
+    }
+}
+
+/// Points with a sign: "+2.0", "−1.5".
+pub fn signed(v: f64) -> String {
+    if v < 0.0 {
+        format!("−{:.1}", -v)
+    } else {
+        format!("+{v:.1}")
+    }
+}
+
+/// One bar of the reasoning chart.
+pub struct FactorBar {
+    pub label: String,
+    pub points: String,
+    pub managed: bool,
+    pub x: String,
+    pub width: String,
+    pub y: String,
+    pub text_y: String,
+    pub value_x: String,
+    pub value_anchor: &'static str,
+}
+
+/// Diverging bar chart of factor points: break/fix to the left of the centre line, managed to
+/// the right.
+pub struct FactorChart {
+    pub height: u32,
+    pub centre: u32,
+    pub axis_bottom: u32,
+    pub bars: Vec<FactorBar>,
+}
+
+const FACTOR_ROW: u32 = 30;
+const FACTOR_TOP: u32 = 28;
+const LABEL_WIDTH: f64 = 190.0;
+const CHART_WIDTH: f64 = 640.0;
+
+pub fn factor_chart(factors: &[Factor]) -> FactorChart {
+    let centre = LABEL_WIDTH + (CHART_WIDTH - LABEL_WIDTH) / 2.0;
+    let half = (CHART_WIDTH - LABEL_WIDTH) / 2.0 - 40.0;
+    let max = factors
+        .iter()
+        .map(|f| f.points.abs())
+        .fold(0.0_f64, f64::max)
+        .max(0.5);
+    let bars = factors
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let w = (f.points.abs() / max * half).max(1.0);
+            let managed = f.points > 0.0;
+            let x = if managed { centre } else { centre - w };
+            let y = FACTOR_TOP + i as u32 * FACTOR_ROW;
+            let (value_x, value_anchor) = if managed {
+                (centre + w + 4.0, "start")
+            } else {
+                (centre - w - 4.0, "end")
+            };
+            FactorBar {
+                label: f.label.clone(),
+                points: signed(f.points),
+                managed,
+                x: format!("{x:.1}"),
+                width: format!("{w:.1}"),
+                y: y.to_string(),
+                text_y: (y + 15).to_string(),
+                value_x: format!("{value_x:.1}"),
+                value_anchor,
+            }
+        })
+        .collect::<Vec<_>>();
+    let axis_bottom = FACTOR_TOP + bars.len() as u32 * FACTOR_ROW;
+    FactorChart {
+        height: axis_bottom + 8,
+        centre: centre as u32,
+        axis_bottom,
+        bars,
+    }
+}
+
+/// One model's row in the cost chart: a band from p10 to p90, a tick at p50 and a diamond at
+/// the expected cost.
+pub struct CostRow {
+    pub label: &'static str,
+    pub class: &'static str,
+    pub y: u32,
+    pub mid_y: u32,
+    pub label_y: u32,
+    pub p10_x: String,
+    pub band_width: String,
+    pub p50_x: String,
+    pub expected_x: String,
+    pub diamond: String,
+}
+
+pub struct AxisTick {
+    pub x: String,
+    pub label: String,
+}
+
+pub struct CostChart {
+    pub rows: Vec<CostRow>,
+    pub ticks: Vec<AxisTick>,
+    pub axis_y: u32,
+    pub height: u32,
+}
+
+/// A "nice" step (1, 2 or 5 × 10ⁿ) for about `count` ticks up to `max`.
+fn nice_step(max: f64, count: f64) -> f64 {
+    let raw = (max / count).max(1.0);
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let scaled = raw / magnitude;
+    let nice = if scaled <= 1.0 {
+        1.0
+    } else if scaled <= 2.0 {
+        2.0
+    } else if scaled <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * magnitude
+}
+
+pub fn cost_chart(costs: &Costs) -> CostChart {
+    let left = 130.0;
+    let right = CHART_WIDTH - 20.0;
+    let top_value = costs
+        .break_fix
+        .p90
+        .max(costs.managed.p90)
+        .max(costs.break_fix.expected_annual)
+        .max(1.0);
+    let step = nice_step(top_value, 4.0);
+    let axis_max = (top_value / step).ceil() * step;
+    let scale = |v: f64| left + (v.max(0.0) / axis_max) * (right - left);
+    let rows = [
+        ("Break/fix", "bf", &costs.break_fix),
+        ("Managed", "ms", &costs.managed),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(i, (label, class, spread))| {
+        let y = 16 + i as u32 * 56;
+        let mid = f64::from(y) + 14.0;
+        let ex = scale(spread.expected_annual);
+        CostRow {
+            label,
+            class,
+            y,
+            mid_y: y + 14,
+            label_y: y + 19,
+            p10_x: format!("{:.1}", scale(spread.p10)),
+            band_width: format!("{:.1}", (scale(spread.p90) - scale(spread.p10)).max(2.0)),
+            p50_x: format!("{:.1}", scale(spread.p50)),
+            expected_x: format!("{ex:.1}"),
+            diamond: format!(
+                "{:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1}",
+                ex,
+                mid - 7.0,
+                ex + 7.0,
+                mid,
+                ex,
+                mid + 7.0,
+                ex - 7.0,
+                mid
+            ),
+        }
+    })
+    .collect();
+    let mut ticks = Vec::new();
+    let mut v = 0.0;
+    while v <= axis_max + 0.5 {
+        ticks.push(AxisTick {
+            x: format!("{:.1}", scale(v)),
+            label: short_money(v),
+        });
+        v += step;
+    }
+    CostChart {
+        rows,
+        ticks,
+        axis_y: 124,
+        height: 150,
+    }
+}
+
+/// "$40K", "$1.2M": axis labels must stay short.
+fn short_money(v: f64) -> String {
+    if v >= 1_000_000.0 {
+        let m = v / 1_000_000.0;
+        if m.fract() == 0.0 {
+            format!("${m:.0}M")
+        } else {
+            format!("${m:.1}M")
+        }
+    } else if v >= 1_000.0 {
+        let k = v / 1_000.0;
+        if k.fract() == 0.0 {
+            format!("${k:.0}K")
+        } else {
+            format!("${k:.1}K")
+        }
+    } else {
+        format!("${v:.0}")
+    }
+}
+
+/// Concrete next steps for the recommended model.
+pub fn next_steps(verdict: Verdict) -> &'static [&'static str] {
+    match verdict {
+        Verdict::Managed => &[
+            "Take stock of what you have: devices, accounts, software licences, where files live, who has admin passwords, and when a backup was last restored as a test.",
+            "Ask two or three providers for a quote based on that list. Ask what the monthly price covers (help desk, monitoring, security updates, backups, on-site visits) and what is billed on top (projects, new equipment).",
+            "Read the service-level agreement: how fast they answer an urgent problem (15 to 60 minutes is common), how fast someone is on site, and what happens when they miss it.",
+            "Check the exit terms: contract length (often 1 to 3 years), notice period, and that your passwords, data and documentation stay yours.",
+            "Plan the move with the provider: an onboarding period, one clear contact on your side, and a first review after 90 days.",
+        ],
+        Verdict::BreakFix => &[
+            "Find a local technician or firm before you need one: agree the hourly rate, the minimum charge, the after-hours rate and how quickly they usually come.",
+            "Keep the basics in order yourself: automatic updates on, a backup that you test by restoring a file every few months, and a password manager.",
+            "Write down your set-up (accounts, devices, internet provider, who to call) so whoever fixes a problem starts fast.",
+            "Keep a simple log of IT problems and their cost. If they pass a few a month or an outage hurts, run this assessment again.",
+            "Put some money aside for the bad year: a dead server or a security incident costs far more than a normal month.",
+        ],
+        Verdict::CoManaged => &[
+            "Write down what your IT staff do well and where they are stretched: after-hours cover, security monitoring, compliance evidence, projects, holidays and sick days.",
+            "Ask providers for a co-managed quote that fills exactly those gaps, with a clear split of who does what (a responsibility matrix).",
+            "Agree shared tools and access: one ticket system, shared documentation, and who holds which admin rights.",
+            "Check the service-level agreement for the parts the provider covers, especially nights and weekends.",
+            "Review the split after 90 days and again each year as the team grows.",
+        ],
+    }
+}

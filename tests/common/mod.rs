@@ -1,0 +1,192 @@
+//! One harness for every integration test: the real app on a free port with a fresh SQLite file.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use servicefit::config::Config;
+use servicefit::rules::RuleSet;
+use servicefit::{AppState, build_app, db, serve};
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub db_path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+    _shutdown: oneshot::Sender<()>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with_rules(RuleSet::embedded()).await
+    }
+
+    pub async fn spawn_with_rules(rules: RuleSet) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::spawn_in(dir, rules).await
+    }
+
+    /// A second server on the same database file as `self`, e.g. with other rules.
+    pub async fn restart_with_rules(self, rules: RuleSet) -> Self {
+        let TestApp {
+            _dir: dir,
+            _shutdown: shutdown,
+            ..
+        } = self;
+        let _ = shutdown.send(());
+        Self::spawn_in(dir, rules).await
+    }
+
+    async fn spawn_in(dir: tempfile::TempDir, rules: RuleSet) -> Self {
+        let db_path = dir.path().join("test.db");
+        let url = format!("sqlite://{}", db_path.display());
+        let pool = db::connect(&url).await.expect("database");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let config = Config {
+            database_url: url,
+            bind: addr,
+            ..Config::default()
+        };
+        let state = AppState {
+            db: pool,
+            rules: Arc::new(rules),
+            config: Arc::new(config),
+        };
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = serve(listener, build_app(state), async move {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        TestApp {
+            addr,
+            client,
+            db_path,
+            _dir: dir,
+            _shutdown: tx,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> reqwest::Response {
+        let body = serde_urlencoded::to_string(pairs).expect("encode");
+        self.client
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Submits a valid assessment through the API and returns its JSON.
+    pub async fn create(&self, answers: &serde_json::Value) -> serde_json::Value {
+        let res = self.post_json("/api/v1/assessments", answers).await;
+        assert_eq!(
+            res.status(),
+            201,
+            "create failed: {}",
+            res.text().await.unwrap_or_default()
+        );
+        res.json().await.expect("json")
+    }
+}
+
+/// A small office that relies heavily on IT and has nobody for it: a typical managed case.
+pub fn dental_practice() -> serde_json::Value {
+    serde_json::json!({
+        "company": "Harbour Dental",
+        "employees": 20,
+        "growth": "growing",
+        "it_reliance": "high",
+        "complexity": "moderate",
+        "incidents_per_month": 4,
+        "support_hours": "business_hours",
+        "security": "regulated",
+        "in_house_it": "none",
+        "budget": "moderate",
+        "cost_preference": "predictable",
+        "control": "hands_off"
+    })
+}
+
+/// A three-person office that could work on paper for a day: a typical break/fix case.
+pub fn tiny_studio() -> serde_json::Value {
+    serde_json::json!({
+        "company": "Two Pines Studio",
+        "employees": 3,
+        "growth": "stable",
+        "it_reliance": "low",
+        "complexity": "simple",
+        "incidents_per_month": 0.2,
+        "support_hours": "business_hours",
+        "security": "basic",
+        "in_house_it": "informal",
+        "budget": "tight",
+        "cost_preference": "pay_per_use",
+        "control": "hands_on"
+    })
+}
+
+/// The same answers as form pairs.
+pub fn as_form(answers: &serde_json::Value) -> Vec<(String, String)> {
+    answers
+        .as_object()
+        .expect("object")
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| v.to_string()),
+            )
+        })
+        .collect()
+}

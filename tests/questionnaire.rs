@@ -1,0 +1,229 @@
+//! The owner's path through HTML: landing page, questionnaire, submission.
+
+mod common;
+
+use common::{TestApp, as_form, dental_practice};
+
+const ANSWER_KEYS: [&str; 15] = [
+    "company",
+    "employees",
+    "growth",
+    "it_reliance",
+    "complexity",
+    "incidents_per_month",
+    "support_hours",
+    "security",
+    "in_house_it",
+    "budget",
+    "cost_preference",
+    "control",
+    "hourly_rate",
+    "managed_fee_per_user",
+    "downtime_cost_per_hour",
+];
+
+fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+#[tokio::test]
+async fn landing_page_explains_the_three_models_and_links_to_the_questionnaire() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/").await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("href=\"/assess\""));
+    for model in ["Break/fix", "Managed IT services", "Co-managed IT"] {
+        assert!(html.contains(model), "{model} missing");
+    }
+}
+
+#[tokio::test]
+async fn questionnaire_is_one_form_with_a_field_for_every_answer_key() {
+    let app = TestApp::spawn().await;
+    let html = app.get("/assess").await.text().await.unwrap();
+    assert!(html.contains(r#"<form method="post" action="/assessments""#));
+    for key in ANSWER_KEYS {
+        assert!(
+            html.contains(&format!("name=\"{key}\"")),
+            "no field for {key}"
+        );
+    }
+    // Choices are labelled radio buttons, not bare codes.
+    assert!(html.contains(r#"type="radio" name="it_reliance" id="it_reliance-high" value="high""#));
+    assert!(html.contains(r#"<label for="it_reliance-high">Most work stops within an hour"#));
+    for section in [
+        "Your business",
+        "How you use IT",
+        "Your IT people",
+        "Money and control",
+        "Adjust the assumptions",
+    ] {
+        assert!(html.contains(section), "section {section} missing");
+    }
+}
+
+#[tokio::test]
+async fn cost_assumptions_show_their_defaults_and_sources() {
+    let app = TestApp::spawn().await;
+    let html = app.get("/assess").await.text().await.unwrap();
+    assert!(
+        html.contains("If left empty: $150"),
+        "hourly rate default missing"
+    );
+    assert!(
+        html.contains("If left empty: $125"),
+        "managed fee default missing"
+    );
+    assert!(html.contains("id=\"default-downtime_cost_per_hour\""));
+}
+
+#[tokio::test]
+async fn a_complete_form_is_stored_and_redirected_with_303() {
+    let app = TestApp::spawn().await;
+    let form = as_form(&dental_practice());
+    let res = app.post_form("/assessments", &pairs(&form)).await;
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/assessments/"));
+    let page = app.get(&location).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Harbour Dental"));
+}
+
+#[tokio::test]
+async fn invalid_employee_count_is_rejected_with_422_and_every_value_kept() {
+    let app = TestApp::spawn().await;
+    let mut form = as_form(&dental_practice());
+    for (k, v) in form.iter_mut() {
+        if k == "employees" {
+            *v = "2.5".into();
+        }
+    }
+    form.push(("hourly_rate".into(), "175".into()));
+    let res = app.post_form("/assessments", &pairs(&form)).await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(r##"<a href="#field-employees">"##),
+        "summary does not link to the field"
+    );
+    assert!(html.contains(r#"id="error-employees""#));
+    assert!(html.contains("whole number"));
+    assert!(html.contains(r#"aria-invalid="true""#));
+    // Values kept: the bad one as typed, the others as chosen.
+    assert!(html.contains(r#"name="employees" type="number" inputmode="numeric" value="2.5""#));
+    assert!(html.contains(r#"value="175""#));
+    assert!(html.contains(r#"value="Harbour Dental""#));
+    assert!(html.contains(r#"id="it_reliance-high" value="high" checked"#));
+    assert!(html.contains(r#"id="in_house_it-none" value="none" checked"#));
+}
+
+#[tokio::test]
+async fn an_empty_form_lists_every_required_question_in_the_summary() {
+    let app = TestApp::spawn().await;
+    let res = app.post_form("/assessments", &[("company", "Acme")]).await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("11 answers need attention"));
+    for key in ANSWER_KEYS.iter().filter(|k| {
+        ![
+            "company",
+            "hourly_rate",
+            "managed_fee_per_user",
+            "downtime_cost_per_hour",
+        ]
+        .contains(k)
+    }) {
+        assert!(
+            html.contains(&format!("href=\"#field-{key}\"")),
+            "{key} not in summary"
+        );
+    }
+}
+
+#[tokio::test]
+async fn what_an_owner_types_is_escaped_when_the_form_comes_back() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post_form(
+            "/assessments",
+            &[
+                ("company", "<script>alert(1)</script>\"><img src=x>"),
+                ("employees", "<b>12</b>"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(!html.contains("<script>alert"));
+    assert!(!html.contains("<img src=x>"));
+    assert!(html.contains("&#60;script&#62;"));
+}
+
+#[tokio::test]
+async fn a_hostile_company_name_is_stored_and_shown_escaped() {
+    let app = TestApp::spawn().await;
+    let mut form = as_form(&dental_practice());
+    for (k, v) in form.iter_mut() {
+        if k == "company" {
+            *v = "Robert'); DROP TABLE assessments;-- <script>x</script>".into();
+        }
+    }
+    let res = app.post_form("/assessments", &pairs(&form)).await;
+    assert_eq!(res.status(), 303);
+    let page = app
+        .get(res.headers()["location"].to_str().unwrap())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Robert&#39;); DROP TABLE assessments;-- &#60;script&#62;x&#60;/script&#62;")
+    );
+    // The table is still there.
+    assert_eq!(
+        app.post_form("/assessments", &pairs(&as_form(&dental_practice())))
+            .await
+            .status(),
+        303
+    );
+}
+
+#[tokio::test]
+async fn a_submission_that_is_not_a_form_gets_415() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post_raw("/assessments", "text/plain", b"employees=3".to_vec())
+        .await;
+    assert_eq!(res.status(), 415);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("application/x-www-form-urlencoded")
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_form_gets_413() {
+    let app = TestApp::spawn().await;
+    let body = format!("company={}", "a".repeat(70 * 1024)).into_bytes();
+    let res = app
+        .post_raw("/assessments", "application/x-www-form-urlencoded", body)
+        .await;
+    assert_eq!(res.status(), 413);
+}
+
+#[tokio::test]
+async fn invalid_utf8_in_a_form_is_answered_not_crashed() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post_raw(
+            "/assessments",
+            "application/x-www-form-urlencoded",
+            b"company=%FF%FE&employees=\xff".to_vec(),
+        )
+        .await;
+    assert!(res.status().is_client_error(), "got {}", res.status());
+}

@@ -1,0 +1,179 @@
+//! The recommendation page and what stays true about a stored result.
+
+mod common;
+
+use common::{TestApp, dental_practice, tiny_studio};
+use servicefit::rules::RuleSet;
+
+#[tokio::test]
+async fn the_recommendation_page_shows_verdict_reasons_money_changes_and_next_steps() {
+    let app = TestApp::spawn().await;
+    let created = app.create(&dental_practice()).await;
+    let res = app
+        .get(&format!("/assessments/{}", created["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Managed IT services"));
+    assert!(html.contains("Confidence:"));
+    // Reasons as a chart and as text, each referring to the owner's answer.
+    assert!(html.contains(r#"class="factor-chart""#));
+    for f in created["factors"].as_array().unwrap() {
+        let explanation = f["explanation"].as_str().unwrap();
+        let escaped = explanation
+            .replace('&', "&#38;")
+            .replace('\'', "&#39;")
+            .replace('"', "&#34;")
+            .replace('<', "&#60;")
+            .replace('>', "&#62;");
+        assert!(
+            html.contains(&escaped),
+            "explanation missing: {explanation}"
+        );
+    }
+    // The money: chart, table, break-even and assumptions.
+    assert!(html.contains(r#"class="cost-chart""#));
+    assert!(html.contains("Bad year"));
+    assert!(html.contains("Break-even fee"));
+    assert!(html.contains("Every assumption used"));
+    assert!(html.contains("What would change the verdict"));
+    assert!(html.contains("Next steps for Managed IT services"));
+    assert!(html.contains("service-level agreement"));
+}
+
+#[tokio::test]
+async fn a_break_fix_result_gives_break_fix_next_steps() {
+    let app = TestApp::spawn().await;
+    let created = app.create(&tiny_studio()).await;
+    assert_eq!(created["recommendation"], "break_fix");
+    let html = app
+        .get(&format!("/assessments/{}", created["id"].as_str().unwrap()))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Next steps for Break/fix"));
+}
+
+#[tokio::test]
+async fn an_unknown_or_malformed_id_gets_a_404_page() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/assessments/AAAAAAAAAAAAAAAAAAAAAA",
+        "/assessments/%2e%2e%2fetc%2fpasswd",
+        "/assessments/' OR 1=1 --",
+        "/nope",
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 404, "{path}");
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert!(res.text().await.unwrap().contains("Page not found"));
+    }
+}
+
+#[tokio::test]
+async fn a_stored_result_never_changes_when_the_rules_do() {
+    let app = TestApp::spawn().await;
+    let created = app.create(&dental_practice()).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let page_before = app
+        .get(&format!("/assessments/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+
+    // New rules: another version, and a managed fee that would change every cost.
+    let text = include_str!("../rules/rules.toml");
+    let version = RuleSet::embedded().version;
+    let changed = text.replacen(&format!("\"{version}\""), "\"test-changed\"", 1);
+    let changed = RuleSet::from_toml_str(&changed).expect("changed rules parse");
+    assert_eq!(changed.version, "test-changed");
+    let app = app.restart_with_rules(changed).await;
+
+    let read: serde_json::Value = app
+        .get(&format!("/api/v1/assessments/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read, created);
+    assert_eq!(read["rules_version"], version);
+    let page_after = app
+        .get(&format!("/assessments/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(page_before, page_after);
+    let fresh = app.create(&dental_practice()).await;
+    assert_eq!(fresh["rules_version"], "test-changed");
+}
+
+#[tokio::test]
+async fn pages_refuse_framing_and_sniffing() {
+    let app = TestApp::spawn().await;
+    for path in ["/", "/assess", "/nope"] {
+        let res = app.get(path).await;
+        let h = res.headers();
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'")
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff");
+    }
+}
+
+#[tokio::test]
+async fn the_stylesheet_is_versioned_and_cached_for_a_year() {
+    let app = TestApp::spawn().await;
+    let html = app.get("/").await.text().await.unwrap();
+    let start = html.find("/static/app.").expect("stylesheet link");
+    let end = start + html[start..].find('"').unwrap();
+    let res = app.get(&html[start..end]).await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert!(res.text().await.unwrap().contains("@media print"));
+    assert_eq!(app.get("/static/app.00000000.css").await.status(), 404);
+}
+
+#[tokio::test]
+async fn health_check_reports_the_database() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn an_acknowledged_submission_is_already_in_the_database_file() {
+    let app = TestApp::spawn().await;
+    let created = app.create(&tiny_studio()).await;
+    // A separate connection, as another process would open it.
+    let url = format!("sqlite://{}", app.db_path.display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM assessments WHERE id = ?")
+        .bind(created["id"].as_str().unwrap())
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+}
