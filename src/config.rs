@@ -21,11 +21,29 @@ pub struct Cli {
 pub enum Command {
     /// Serve the web app (the default).
     Serve,
+    /// Manage consultant accounts.
+    Consultant {
+        #[command(subcommand)]
+        action: ConsultantAction,
+    },
     /// Write a consistent copy of the live database to FILE (safe while the server runs).
     Backup {
         /// Where to write the copy; must not exist yet.
         file: PathBuf,
     },
+}
+
+/// What to do with consultant accounts.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ConsultantAction {
+    /// Create an account; the password is read from stdin (one line), or prompted for without echo on a terminal.
+    Add { email: String },
+    /// List accounts.
+    List,
+    /// Remove an account and end its sessions.
+    Remove { email: String },
+    /// Set a new password (read like `add`).
+    SetPassword { email: String },
 }
 
 /// How log lines are written.
@@ -60,6 +78,23 @@ pub struct Config {
     #[arg(long, env = "SERVICEFIT_RULES", global = true)]
     pub rules: Option<PathBuf>,
 
+    /// Mark session cookies `Secure` (set this when served over HTTPS, e.g. behind a proxy).
+    #[arg(long, env = "SERVICEFIT_SECURE_COOKIES", global = true)]
+    pub secure_cookies: bool,
+
+    /// A consultant is signed out after this many minutes without a request.
+    #[arg(
+        long,
+        env = "SERVICEFIT_SESSION_IDLE_MINUTES",
+        default_value_t = 120,
+        global = true
+    )]
+    pub session_idle_minutes: u32,
+
+    /// A consultant is signed out this many seconds after signing in, however active.
+    #[arg(long, env = "SERVICEFIT_SESSION_MAX_SECONDS", default_value_t = 12 * 3600, global = true)]
+    pub session_max_seconds: u32,
+
     /// Log as plain text or one JSON object per line.
     #[arg(
         long,
@@ -77,6 +112,9 @@ impl Default for Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 3000)),
             database_url: "sqlite://servicefit.db".to_owned(),
             rules: None,
+            secure_cookies: false,
+            session_idle_minutes: 120,
+            session_max_seconds: 12 * 3600,
             log_format: LogFormat::Text,
         }
     }

@@ -17,6 +17,8 @@ pub enum AppError {
     Validation(Vec<FieldError>),
     #[error("bad request: {0}")]
     BadRequest(String),
+    #[error("forbidden")]
+    Forbidden,
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
     #[error("request body too large")]
@@ -47,6 +49,7 @@ impl AppError {
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -60,6 +63,7 @@ impl AppError {
                 errors.first().map(|e| e.message.clone()).unwrap_or_else(|| "Some answers are not valid.".to_owned())
             }
             AppError::BadRequest(m) | AppError::UnsupportedMediaType(m) => m.clone(),
+            AppError::Forbidden => "This form has expired or did not come from this site. Reload the page and try again.".to_owned(),
             AppError::PayloadTooLarge => "The request is too large. Answers fit in well under 64 KiB.".to_owned(),
             AppError::Db(_) | AppError::Internal(_) => {
                 "Something went wrong on our side. Your answers were not lost: go back and submit again.".to_owned()

@@ -2,6 +2,7 @@
 
 pub mod assessment;
 pub mod assets;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -48,6 +49,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(routes::pages::router())
         .merge(routes::questionnaire::router())
         .merge(routes::results::router())
+        .merge(routes::consultant::router(&state))
         .nest("/api/v1", routes::api::router())
         .merge(assets::router())
         .fallback(routes::pages::not_found)

@@ -2,9 +2,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
-use servicefit::config::{Cli, Command, Config, LogFormat};
+use servicefit::config::{Cli, Command, Config, ConsultantAction, LogFormat};
 use servicefit::rules::RuleSet;
-use servicefit::{AppState, build_app, db, serve};
+use servicefit::{AppState, auth, build_app, db, serve};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -13,6 +13,10 @@ async fn main() -> anyhow::Result<()> {
     init_tracing(cli.config.log_format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => run_server(cli.config).await,
+        Command::Consultant { action } => {
+            let pool = db::connect(&cli.config.database_url).await?;
+            consultant_command(&pool, action).await
+        }
         Command::Backup { file } => {
             let pool = db::connect(&cli.config.database_url).await?;
             db::backup(&pool, &file).await?;
@@ -20,6 +24,70 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Reads a password: one line from stdin when it is not a terminal, otherwise a prompt without echo.
+fn read_password(prompt: &str) -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(prompt)?;
+        let again = rpassword::prompt_password("Repeat it: ")?;
+        anyhow::ensure!(
+            first == again,
+            "the two passwords differ; nothing was changed"
+        );
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    if let Some(problem) = auth::password_problem(&password) {
+        anyhow::bail!("password refused: {problem}");
+    }
+    Ok(password)
+}
+
+async fn consultant_command(
+    pool: &sqlx::SqlitePool,
+    action: ConsultantAction,
+) -> anyhow::Result<()> {
+    let now =
+        time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?;
+    match action {
+        ConsultantAction::Add { email } => {
+            let email = auth::normalise_email(&email)
+                .ok_or_else(|| anyhow::anyhow!("{email:?} is not an email address"))?;
+            let hash = auth::hash_password(&read_password("Password (at least 12 characters): ")?)?;
+            anyhow::ensure!(
+                db::consultants::insert_consultant(pool, &email, &hash, &now).await?,
+                "{email} already has an account; use `consultant set-password`"
+            );
+            println!("added {email}");
+        }
+        ConsultantAction::List => {
+            for c in db::consultants::list_consultants(pool).await? {
+                println!("{}\tsince {}", c.email, c.created_at);
+            }
+        }
+        ConsultantAction::Remove { email } => {
+            anyhow::ensure!(
+                db::consultants::delete_consultant(pool, &email).await?,
+                "no account for {email}"
+            );
+            println!("removed {email}");
+        }
+        ConsultantAction::SetPassword { email } => {
+            let hash =
+                auth::hash_password(&read_password("New password (at least 12 characters): ")?)?;
+            anyhow::ensure!(
+                db::consultants::set_password_hash(pool, &email, &hash).await?,
+                "no account for {email}"
+            );
+            println!("password changed for {email}");
+        }
+    }
+    Ok(())
 }
 
 fn init_tracing(format: LogFormat) {

@@ -52,10 +52,10 @@ pub struct ChangeRow {
     pub to: &'static str,
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "results.html")]
-pub struct ResultsPage {
-    pub css: String,
+/// The report itself, rendered once and shown on the owner's page and the consultant's.
+#[derive(Template)]
+#[template(path = "report_partial.html")]
+pub struct Report {
     pub id: String,
     pub company: String,
     pub date: String,
@@ -121,7 +121,30 @@ fn trim_number(v: f64) -> String {
     }
 }
 
+#[derive(Template, WebTemplate)]
+#[template(path = "results.html")]
+pub struct ResultsPage {
+    pub css: String,
+    pub report: Report,
+    /// `report` rendered by its own (auto-escaping) template.
+    pub report_html: String,
+}
+
 impl ResultsPage {
+    pub fn new(a: &Assessment) -> crate::error::Result<Self> {
+        let report = Report::new(a);
+        let report_html = report
+            .render()
+            .map_err(|e| crate::error::AppError::Internal(e.into()))?;
+        Ok(Self {
+            css: assets::css_url(),
+            report,
+            report_html,
+        })
+    }
+}
+
+impl Report {
     pub fn new(a: &Assessment) -> Self {
         let o = &a.outcome;
         let confidence_text = match o.confidence {
@@ -147,7 +170,6 @@ impl ResultsPage {
             )
         };
         Self {
-            css: assets::css_url(),
             id: a.id.clone(),
             company: o
                 .answers
@@ -217,5 +239,5 @@ impl ResultsPage {
 
 async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<ResultsPage> {
     let a = assessment::load(&state, &id).await?;
-    Ok(ResultsPage::new(&a))
+    ResultsPage::new(&a)
 }

@@ -6,16 +6,20 @@ pub mod answers;
 pub mod outcome;
 pub mod ruleset;
 
+mod alternatives;
 mod assumptions;
 mod change;
+mod cost_rules;
 mod costs;
 mod explain;
 mod inputs;
 mod notes;
+mod sampling;
 mod score;
 mod simulate;
 mod stats;
 mod validate;
+mod validate_costs;
 
 #[cfg(test)]
 mod tests;

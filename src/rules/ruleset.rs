@@ -12,8 +12,12 @@ use super::answers::{
     Budget, Complexity, Control, CostPreference, Growth, InHouseIt, Reliance, Security,
     SupportHours,
 };
+use super::cost_rules::RawSourcedTable;
+pub use super::cost_rules::{
+    AnswerMappings, BreakFixCosts, BusinessCosts, CostRules, ManagedCosts, PerChoice, Sourced,
+};
 use super::outcome::Confidence;
-use super::stats::BillableHours;
+use super::sampling::BillableHours;
 use super::validate::{Checker, choice_table, sourced_table};
 
 /// The rules compiled into the binary.
@@ -28,28 +32,6 @@ pub enum RulesError {
     /// Well-formed, but some numbers make no sense (a probability above 1, a negative rate…).
     #[error("the rules file has {} problem(s): {}", .0.len(), .0.join("; "))]
     Invalid(Vec<String>),
-}
-
-/// A number with the source it comes from, as shown to owners under "assumptions".
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Sourced {
-    pub value: f64,
-    pub source: String,
-}
-
-/// A number per answer choice, indexed by the choice's `index()`, with its source.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PerChoice {
-    pub values: Vec<f64>,
-    pub source: String,
-}
-
-impl PerChoice {
-    /// The value for the choice at `index` (0 if the table were short, which validation rules out).
-    pub fn at(&self, index: usize) -> f64 {
-        self.values.get(index).copied().unwrap_or(0.0)
-    }
 }
 
 /// Points for a number falling in a band; `up_to` is inclusive.
@@ -69,7 +51,8 @@ pub fn band_points(bands: &[Band], value: f64) -> f64 {
         .map_or(0.0, |b| b.points)
 }
 
-/// Verdict threshold and confidence margins.
+/// Verdict threshold and confidence margins: the `[verdict]` table of `rules/rules.toml`, whose
+/// comments explain each field.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerdictRules {
@@ -78,7 +61,7 @@ pub struct VerdictRules {
     pub moderate_margin: f64,
 }
 
-/// How the cost comparison turns into points.
+/// How the cost comparison turns into points: the `[factors.costs]` table.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CostFactorRules {
@@ -105,6 +88,7 @@ pub struct Factors {
 }
 
 /// Override (a): own IT staff plus size, compliance or round-the-clock needs → co-managed.
+/// Fields mirror `[overrides.co_managed]`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CoManagedRule {
@@ -116,6 +100,7 @@ pub struct CoManagedRule {
 }
 
 /// Override (c): regulated data and nobody looking after IT → never plain break/fix.
+/// Fields mirror `[overrides.regulated_needs_provider]`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegulatedRule {
@@ -140,84 +125,12 @@ pub struct Overrides {
     pub tail_warning: TailWarningRule,
 }
 
-/// Monte Carlo settings.
+/// Monte Carlo settings: the `[simulation]` table.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SimulationRules {
     pub years: u32,
     pub duration_spread: Sourced,
-}
-
-/// Break/fix price list and risk figures.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BreakFixCosts {
-    pub hourly_rate: Sourced,
-    pub minimum_billable_hours: Sourced,
-    pub trip_charge: Sourced,
-    pub after_hours_multiplier: Sourced,
-    pub billable_hours_mean: Sourced,
-    pub billable_hours_sigma: Sourced,
-    pub mttr_hours: Sourced,
-    pub outage_probability: Sourced,
-    pub outage_hours: Sourced,
-    pub emergency_labour_hours: Sourced,
-    pub cyber_probability: Sourced,
-    pub cyber_days: Sourced,
-    pub cyber_recovery_hours: Sourced,
-}
-
-/// Managed price list and risk figures.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ManagedCosts {
-    pub fee_per_user: Sourced,
-    pub onboarding_months: Sourced,
-    pub contract_months: Sourced,
-    pub incident_reduction: Sourced,
-    pub mttr_hours: Sourced,
-    pub out_of_scope_share: Sourced,
-    pub outage_probability: Sourced,
-    pub outage_hours: Sourced,
-    pub cyber_probability: Sourced,
-    pub cyber_days: Sourced,
-    pub co_managed_fee_share: Sourced,
-}
-
-/// Figures about the business itself, used when the owner does not give a downtime cost.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BusinessCosts {
-    pub loaded_cost_per_hour: Sourced,
-    pub revenue_per_employee: Sourced,
-    pub business_hours_per_year: Sourced,
-    pub hours_per_business_day: Sourced,
-}
-
-/// How answers set model inputs, each table indexed by the answer enum.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnswerMappings {
-    /// By complexity.
-    pub onsite_share: PerChoice,
-    /// By support hours.
-    pub after_hours_share: PerChoice,
-    /// By security.
-    pub cyber_multiplier: PerChoice,
-    /// By reliance: share of one person's work lost while their problem waits.
-    pub productivity_impact: PerChoice,
-    /// By reliance: share of staff idle in a site-wide outage.
-    pub site_idle_share: PerChoice,
-    /// By reliance: share of revenue lost per hour of a site-wide outage.
-    pub revenue_dependence: PerChoice,
-}
-
-/// Every cost default.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CostRules {
-    pub break_fix: BreakFixCosts,
-    pub managed: ManagedCosts,
-    pub business: BusinessCosts,
-    pub mappings: AnswerMappings,
 }
 
 /// The defaults the questionnaire shows beside the optional cost questions.
@@ -278,14 +191,6 @@ struct RawFactors {
     cost_preference: BTreeMap<String, f64>,
     control: BTreeMap<String, f64>,
     costs: CostFactorRules,
-}
-
-/// A per-answer table with its source: `source = "…"` plus one key per answer code.
-#[derive(Deserialize)]
-pub(crate) struct RawSourcedTable {
-    pub(crate) source: String,
-    #[serde(flatten)]
-    pub(crate) values: BTreeMap<String, f64>,
 }
 
 #[derive(Deserialize)]

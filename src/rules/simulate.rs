@@ -15,10 +15,8 @@ use rand_pcg::Pcg64Mcg;
 
 use super::costs::Model;
 use super::ruleset::RuleSet;
-use super::stats::{
-    EXACT_CALLS, HOURS_TABLE_BITS, NORMAL_TABLE_BITS, PoissonTable, deciles_10_50_90, order_key,
-    percentile,
-};
+use super::sampling::{EXACT_CALLS, HOURS_TABLE_BITS, NORMAL_TABLE_BITS, PoissonTable};
+use super::stats::{deciles_10_50_90, order_key, percentile};
 
 /// What a simulation reports.
 #[derive(Debug, Clone, Copy, PartialEq)]

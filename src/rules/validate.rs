@@ -9,9 +9,10 @@
 
 use std::collections::BTreeMap;
 
+use super::cost_rules::RawSourcedTable;
 use super::ruleset::{
-    Band, CostRules, Factors, Overrides, PerChoice, RawSourcedTable, RulesError, SimulationRules,
-    Sourced, VerdictRules,
+    Band, CostRules, Factors, Overrides, PerChoice, RulesError, SimulationRules, Sourced,
+    VerdictRules,
 };
 
 /// The fewest simulated years a rules file may ask for.
@@ -19,7 +20,7 @@ pub const MIN_YEARS: u32 = 10_000;
 /// The most, so a rules file cannot make every assessment slow.
 pub const MAX_YEARS: u32 = 1_000_000;
 /// Upper bound on money and hour figures, far above any real price, to keep arithmetic finite.
-const HUGE: f64 = 1e9;
+pub(super) const HUGE: f64 = 1e9;
 
 /// Collects problems while reading a rules file.
 #[derive(Default)]
@@ -28,7 +29,7 @@ pub struct Checker {
 }
 
 impl Checker {
-    fn problem(&mut self, msg: String) {
+    pub(super) fn problem(&mut self, msg: String) {
         self.problems.push(msg);
     }
 
@@ -41,13 +42,13 @@ impl Checker {
         }
     }
 
-    fn finite(&mut self, path: &str, v: f64) {
+    pub(super) fn finite(&mut self, path: &str, v: f64) {
         if !v.is_finite() {
             self.problem(format!("{path} must be a finite number (got {v})"));
         }
     }
 
-    fn probability(&mut self, path: &str, v: f64) {
+    pub(super) fn probability(&mut self, path: &str, v: f64) {
         if !(0.0..=1.0).contains(&v) {
             self.problem(format!(
                 "{path} is a probability or share and must be between 0 and 1 (got {v})"
@@ -55,7 +56,7 @@ impl Checker {
         }
     }
 
-    fn positive(&mut self, path: &str, v: f64) {
+    pub(super) fn positive(&mut self, path: &str, v: f64) {
         if v.is_nan() || v <= 0.0 || v > HUGE {
             self.problem(format!(
                 "{path} must be positive and at most {HUGE:e} (got {v})"
@@ -63,7 +64,7 @@ impl Checker {
         }
     }
 
-    fn non_negative(&mut self, path: &str, v: f64) {
+    pub(super) fn non_negative(&mut self, path: &str, v: f64) {
         if !(0.0..=HUGE).contains(&v) {
             self.problem(format!(
                 "{path} must be zero or more and at most {HUGE:e} (got {v})"
@@ -71,7 +72,7 @@ impl Checker {
         }
     }
 
-    fn sourced(&mut self, path: &str, s: &Sourced) {
+    pub(super) fn sourced(&mut self, path: &str, s: &Sourced) {
         if s.source.trim().is_empty() {
             self.problem(format!(
                 "{path}.source must name where the figure comes from"
@@ -79,7 +80,7 @@ impl Checker {
         }
     }
 
-    fn not_above(&mut self, managed: (&str, f64), break_fix: (&str, f64)) {
+    pub(super) fn not_above(&mut self, managed: (&str, f64), break_fix: (&str, f64)) {
         if managed.1 > break_fix.1 {
             self.problem(format!(
                 "{} ({}) must not exceed {} ({}): managed support is never assumed to be worse",
@@ -88,7 +89,7 @@ impl Checker {
         }
     }
 
-    fn non_decreasing(&mut self, path: &str, values: &[f64], why: &str) {
+    pub(super) fn non_decreasing(&mut self, path: &str, values: &[f64], why: &str) {
         if values.windows(2).any(|w| w[1] < w[0]) {
             self.problem(format!(
                 "{path} must not decrease from one answer to the next ({why})"
@@ -198,227 +199,6 @@ impl Checker {
         );
 
         self.costs(costs);
-    }
-
-    fn costs(&mut self, costs: &CostRules) {
-        let bf = &costs.break_fix;
-        let m = &costs.managed;
-        let b = &costs.business;
-        let all: [(&str, &Sourced); 28] = [
-            ("costs.break_fix.hourly_rate", &bf.hourly_rate),
-            (
-                "costs.break_fix.minimum_billable_hours",
-                &bf.minimum_billable_hours,
-            ),
-            ("costs.break_fix.trip_charge", &bf.trip_charge),
-            (
-                "costs.break_fix.after_hours_multiplier",
-                &bf.after_hours_multiplier,
-            ),
-            (
-                "costs.break_fix.billable_hours_mean",
-                &bf.billable_hours_mean,
-            ),
-            (
-                "costs.break_fix.billable_hours_sigma",
-                &bf.billable_hours_sigma,
-            ),
-            ("costs.break_fix.mttr_hours", &bf.mttr_hours),
-            ("costs.break_fix.outage_probability", &bf.outage_probability),
-            ("costs.break_fix.outage_hours", &bf.outage_hours),
-            (
-                "costs.break_fix.emergency_labour_hours",
-                &bf.emergency_labour_hours,
-            ),
-            ("costs.break_fix.cyber_probability", &bf.cyber_probability),
-            ("costs.break_fix.cyber_days", &bf.cyber_days),
-            (
-                "costs.break_fix.cyber_recovery_hours",
-                &bf.cyber_recovery_hours,
-            ),
-            ("costs.managed.fee_per_user", &m.fee_per_user),
-            ("costs.managed.onboarding_months", &m.onboarding_months),
-            ("costs.managed.contract_months", &m.contract_months),
-            ("costs.managed.incident_reduction", &m.incident_reduction),
-            ("costs.managed.mttr_hours", &m.mttr_hours),
-            ("costs.managed.out_of_scope_share", &m.out_of_scope_share),
-            ("costs.managed.outage_probability", &m.outage_probability),
-            ("costs.managed.outage_hours", &m.outage_hours),
-            ("costs.managed.cyber_probability", &m.cyber_probability),
-            ("costs.managed.cyber_days", &m.cyber_days),
-            (
-                "costs.managed.co_managed_fee_share",
-                &m.co_managed_fee_share,
-            ),
-            (
-                "costs.business.loaded_cost_per_hour",
-                &b.loaded_cost_per_hour,
-            ),
-            (
-                "costs.business.revenue_per_employee",
-                &b.revenue_per_employee,
-            ),
-            (
-                "costs.business.business_hours_per_year",
-                &b.business_hours_per_year,
-            ),
-            (
-                "costs.business.hours_per_business_day",
-                &b.hours_per_business_day,
-            ),
-        ];
-        for (path, s) in all {
-            self.sourced(path, s);
-        }
-
-        for (path, v) in [
-            ("costs.break_fix.hourly_rate", bf.hourly_rate.value),
-            (
-                "costs.break_fix.billable_hours_mean",
-                bf.billable_hours_mean.value,
-            ),
-            ("costs.managed.fee_per_user", m.fee_per_user.value),
-            ("costs.managed.contract_months", m.contract_months.value),
-            (
-                "costs.business.business_hours_per_year",
-                b.business_hours_per_year.value,
-            ),
-            (
-                "costs.business.hours_per_business_day",
-                b.hours_per_business_day.value,
-            ),
-        ] {
-            self.positive(path, v);
-        }
-        for (path, v) in [
-            (
-                "costs.break_fix.minimum_billable_hours",
-                bf.minimum_billable_hours.value,
-            ),
-            ("costs.break_fix.trip_charge", bf.trip_charge.value),
-            ("costs.break_fix.mttr_hours", bf.mttr_hours.value),
-            ("costs.break_fix.outage_hours", bf.outage_hours.value),
-            (
-                "costs.break_fix.emergency_labour_hours",
-                bf.emergency_labour_hours.value,
-            ),
-            ("costs.break_fix.cyber_days", bf.cyber_days.value),
-            (
-                "costs.break_fix.cyber_recovery_hours",
-                bf.cyber_recovery_hours.value,
-            ),
-            ("costs.managed.onboarding_months", m.onboarding_months.value),
-            ("costs.managed.mttr_hours", m.mttr_hours.value),
-            ("costs.managed.outage_hours", m.outage_hours.value),
-            ("costs.managed.cyber_days", m.cyber_days.value),
-            (
-                "costs.business.loaded_cost_per_hour",
-                b.loaded_cost_per_hour.value,
-            ),
-            (
-                "costs.business.revenue_per_employee",
-                b.revenue_per_employee.value,
-            ),
-        ] {
-            self.non_negative(path, v);
-        }
-        for (path, v) in [
-            (
-                "costs.break_fix.outage_probability",
-                bf.outage_probability.value,
-            ),
-            (
-                "costs.break_fix.cyber_probability",
-                bf.cyber_probability.value,
-            ),
-            (
-                "costs.managed.incident_reduction",
-                m.incident_reduction.value,
-            ),
-            (
-                "costs.managed.out_of_scope_share",
-                m.out_of_scope_share.value,
-            ),
-            (
-                "costs.managed.outage_probability",
-                m.outage_probability.value,
-            ),
-            ("costs.managed.cyber_probability", m.cyber_probability.value),
-            (
-                "costs.managed.co_managed_fee_share",
-                m.co_managed_fee_share.value,
-            ),
-        ] {
-            self.probability(path, v);
-        }
-        let mult = bf.after_hours_multiplier.value;
-        if !(1.0..=10.0).contains(&mult) {
-            self.problem(format!(
-                "costs.break_fix.after_hours_multiplier must be between 1 and 10 (got {mult})"
-            ));
-        }
-        let sigma = bf.billable_hours_sigma.value;
-        if !(0.0..=3.0).contains(&sigma) {
-            self.problem(format!(
-                "costs.break_fix.billable_hours_sigma must be between 0 and 3 (got {sigma})"
-            ));
-        }
-
-        self.not_above(
-            ("costs.managed.mttr_hours", m.mttr_hours.value),
-            ("costs.break_fix.mttr_hours", bf.mttr_hours.value),
-        );
-        self.not_above(
-            (
-                "costs.managed.outage_probability",
-                m.outage_probability.value,
-            ),
-            (
-                "costs.break_fix.outage_probability",
-                bf.outage_probability.value,
-            ),
-        );
-        self.not_above(
-            ("costs.managed.outage_hours", m.outage_hours.value),
-            ("costs.break_fix.outage_hours", bf.outage_hours.value),
-        );
-        self.not_above(
-            ("costs.managed.cyber_probability", m.cyber_probability.value),
-            (
-                "costs.break_fix.cyber_probability",
-                bf.cyber_probability.value,
-            ),
-        );
-        self.not_above(
-            ("costs.managed.cyber_days", m.cyber_days.value),
-            ("costs.break_fix.cyber_days", bf.cyber_days.value),
-        );
-
-        let maps = &costs.mappings;
-        let why = "more need must never make problems cheaper";
-        for (path, table) in [
-            ("costs.onsite_share", &maps.onsite_share),
-            ("costs.after_hours_share", &maps.after_hours_share),
-            ("costs.productivity_impact", &maps.productivity_impact),
-            ("costs.site_idle_share", &maps.site_idle_share),
-            ("costs.revenue_dependence", &maps.revenue_dependence),
-        ] {
-            for v in &table.values {
-                self.probability(path, *v);
-            }
-            self.non_decreasing(path, &table.values, why);
-        }
-        let cyber = &maps.cyber_multiplier;
-        for v in &cyber.values {
-            self.non_negative("costs.cyber_multiplier", *v);
-        }
-        self.non_decreasing("costs.cyber_multiplier", &cyber.values, why);
-        let worst = cyber.values.iter().copied().fold(0.0, f64::max) * bf.cyber_probability.value;
-        if worst > 1.0 {
-            self.problem(format!(
-                "costs.cyber_multiplier × costs.break_fix.cyber_probability must stay at most 1 (got {worst})"
-            ));
-        }
     }
 }
 

@@ -25,7 +25,13 @@ impl TestApp {
 
     pub async fn spawn_with_rules(rules: RuleSet) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        Self::spawn_in(dir, rules).await
+        Self::spawn_in(dir, rules, |_| {}).await
+    }
+
+    /// The app with settings changed from the defaults, e.g. a short session lifetime.
+    pub async fn spawn_with_config(change: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::spawn_in(dir, RuleSet::embedded(), change).await
     }
 
     /// A second server on the same database file as `self`, e.g. with other rules.
@@ -36,10 +42,14 @@ impl TestApp {
             ..
         } = self;
         let _ = shutdown.send(());
-        Self::spawn_in(dir, rules).await
+        Self::spawn_in(dir, rules, |_| {}).await
     }
 
-    async fn spawn_in(dir: tempfile::TempDir, rules: RuleSet) -> Self {
+    async fn spawn_in(
+        dir: tempfile::TempDir,
+        rules: RuleSet,
+        change: impl FnOnce(&mut Config),
+    ) -> Self {
         let db_path = dir.path().join("test.db");
         let url = format!("sqlite://{}", db_path.display());
         let pool = db::connect(&url).await.expect("database");
@@ -47,11 +57,12 @@ impl TestApp {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let config = Config {
+        let mut config = Config {
             database_url: url,
             bind: addr,
             ..Config::default()
         };
+        change(&mut config);
         let state = AppState {
             db: pool,
             rules: Arc::new(rules),

@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 
-use super::super::change::{Alternative, alternatives};
+use super::super::alternatives::{Alternative, alternatives};
 use super::*;
 
 /// Checks `o.what_would_change` against assessing every alternative in full.

@@ -1,4 +1,7 @@
-//! Every SQL statement of the project.
+//! Every SQL statement of the project, by area.
+
+pub mod consultants;
+pub mod review;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -1,0 +1,286 @@
+//! Two assessments side by side, e.g. the same company a year apart, with the rows that differ
+//! marked.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::export::{ANSWER_KEYS, FACTOR_KEYS, answer_text};
+use crate::assessment::is_well_formed_id;
+use crate::auth::Consultant;
+use crate::db::review::{self, ReviewRow};
+use crate::error::{AppError, Result};
+use crate::questionnaire::sections;
+use crate::rules::Outcome;
+use crate::views::{money, signed};
+use crate::{AppState, assets};
+
+/// Answers that are amounts of money.
+const MONEY_KEYS: [&str; 3] = [
+    "hourly_rate",
+    "managed_fee_per_user",
+    "downtime_cost_per_hour",
+];
+
+#[derive(Debug, Deserialize)]
+pub struct CompareQuery {
+    a: Option<String>,
+    b: Option<String>,
+}
+
+/// The head of one column.
+pub struct Side {
+    pub id: String,
+    pub company: String,
+}
+
+/// One compared line; `differs` when the two values are not the same.
+pub struct Line {
+    pub label: String,
+    pub a: String,
+    pub b: String,
+    pub differs: bool,
+}
+
+pub struct Group {
+    pub title: &'static str,
+    pub lines: Vec<Line>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "consultant/compare.html")]
+pub struct ComparePage {
+    css: String,
+    csrf: String,
+    a: String,
+    b: String,
+    errors: Vec<(&'static str, String)>,
+    sides: Vec<Side>,
+    groups: Vec<Group>,
+    differences: usize,
+}
+
+/// A loaded assessment and its parsed result.
+struct Loaded {
+    row: ReviewRow,
+    outcome: Outcome,
+}
+
+async fn load(state: &AppState, id: &str) -> Result<Option<Loaded>> {
+    if !is_well_formed_id(id) {
+        return Ok(None);
+    }
+    let Some(row) = review::find_for_review(&state.db, id).await? else {
+        return Ok(None);
+    };
+    let outcome = serde_json::from_str(&row.result).map_err(|e| {
+        AppError::Internal(anyhow::anyhow!("stored result {id} does not parse: {e}"))
+    })?;
+    Ok(Some(Loaded { row, outcome }))
+}
+
+fn company(o: &Outcome) -> String {
+    match o.answers.get("company") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => "(no name given)".to_owned(),
+    }
+}
+
+fn line(label: impl Into<String>, a: String, b: String) -> Line {
+    Line {
+        label: label.into(),
+        differs: a != b,
+        a,
+        b,
+    }
+}
+
+/// An amount as typed: whole dollars with separators, cents only when there are some.
+fn amount(v: f64) -> String {
+    if v.fract() == 0.0 {
+        money(v)
+    } else {
+        format!("${v:.2}")
+    }
+}
+
+/// Builds the compared lines, group by group.
+fn groups(x: &Loaded, y: &Loaded, choice_labels: &HashMap<(&str, &str), &str>) -> Vec<Group> {
+    let (ox, oy) = (&x.outcome, &y.outcome);
+    let both = |f: &dyn Fn(&Loaded) -> String| (f(x), f(y));
+
+    let mut summary = Vec::new();
+    let (a, b) = both(&|l| company(&l.outcome));
+    summary.push(line("Company", a, b));
+    let (a, b) = both(&|l| {
+        l.row
+            .created_at
+            .get(..10)
+            .unwrap_or(&l.row.created_at)
+            .to_owned()
+    });
+    summary.push(line("Date", a, b));
+    summary.push(line(
+        "Rules version",
+        ox.rules_version.clone(),
+        oy.rules_version.clone(),
+    ));
+    summary.push(line("Status", x.row.status.clone(), y.row.status.clone()));
+    summary.push(line(
+        "Verdict",
+        ox.recommendation.label().to_owned(),
+        oy.recommendation.label().to_owned(),
+    ));
+    summary.push(line(
+        "Confidence",
+        ox.confidence.label().to_owned(),
+        oy.confidence.label().to_owned(),
+    ));
+    summary.push(line("Score", signed(ox.score), signed(oy.score)));
+
+    let answer = |o: &Outcome, key: &str| {
+        let v = o.answers.get(key);
+        match v {
+            Some(Value::String(s)) => choice_labels
+                .get(&(key, s.as_str()))
+                .map_or_else(|| s.clone(), |l| (*l).to_owned()),
+            Some(Value::Number(n)) if MONEY_KEYS.contains(&key) => {
+                n.as_f64().map_or_else(|| n.to_string(), amount)
+            }
+            _ => answer_text(v),
+        }
+    };
+    let answers = ANSWER_KEYS
+        .iter()
+        .filter(|(key, _)| *key != "company")
+        .map(|(key, label)| line(*label, answer(ox, key), answer(oy, key)))
+        .collect();
+
+    let points = |o: &Outcome, key: &str| {
+        o.factors
+            .iter()
+            .find(|f| f.key == key)
+            .map_or_else(|| "no push".to_owned(), |f| signed(f.points))
+    };
+    let factors = FACTOR_KEYS
+        .iter()
+        .map(|(key, label)| line(*label, points(ox, key), points(oy, key)))
+        .collect();
+
+    let (cx, cy) = (&ox.costs, &oy.costs);
+    let costs = vec![
+        line(
+            "Break/fix, average year",
+            money(cx.break_fix.expected_annual),
+            money(cy.break_fix.expected_annual),
+        ),
+        line(
+            "Break/fix, bad year (90th percentile)",
+            money(cx.break_fix.p90),
+            money(cy.break_fix.p90),
+        ),
+        line(
+            "Managed, average year",
+            money(cx.managed.expected_annual),
+            money(cy.managed.expected_annual),
+        ),
+        line(
+            "Managed, bad year (90th percentile)",
+            money(cx.managed.p90),
+            money(cy.managed.p90),
+        ),
+        line(
+            "Break-even managed fee per person a month",
+            money(cx.break_even_fee_per_user),
+            money(cy.break_even_fee_per_user),
+        ),
+    ];
+
+    vec![
+        Group {
+            title: "Summary",
+            lines: summary,
+        },
+        Group {
+            title: "Answers (defaults filled in)",
+            lines: answers,
+        },
+        Group {
+            title: "Points each factor gave",
+            lines: factors,
+        },
+        Group {
+            title: "Yearly costs",
+            lines: costs,
+        },
+    ]
+}
+
+fn present(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn show(
+    consultant: Consultant,
+    State(state): State<AppState>,
+    Query(query): Query<CompareQuery>,
+) -> Result<Response> {
+    let mut page = ComparePage {
+        css: assets::css_url(),
+        csrf: consultant.csrf,
+        a: query.a.clone().unwrap_or_default(),
+        b: query.b.clone().unwrap_or_default(),
+        errors: Vec::new(),
+        sides: Vec::new(),
+        groups: Vec::new(),
+        differences: 0,
+    };
+    let (Some(a), Some(b)) = (present(&query.a), present(&query.b)) else {
+        return Ok(page.into_response());
+    };
+    let (x, y) = (load(&state, a).await?, load(&state, b).await?);
+    for (field, name, id, found) in [
+        ("a", "first", a, x.is_some()),
+        ("b", "second", b, y.is_some()),
+    ] {
+        if !found {
+            let shown: String = id.chars().take(40).collect();
+            page.errors.push((
+                field,
+                format!("There is no assessment with the id “{shown}” (the {name} one)."),
+            ));
+        }
+    }
+    let (Some(x), Some(y)) = (x, y) else {
+        return Ok((StatusCode::NOT_FOUND, page).into_response());
+    };
+    let cost_defaults = state.rules.cost_defaults();
+    let questions = sections(&cost_defaults);
+    let choice_labels: HashMap<(&str, &str), &str> = questions
+        .iter()
+        .flat_map(|s| &s.questions)
+        .flat_map(|q| q.choices.iter().map(move |c| ((q.key, c.value), c.label)))
+        .collect();
+    page.groups = groups(&x, &y, &choice_labels);
+    page.differences = page
+        .groups
+        .iter()
+        .flat_map(|g| &g.lines)
+        .filter(|l| l.differs)
+        .count();
+    page.sides = [&x, &y]
+        .iter()
+        .map(|l| Side {
+            id: l.row.id.clone(),
+            company: company(&l.outcome),
+        })
+        .collect();
+    Ok(page.into_response())
+}

@@ -1,0 +1,423 @@
+//! One assessment for a consultant: the owner's report, all answers, the status workflow, notes,
+//! tags, and a re-score under the current rules that never overwrites the stored result.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::filter::{STATUSES, normalise_tag};
+use crate::assessment::{Assessment, is_well_formed_id};
+use crate::auth::{self, Consultant};
+use crate::db::review;
+use crate::error::{AppError, Result};
+use crate::questionnaire::{Kind, sections};
+use crate::routes::results::ResultsPage;
+use crate::rules::{Answers, Outcome, assess};
+use crate::views::{money, signed};
+use crate::{AppState, assets};
+
+/// Longest note accepted, in characters.
+const NOTE_MAX_CHARS: usize = 5000;
+const MAX_TAGS: usize = 20;
+
+pub struct AnswerRow {
+    pub question: String,
+    pub answer: String,
+}
+
+pub struct HistoryRow {
+    pub author: String,
+    pub when: String,
+    pub is_status: bool,
+    pub body: String,
+}
+
+pub struct StatusChoice {
+    pub value: &'static str,
+    pub selected: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "consultant/detail.html")]
+pub struct DetailPage {
+    css: String,
+    csrf: String,
+    id: String,
+    company: String,
+    date: String,
+    status: String,
+    statuses: Vec<StatusChoice>,
+    tags: String,
+    answers: Vec<AnswerRow>,
+    history: Vec<HistoryRow>,
+    report_html: String,
+    error: Option<String>,
+    note_draft: String,
+}
+
+fn display_value(key: &str, value: &serde_json::Value, rules: &crate::rules::RuleSet) -> String {
+    let q = sections(&rules.cost_defaults())
+        .into_iter()
+        .flat_map(|s| s.questions)
+        .find(|q| q.key == key);
+    match (q, value) {
+        (_, serde_json::Value::Null) => "(not given)".to_owned(),
+        (Some(q), serde_json::Value::String(code)) if q.kind == Kind::Choice => q
+            .choices
+            .iter()
+            .find(|c| c.value == code)
+            .map_or_else(|| code.clone(), |c| c.label.to_owned()),
+        (Some(q), serde_json::Value::Number(n))
+            if matches!(q.kind, Kind::Number) && q.key != "incidents_per_month" =>
+        {
+            money(n.as_f64().unwrap_or_default())
+        }
+        (_, serde_json::Value::String(s)) => s.clone(),
+        (_, other) => other.to_string(),
+    }
+}
+
+fn answer_rows(outcome: &Outcome, rules: &crate::rules::RuleSet) -> Vec<AnswerRow> {
+    sections(&rules.cost_defaults())
+        .iter()
+        .flat_map(|s| s.questions.iter())
+        .map(|q| AnswerRow {
+            question: q.label.to_owned(),
+            answer: outcome.answers.get(q.key).map_or_else(
+                || "(not given)".to_owned(),
+                |v| display_value(q.key, v, rules),
+            ),
+        })
+        .collect()
+}
+
+async fn load(state: &AppState, id: &str) -> Result<(review::ReviewRow, Assessment)> {
+    if !is_well_formed_id(id) {
+        return Err(AppError::NotFound);
+    }
+    let row = review::find_for_review(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let outcome: Outcome = serde_json::from_str(&row.result).map_err(|e| {
+        AppError::Internal(anyhow::anyhow!("stored result {id} does not parse: {e}"))
+    })?;
+    let a = Assessment {
+        id: row.id.clone(),
+        created_at: row.created_at.clone(),
+        outcome,
+    };
+    Ok((row, a))
+}
+
+async fn page(
+    consultant: &Consultant,
+    state: &AppState,
+    id: &str,
+    error: Option<String>,
+    note_draft: String,
+) -> Result<DetailPage> {
+    let (row, a) = load(state, id).await?;
+    let report_html = ResultsPage::new(&a)?.report_html;
+    let notes = review::notes(&state.db, id).await?;
+    let tags = review::tags(&state.db, id).await?;
+    Ok(DetailPage {
+        css: assets::css_url(),
+        csrf: consultant.csrf.clone(),
+        id: a.id.clone(),
+        company: a
+            .outcome
+            .answers
+            .get("company")
+            .and_then(|v| v.as_str())
+            .unwrap_or("(no name given)")
+            .to_owned(),
+        date: a.created_at.clone(),
+        statuses: STATUSES
+            .iter()
+            .map(|s| StatusChoice {
+                value: s,
+                selected: *s == row.status,
+            })
+            .collect(),
+        status: row.status,
+        tags: tags.join(", "),
+        answers: answer_rows(&a.outcome, &state.rules),
+        history: notes
+            .into_iter()
+            .map(|n| HistoryRow {
+                author: n.author,
+                when: n.created_at,
+                is_status: n.kind == "status",
+                body: n.body,
+            })
+            .collect(),
+        report_html,
+        error,
+        note_draft,
+    })
+}
+
+pub async fn show(
+    consultant: Consultant,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<DetailPage> {
+    page(&consultant, &state, &id, None, String::new()).await
+}
+
+#[derive(Deserialize, Default)]
+struct ChangeForm {
+    csrf: Option<String>,
+    body: Option<String>,
+    status: Option<String>,
+    tags: Option<String>,
+}
+
+async fn read_form(
+    consultant: &Consultant,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<ChangeForm> {
+    let form: ChangeForm = serde_urlencoded::from_bytes(&body?).map_err(|_| {
+        AppError::BadRequest("The form could not be read. Reload the page and try again.".into())
+    })?;
+    if !auth::csrf_ok(&consultant.session, form.csrf.as_deref()).await {
+        return Err(AppError::Forbidden);
+    }
+    Ok(form)
+}
+
+fn now() -> String {
+    crate::assessment::now_rfc3339()
+}
+
+fn back(id: &str, anchor: &str) -> Response {
+    Redirect::to(&format!("/consultant/assessments/{id}#{anchor}")).into_response()
+}
+
+async fn rejected(
+    consultant: &Consultant,
+    state: &AppState,
+    id: &str,
+    message: &str,
+    draft: String,
+) -> Result<Response> {
+    let page = page(consultant, state, id, Some(message.to_owned()), draft).await?;
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+pub async fn add_note(
+    consultant: Consultant,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let form = read_form(&consultant, body).await?;
+    let text = form.body.unwrap_or_default();
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return rejected(
+            &consultant,
+            &state,
+            &id,
+            "Write something before adding a note.",
+            text,
+        )
+        .await;
+    }
+    if trimmed.chars().count() > NOTE_MAX_CHARS {
+        return rejected(
+            &consultant,
+            &state,
+            &id,
+            &format!("Keep a note under {NOTE_MAX_CHARS} characters."),
+            text,
+        )
+        .await;
+    }
+    if !is_well_formed_id(&id)
+        || !review::add_note(&state.db, &id, &consultant.email, trimmed, &now()).await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(back(&id, "history"))
+}
+
+pub async fn set_status(
+    consultant: Consultant,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let form = read_form(&consultant, body).await?;
+    let status = form.status.unwrap_or_default();
+    if !STATUSES.contains(&status.as_str()) {
+        return rejected(
+            &consultant,
+            &state,
+            &id,
+            &format!("Choose a status: {}.", STATUSES.join(", ")),
+            String::new(),
+        )
+        .await;
+    }
+    if !is_well_formed_id(&id)
+        || !review::set_status(&state.db, &id, &status, &consultant.email, &now()).await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(back(&id, "workflow"))
+}
+
+pub async fn set_tags(
+    consultant: Consultant,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let form = read_form(&consultant, body).await?;
+    let raw = form.tags.unwrap_or_default();
+    let mut tags = Vec::new();
+    for t in raw.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        match normalise_tag(t) {
+            Some(t) if !tags.contains(&t) => tags.push(t),
+            Some(_) => {}
+            None => {
+                let msg = format!(
+                    "\"{}\" is not a valid tag: use up to 40 letters, digits, spaces or dashes.",
+                    t.chars().take(60).collect::<String>()
+                );
+                return rejected(&consultant, &state, &id, &msg, String::new()).await;
+            }
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return rejected(
+            &consultant,
+            &state,
+            &id,
+            &format!("Use at most {MAX_TAGS} tags."),
+            String::new(),
+        )
+        .await;
+    }
+    if !is_well_formed_id(&id) || !review::set_tags(&state.db, &id, &tags).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(back(&id, "workflow"))
+}
+
+pub struct FactorDiff {
+    pub label: String,
+    pub stored: String,
+    pub current: String,
+    pub differs: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "consultant/rescore.html")]
+pub struct RescorePage {
+    css: String,
+    csrf: String,
+    id: String,
+    stored_version: String,
+    current_version: String,
+    rows: Vec<FactorDiff>,
+    factors: Vec<FactorDiff>,
+    changed: bool,
+}
+
+fn diff(label: &str, stored: String, current: String) -> FactorDiff {
+    FactorDiff {
+        label: label.to_owned(),
+        differs: stored != current,
+        stored,
+        current,
+    }
+}
+
+pub async fn rescore(
+    consultant: Consultant,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<RescorePage> {
+    let (row, a) = load(&state, &id).await?;
+    let answers: Answers = serde_json::from_str(&row.answers).map_err(|e| {
+        AppError::Internal(anyhow::anyhow!("stored answers {id} do not parse: {e}"))
+    })?;
+    let now = assess(&answers, &state.rules);
+    let was = &a.outcome;
+    let rows = vec![
+        diff(
+            "Rules version",
+            was.rules_version.clone(),
+            now.rules_version.clone(),
+        ),
+        diff(
+            "Verdict",
+            was.recommendation.label().to_owned(),
+            now.recommendation.label().to_owned(),
+        ),
+        diff(
+            "Confidence",
+            was.confidence.label().to_owned(),
+            now.confidence.label().to_owned(),
+        ),
+        diff("Score", signed(was.score), signed(now.score)),
+        diff(
+            "Break/fix, average year",
+            money(was.costs.break_fix.expected_annual),
+            money(now.costs.break_fix.expected_annual),
+        ),
+        diff(
+            "Break/fix, bad year",
+            money(was.costs.break_fix.p90),
+            money(now.costs.break_fix.p90),
+        ),
+        diff(
+            "Managed, average year",
+            money(was.costs.managed.expected_annual),
+            money(now.costs.managed.expected_annual),
+        ),
+        diff(
+            "Managed, bad year",
+            money(was.costs.managed.p90),
+            money(now.costs.managed.p90),
+        ),
+        diff(
+            "Break-even fee per person",
+            money(was.costs.break_even_fee_per_user),
+            money(now.costs.break_even_fee_per_user),
+        ),
+    ];
+    let mut keys: Vec<(String, String)> = Vec::new();
+    for f in was.factors.iter().chain(&now.factors) {
+        if !keys.iter().any(|(k, _)| *k == f.key) {
+            keys.push((f.key.clone(), f.label.clone()));
+        }
+    }
+    let points = |o: &Outcome, key: &str| {
+        o.factors
+            .iter()
+            .find(|f| f.key == key)
+            .map_or_else(|| "0".to_owned(), |f| signed(f.points))
+    };
+    let factors = keys
+        .iter()
+        .map(|(k, label)| diff(label, points(was, k), points(&now, k)))
+        .collect();
+    let changed = rows.iter().skip(1).any(|r| r.differs);
+    Ok(RescorePage {
+        css: assets::css_url(),
+        csrf: consultant.csrf,
+        id: a.id,
+        stored_version: was.rules_version.clone(),
+        current_version: now.rules_version,
+        rows,
+        factors,
+        changed,
+    })
+}

@@ -1,0 +1,162 @@
+//! The review list: newest first, filtered, keyset-paged.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use super::filter::{ListQuery, RECOMMENDATIONS, STATUSES, sort_code};
+use crate::auth::Consultant;
+use crate::db::review::{self, ListRow, Sort};
+use crate::error::Result;
+use crate::rules::Verdict;
+use crate::views::signed;
+use crate::{AppState, assets};
+
+/// Rows a page.
+pub const PAGE_SIZE: i64 = 50;
+
+pub struct Row {
+    pub id: String,
+    pub company: String,
+    pub date: String,
+    pub employees: i64,
+    pub verdict: &'static str,
+    pub confidence: String,
+    pub score: String,
+    pub status: String,
+}
+
+pub struct Choice {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "consultant/list.html")]
+pub struct ListPage {
+    css: String,
+    csrf: String,
+    email: String,
+    q: String,
+    from: String,
+    to: String,
+    tag: String,
+    recommendations: Vec<Choice>,
+    statuses: Vec<Choice>,
+    sorts: Vec<Choice>,
+    errors: Vec<(&'static str, String)>,
+    rows: Vec<Row>,
+    next_link: Option<String>,
+    first_link: Option<String>,
+    export_query: String,
+}
+
+fn row(r: ListRow) -> Row {
+    Row {
+        company: r
+            .company
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| "(no name given)".into()),
+        date: r.created_at.get(..10).unwrap_or(&r.created_at).to_owned(),
+        employees: r.employees,
+        verdict: Verdict::from_code(&r.recommendation).map_or("?", Verdict::label),
+        confidence: r.confidence.replace('_', " "),
+        score: signed(r.score),
+        status: r.status,
+        id: r.id,
+    }
+}
+
+fn choices(values: &[&'static str], labels: &[&'static str], current: Option<&str>) -> Vec<Choice> {
+    values
+        .iter()
+        .zip(labels)
+        .map(|(v, l)| Choice {
+            value: v,
+            label: l,
+            selected: current == Some(*v),
+        })
+        .collect()
+}
+
+pub async fn show(
+    consultant: Consultant,
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response> {
+    let selection = query.selection();
+    let rows = if selection.errors.is_empty() {
+        review::list(
+            &state.db,
+            &selection.filter,
+            selection.sort,
+            selection.after.as_ref(),
+            PAGE_SIZE + 1,
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    let has_more = rows.len() as i64 > PAGE_SIZE;
+    let rows: Vec<ListRow> = rows.into_iter().take(PAGE_SIZE as usize).collect();
+    let next_link = match rows.last() {
+        Some(last) if has_more => {
+            let value = match selection.sort {
+                Sort::HighestScore | Sort::LowestScore => last.score.to_string(),
+                _ => last.created_at.clone(),
+            };
+            Some(format!(
+                "/consultant?{}",
+                query.query_string(&[("after", format!("{value}~{}", last.id))])
+            ))
+        }
+        _ => None,
+    };
+    let first_link = selection
+        .after
+        .as_ref()
+        .map(|_| format!("/consultant?{}", query.query_string(&[])));
+    let status = if selection.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let page = ListPage {
+        css: assets::css_url(),
+        csrf: consultant.csrf,
+        email: consultant.email,
+        q: query.q.clone().unwrap_or_default(),
+        from: query.from.clone().unwrap_or_default(),
+        to: query.to.clone().unwrap_or_default(),
+        tag: query.tag.clone().unwrap_or_default(),
+        recommendations: choices(
+            &RECOMMENDATIONS,
+            &["Break/fix", "Managed", "Co-managed"],
+            query.recommendation.as_deref(),
+        ),
+        statuses: choices(
+            &STATUSES,
+            &["New", "Contacted", "Proposal", "Won", "Lost", "Closed"],
+            query.status.as_deref(),
+        ),
+        sorts: choices(
+            &["newest", "oldest", "score_desc", "score_asc"],
+            &[
+                "Newest first",
+                "Oldest first",
+                "Highest score (most managed)",
+                "Lowest score (most break/fix)",
+            ],
+            Some(sort_code(selection.sort)),
+        ),
+        errors: selection.errors,
+        rows: rows.into_iter().map(row).collect(),
+        next_link,
+        first_link,
+        export_query: query.query_string(&[]),
+    };
+    Ok((status, page).into_response())
+}
