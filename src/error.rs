@@ -19,6 +19,10 @@ pub enum AppError {
     BadRequest(String),
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("not implemented: {0}")]
+    NotImplemented(String),
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("database error: {0}")]
@@ -47,6 +51,8 @@ impl AppError {
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -59,7 +65,10 @@ impl AppError {
             AppError::Validation(errors) => {
                 errors.first().map(|e| e.message.clone()).unwrap_or_else(|| "Some answers are not valid.".to_owned())
             }
-            AppError::BadRequest(m) | AppError::UnsupportedMediaType(m) => m.clone(),
+            AppError::BadRequest(m)
+            | AppError::UnsupportedMediaType(m)
+            | AppError::NotImplemented(m) => m.clone(),
+            AppError::MethodNotAllowed => "This address does not accept that method.".to_owned(),
             AppError::PayloadTooLarge => "The request is too large. Answers fit in well under 64 KiB.".to_owned(),
             AppError::Db(_) | AppError::Internal(_) => {
                 "Something went wrong on our side. Your answers were not lost: go back and submit again.".to_owned()

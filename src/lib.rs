@@ -38,28 +38,52 @@ pub struct AppState {
     pub config: Arc<Config>,
 }
 
-/// The policy for pages that are not made to be embedded: only our own files, no framing.
+/// What every page may load: only our own files; no inline scripts or styles.
+const CSP_BASE: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
+                        script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'";
+
+/// The policy for pages that are not made to be embedded: no framing at all.
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// The policy for embeddable pages: framing by the configured origins (any when none are set),
+/// and no `X-Frame-Options`, which cannot express an allow-list.
+fn embed_csp(config: &Config) -> HeaderValue {
+    let value = format!("{CSP_BASE}; frame-ancestors {}", config.frame_ancestors());
+    // Origins are validated at start-up, so this cannot fail; refusing framing is the safe
+    // answer if it ever did.
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(CSP))
+}
+
 /// The whole application as a router, without I/O, so tests can drive it in-process too.
+///
+/// Framing policy is set per route group: the embeddable pages get [`embed_csp`], everything
+/// else (the fallback included) refuses to be framed.
 pub fn build_app(state: AppState) -> Router {
-    Router::new()
+    let framed = routes::embed::framed_router().layer(SetResponseHeaderLayer::overriding(
+        header::CONTENT_SECURITY_POLICY,
+        embed_csp(&state.config),
+    ));
+    let unframed = Router::new()
         .merge(routes::pages::router())
         .merge(routes::questionnaire::router())
         .merge(routes::results::router())
-        .nest("/api/v1", routes::api::router())
+        .merge(routes::embed::router())
+        .nest("/api/v1", routes::api::router(&state.config))
         .merge(assets::router())
         .fallback(routes::pages::not_found)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(SetResponseHeaderLayer::if_not_present(
+        .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
+        .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
-        ))
+        ));
+    Router::new()
+        .merge(unframed)
+        .merge(framed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -3,23 +3,64 @@
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::Value;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use crate::config::Config;
 use crate::error::{ApiError, AppError};
 use crate::questionnaire::{Section, sections};
 use crate::rules::{Answers, FieldError, RawAnswers};
 use crate::{AppState, assessment};
 
-pub fn router() -> Router<AppState> {
+pub fn router(config: &Config) -> Router<AppState> {
     Router::new()
         .route("/questionnaire", get(questionnaire))
         .route("/assessments", post(create))
         .route("/assessments/{id}", get(read))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(cors(config))
+}
+
+/// Browsers may read the API from any page; writing is limited to the configured origins, so
+/// that another site cannot create assessments in a visitor's name with their address.
+fn cors(config: &Config) -> CorsLayer {
+    let writers: Vec<HeaderValue> = config
+        .api_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o.as_str()).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin, parts| {
+            // A preflight names the method it asks for; a real request is that method.
+            let method = if parts.method == Method::OPTIONS {
+                parts
+                    .headers
+                    .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+                    .and_then(|m| Method::from_bytes(m.as_bytes()).ok())
+            } else {
+                Some(parts.method.clone())
+            };
+            match method {
+                Some(Method::GET | Method::HEAD) => true,
+                Some(Method::POST) => writers.contains(origin),
+                _ => false,
+            }
+        }))
+        .allow_methods([Method::GET, Method::HEAD, Method::POST])
+        .allow_headers([header::CONTENT_TYPE])
+        .expose_headers([header::LOCATION])
+        .max_age(Duration::from_secs(3600))
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError(AppError::MethodNotAllowed)
 }
 
 #[derive(Serialize)]

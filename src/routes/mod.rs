@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per area, each with its own `router()`.
 
 pub mod api;
+pub mod embed;
 pub mod pages;
 pub mod questionnaire;
 pub mod results;

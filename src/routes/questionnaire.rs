@@ -60,6 +60,7 @@ pub struct SectionView {
 #[template(path = "questionnaire.html")]
 pub struct QuestionnairePage {
     pub css: String,
+    pub form_action: &'static str,
     pub sections: Vec<SectionView>,
     /// Every problem, in question order, for the summary at the top.
     pub errors: Vec<(String, String)>,
@@ -150,6 +151,7 @@ pub fn page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> Questi
         .collect();
     QuestionnairePage {
         css: assets::css_url(),
+        form_action: "/assessments",
         sections,
         errors: summary,
     }
@@ -184,20 +186,28 @@ fn is_form(headers: &HeaderMap) -> bool {
         })
 }
 
+/// The form body of a submission, or the error to answer when it is not a readable form.
+pub fn read_form(
+    headers: &HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<RawAnswers> {
+    let body = body?;
+    if !is_form(headers) {
+        return Err(AppError::UnsupportedMediaType(
+            "Send the questionnaire as a form (application/x-www-form-urlencoded), or use the JSON API at /api/v1/assessments."
+                .into(),
+        ));
+    }
+    parse_form(&body)
+}
+
 #[tracing::instrument(skip_all)]
 async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
-    let body = body?;
-    if !is_form(&headers) {
-        return Err(AppError::UnsupportedMediaType(
-            "Send the questionnaire as a form (application/x-www-form-urlencoded), or use the JSON API at /api/v1/assessments."
-                .into(),
-        ));
-    }
-    let raw = parse_form(&body)?;
+    let raw = read_form(&headers, body)?;
     match Answers::parse(&raw) {
         Ok(answers) => {
             let created = assessment::create(&state, &answers).await?;

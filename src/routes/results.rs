@@ -8,6 +8,7 @@ use axum::routing::get;
 
 use crate::assessment::{self, Assessment};
 use crate::error::Result;
+use crate::routes::embed;
 use crate::rules::outcome::{Assumption, CostSpread};
 use crate::rules::{Confidence, Verdict};
 use crate::views::{self, CostChart, FactorChart, money, signed};
@@ -52,6 +53,13 @@ pub struct ChangeRow {
     pub to: &'static str,
 }
 
+/// The "embed this result" offer: the snippet and the oEmbed discovery address.
+pub struct EmbedOffer {
+    pub snippet: String,
+    pub oembed_href: String,
+    pub copy_js: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "results.html")]
 pub struct ResultsPage {
@@ -80,6 +88,8 @@ pub struct ResultsPage {
     pub is_managed: bool,
     pub is_break_fix: bool,
     pub is_co_managed: bool,
+    /// Present on the public results page, which offers the result for embedding.
+    pub embed: Option<EmbedOffer>,
 }
 
 fn column(name: &'static str, s: &CostSpread) -> CostColumn {
@@ -211,11 +221,30 @@ impl ResultsPage {
             is_managed: o.recommendation == Verdict::Managed,
             is_break_fix: o.recommendation == Verdict::BreakFix,
             is_co_managed: o.recommendation == Verdict::CoManaged,
+            embed: None,
         }
+    }
+
+    /// Adds the embed snippet and oEmbed discovery for a server reached at `origin`.
+    pub fn with_embed(mut self, origin: &str) -> Result<Self> {
+        let page_url = format!("{origin}/assessments/{}", self.id);
+        let query = serde_urlencoded::to_string([("url", page_url.as_str()), ("format", "json")])
+            .map_err(anyhow::Error::from)?;
+        self.embed = Some(EmbedOffer {
+            snippet: embed::snippet(
+                origin,
+                &self.id,
+                embed::DEFAULT_WIDTH,
+                embed::DEFAULT_HEIGHT,
+            )?,
+            oembed_href: format!("{origin}/oembed?{query}"),
+            copy_js: assets::url_of("copy"),
+        });
+        Ok(self)
     }
 }
 
 async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<ResultsPage> {
     let a = assessment::load(&state, &id).await?;
-    Ok(ResultsPage::new(&a))
+    ResultsPage::new(&a).with_embed(&state.config.public_origin())
 }

@@ -10,8 +10,14 @@ use servicefit::rules::RuleSet;
 use servicefit::{AppState, build_app, db, serve};
 use tokio::sync::oneshot;
 
+/// The public address every test server claims, so that pages that contain it (embed snippets)
+/// stay the same across restarts on new ports.
+pub const PUBLIC_URL: &str = "http://servicefit.test";
+
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The settings it runs with; a restart keeps them.
+    pub config: Config,
     pub client: reqwest::Client,
     pub db_path: std::path::PathBuf,
     _dir: tempfile::TempDir,
@@ -25,7 +31,20 @@ impl TestApp {
 
     pub async fn spawn_with_rules(rules: RuleSet) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        Self::spawn_in(dir, rules).await
+        Self::spawn_in(dir, rules, test_config()).await
+    }
+
+    /// A server whose settings `adjust` changes from the test defaults.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = test_config();
+        adjust(&mut config);
+        Self::spawn_in(dir, RuleSet::embedded(), config).await
+    }
+
+    /// Stops this server and starts a new one on the same database with the same settings.
+    pub async fn restart(self) -> Self {
+        self.restart_with_rules(RuleSet::embedded()).await
     }
 
     /// A second server on the same database file as `self`, e.g. with other rules.
@@ -33,13 +52,14 @@ impl TestApp {
         let TestApp {
             _dir: dir,
             _shutdown: shutdown,
+            config,
             ..
         } = self;
         let _ = shutdown.send(());
-        Self::spawn_in(dir, rules).await
+        Self::spawn_in(dir, rules, config).await
     }
 
-    async fn spawn_in(dir: tempfile::TempDir, rules: RuleSet) -> Self {
+    async fn spawn_in(dir: tempfile::TempDir, rules: RuleSet, config: Config) -> Self {
         let db_path = dir.path().join("test.db");
         let url = format!("sqlite://{}", db_path.display());
         let pool = db::connect(&url).await.expect("database");
@@ -50,12 +70,12 @@ impl TestApp {
         let config = Config {
             database_url: url,
             bind: addr,
-            ..Config::default()
+            ..config
         };
         let state = AppState {
             db: pool,
             rules: Arc::new(rules),
-            config: Arc::new(config),
+            config: Arc::new(config.clone()),
         };
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -70,6 +90,7 @@ impl TestApp {
             .expect("client");
         TestApp {
             addr,
+            config,
             client,
             db_path,
             _dir: dir,
@@ -135,6 +156,13 @@ impl TestApp {
             res.text().await.unwrap_or_default()
         );
         res.json().await.expect("json")
+    }
+}
+
+fn test_config() -> Config {
+    Config {
+        public_url: Some(PUBLIC_URL.parse().expect("origin")),
+        ..Config::default()
     }
 }
 
