@@ -7,7 +7,7 @@ use crate::rules::{Answers, Outcome, assess};
 use crate::{AppState, db};
 
 /// A stored assessment as the contract shows it: id, time and the outcome's fields.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Assessment {
     pub id: String,
     pub created_at: String,

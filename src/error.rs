@@ -133,9 +133,10 @@ impl<E: Into<AppError>> From<E> for ApiError {
     }
 }
 
-#[derive(serde::Serialize)]
-struct ErrorBody {
-    errors: Vec<FieldError>,
+/// The contract's error body: `{"errors": [{"field": "employees", "message": "..."}]}`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub errors: Vec<FieldError>,
 }
 
 impl IntoResponse for ApiError {

@@ -69,7 +69,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(routes::questionnaire::router())
         .merge(routes::results::router())
         .merge(routes::embed::router())
-        .nest("/api/v1", routes::api::router(&state.config))
+        .merge(routes::api::router(&state.config))
         .merge(assets::router())
         .fallback(routes::pages::not_found)
         .layer(SetResponseHeaderLayer::overriding(
