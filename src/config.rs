@@ -94,6 +94,36 @@ pub struct Config {
         global = true
     )]
     pub api_origins: Vec<Origin>,
+
+    /// Send each new assessment to this URL as a signed webhook (Standard Webhooks style).
+    #[arg(
+        long,
+        env = "SERVICEFIT_WEBHOOK_URL",
+        requires = "webhook_secret",
+        value_parser = parse_webhook_url,
+        global = true
+    )]
+    pub webhook_url: Option<reqwest::Url>,
+
+    /// The key webhooks are signed with: `whsec_` followed by base64 (as Standard Webhooks
+    /// libraries generate it), or any other text, used as it is.
+    #[arg(
+        long,
+        env = "SERVICEFIT_WEBHOOK_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub webhook_secret: Option<Secret>,
+
+    /// Wait before the first webhook retry, in milliseconds; it doubles with each failed attempt,
+    /// up to an hour.
+    #[arg(
+        long,
+        env = "SERVICEFIT_WEBHOOK_BACKOFF_MS",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub webhook_backoff_ms: u64,
 }
 
 impl Default for Config {
@@ -106,6 +136,9 @@ impl Default for Config {
             embed_origins: Vec::new(),
             public_url: None,
             api_origins: Vec::new(),
+            webhook_url: None,
+            webhook_secret: None,
+            webhook_backoff_ms: 1000,
         }
     }
 }
@@ -184,6 +217,43 @@ impl std::str::FromStr for Origin {
     }
 }
 
+fn parse_webhook_url(s: &str) -> Result<reqwest::Url, String> {
+    let url = reqwest::Url::parse(s).map_err(|e| format!("`{s}` is not a URL: {e}"))?;
+    if matches!(url.scheme(), "http" | "https") && url.has_host() {
+        Ok(url)
+    } else {
+        Err(format!("`{s}` must be an http:// or https:// URL"))
+    }
+}
+
+/// A secret from the command line or environment; `Debug` never shows it.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.is_empty() {
+            Err("the webhook secret must not be empty".to_owned())
+        } else {
+            Ok(Secret(s.to_owned()))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,5 +288,32 @@ mod tests {
             "https://a.example http://localhost:8080"
         );
         assert!(Cli::try_parse_from(["servicefit", "--embed-origins", "nope"]).is_err());
+    }
+
+    #[test]
+    fn a_webhook_needs_an_http_url_and_a_secret() {
+        assert!(
+            Cli::try_parse_from(["servicefit", "--webhook-url", "https://crm.example/hook"])
+                .is_err()
+        );
+        assert!(
+            Cli::try_parse_from([
+                "servicefit",
+                "--webhook-url",
+                "ftp://crm.example/hook",
+                "--webhook-secret",
+                "s"
+            ])
+            .is_err()
+        );
+        let cli = Cli::try_parse_from([
+            "servicefit",
+            "--webhook-url",
+            "https://crm.example/hook",
+            "--webhook-secret",
+            "s3cret",
+        ])
+        .expect("parse");
+        assert!(!format!("{:?}", cli.config).contains("s3cret"));
     }
 }

@@ -9,6 +9,7 @@ pub mod questionnaire;
 pub mod routes;
 pub mod rules;
 pub mod views;
+pub mod webhooks;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -36,6 +37,39 @@ pub struct AppState {
     pub db: SqlitePool,
     pub rules: Arc<RuleSet>,
     pub config: Arc<Config>,
+    /// Woken when a webhook event is enqueued, so the delivery worker starts at once.
+    pub outbox_wake: Arc<tokio::sync::Notify>,
+}
+
+impl AppState {
+    pub fn new(db: SqlitePool, rules: RuleSet, config: Config) -> Self {
+        Self {
+            db,
+            rules: Arc::new(rules),
+            config: Arc::new(config),
+            outbox_wake: Arc::default(),
+        }
+    }
+
+    /// True when new assessments are announced by webhook.
+    pub fn webhooks_enabled(&self) -> bool {
+        self.config.webhook_url.is_some() && self.config.webhook_secret.is_some()
+    }
+
+    /// Starts delivering webhooks in the background when they are configured; the task ends
+    /// when `stop` resolves.
+    pub fn spawn_webhook_worker(
+        &self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        let settings = webhooks::Settings::from_config(&self.config)?;
+        Some(tokio::spawn(webhooks::run(
+            self.db.clone(),
+            settings,
+            self.outbox_wake.clone(),
+            stop,
+        )))
+    }
 }
 
 /// What every page may load: only our own files; no inline scripts or styles.

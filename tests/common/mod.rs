@@ -3,7 +3,6 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use servicefit::config::Config;
 use servicefit::rules::RuleSet;
@@ -22,6 +21,8 @@ pub struct TestApp {
     pub db_path: std::path::PathBuf,
     _dir: tempfile::TempDir,
     _shutdown: oneshot::Sender<()>,
+    /// The webhook worker and what stops it, when webhooks are configured.
+    worker: Option<(oneshot::Sender<()>, tokio::task::JoinHandle<()>)>,
 }
 
 impl TestApp {
@@ -53,9 +54,15 @@ impl TestApp {
             _dir: dir,
             _shutdown: shutdown,
             config,
+            worker,
             ..
         } = self;
         let _ = shutdown.send(());
+        // The old worker must be gone before the new one starts: one deliverer per outbox.
+        if let Some((stop, handle)) = worker {
+            let _ = stop.send(());
+            let _ = handle.await;
+        }
         Self::spawn_in(dir, rules, config).await
     }
 
@@ -72,11 +79,11 @@ impl TestApp {
             bind: addr,
             ..config
         };
-        let state = AppState {
-            db: pool,
-            rules: Arc::new(rules),
-            config: Arc::new(config.clone()),
-        };
+        let state = AppState::new(pool, rules, config.clone());
+        let (stop_worker, worker_stopped) = oneshot::channel::<()>();
+        let worker = state.spawn_webhook_worker(async move {
+            let _ = worker_stopped.await;
+        });
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
             let _ = serve(listener, build_app(state), async move {
@@ -95,6 +102,7 @@ impl TestApp {
             db_path,
             _dir: dir,
             _shutdown: tx,
+            worker: worker.map(|handle| (stop_worker, handle)),
         }
     }
 
