@@ -51,6 +51,11 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
     println!("listening on http://{addr}");
+    let mut config = config;
+    if config.public_url.is_none() {
+        // The address actually bound, so that port 0 still gives working embed snippets.
+        config.public_url = format!("http://{addr}").parse().ok();
+    }
     let state = AppState::new(pool.clone(), rules, config);
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = state.spawn_webhook_worker(async {

@@ -28,11 +28,11 @@ use crate::{AppState, assets};
 pub const DEFAULT_WIDTH: u32 = 560;
 /// Height of the iframe before `embed.js` has measured it, and for hosts without JavaScript:
 /// enough for the verdict, the top factors and the chart at the default width.
-pub const DEFAULT_HEIGHT: u32 = 720;
+pub const DEFAULT_HEIGHT: u32 = 880;
 /// How many factors the embedded result lists.
 const TOP_FACTORS: usize = 3;
 /// The cost chart is drawn narrower than on the full page so its labels stay legible at 280 px.
-const EMBED_CHART_WIDTH: f64 = 400.0;
+const EMBED_CHART_WIDTH: f64 = 320.0;
 
 /// Pages that may be framed by the embed origins.
 pub fn framed_router() -> Router<AppState> {
