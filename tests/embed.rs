@@ -334,3 +334,14 @@ async fn an_invalid_embedded_submission_shows_the_embedded_form_again_with_422()
     assert!(html.contains(r#"id="error-employees""#));
     assert!(!html.contains(r#"<header class="site""#));
 }
+
+#[tokio::test]
+async fn the_questionnaire_with_embed_1_sends_to_the_embedded_questionnaire() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/assess?embed=1").await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(header(&res, "location"), "/assess/embed");
+    let plain = app.get("/assess?embed=0").await;
+    assert_eq!(plain.status(), 200);
+    assert_unframeable(&plain);
+}

@@ -4,8 +4,8 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -157,8 +157,17 @@ pub fn page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> Questi
     }
 }
 
-async fn show(State(state): State<AppState>) -> QuestionnairePage {
-    page(&state, &RawAnswers::new(), &[])
+/// The questionnaire; `?embed=1` is the embedded questionnaire's other address and redirects
+/// to it, where the embed framing policy applies.
+async fn show(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let wants_embed =
+        serde_urlencoded::from_str::<Vec<(String, String)>>(query.as_deref().unwrap_or(""))
+            .is_ok_and(|pairs| pairs.iter().any(|(k, v)| k == "embed" && v == "1"));
+    if wants_embed {
+        Redirect::to("/assess/embed").into_response()
+    } else {
+        page(&state, &RawAnswers::new(), &[]).into_response()
+    }
 }
 
 /// Reads a form body; the first value of a repeated key wins. Unknown keys are kept but ignored.
