@@ -113,13 +113,28 @@ fn verify(r: &Received) {
     assert_eq!(r.signature, expected);
 }
 
-async fn log_of(app: &TestApp) -> Vec<db::WebhookDelivery> {
+/// The delivery log once `done` holds for it: the worker writes it just after the receiver
+/// answers, so it is polled like the deliveries themselves.
+async fn log_when(
+    app: &TestApp,
+    done: impl Fn(&[db::WebhookDelivery]) -> bool,
+) -> Vec<db::WebhookDelivery> {
     let pool = db::connect(&format!("sqlite://{}", app.db_path.display()))
         .await
         .unwrap();
-    let log = db::list_webhook_deliveries(&pool, 50).await.unwrap();
-    pool.close().await;
-    log
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let log = db::list_webhook_deliveries(&pool, 50).await.unwrap();
+        if done(&log) {
+            pool.close().await;
+            return log;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for the log: {log:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]
@@ -137,10 +152,12 @@ async fn a_new_assessment_is_posted_to_the_webhook_signed() {
     assert_eq!(body["type"], "assessment.created");
     assert_eq!(body["data"], created);
 
-    let log = log_of(&app).await;
+    let log = log_when(&app, |log| {
+        log.first().is_some_and(|d| d.delivered_at.is_some())
+    })
+    .await;
     assert_eq!(log.len(), 1);
     assert_eq!((log[0].attempt, log[0].status), (1, Some(200)));
-    assert!(log[0].delivered_at.is_some());
 }
 
 #[tokio::test]
@@ -157,7 +174,7 @@ async fn a_failed_delivery_is_retried_with_the_same_id_and_body() {
     assert_eq!((&got[0].id, &got[0].body), (&got[1].id, &got[1].body));
     verify(&got[1]);
 
-    let log = log_of(&app).await;
+    let log = log_when(&app, |log| log.len() == 2).await;
     let attempts: Vec<_> = log.iter().map(|d| (d.attempt, d.status)).collect();
     assert_eq!(attempts, [(2, Some(200)), (1, Some(500))]);
 }
@@ -183,8 +200,10 @@ async fn an_undelivered_event_is_sent_by_the_next_server_after_a_restart() {
     verify(&accepted[0]);
     let body: serde_json::Value = serde_json::from_str(&accepted[0].body).unwrap();
     assert_eq!(body["data"]["id"], created["id"]);
-    let log = log_of(&app).await;
-    assert_eq!(log[0].status, Some(200));
+    let log = log_when(&app, |log| {
+        log.first().is_some_and(|d| d.status == Some(200))
+    })
+    .await;
     assert!(log.iter().skip(1).all(|d| d.status == Some(500)));
 }
 
