@@ -161,6 +161,9 @@ pub const DOWNTIME_RANGE: (f64, f64) = (0.0, 10_000_000.0);
 /// A complete, valid set of answers. Optional cost inputs are `None` when the owner left them to
 /// the rules' defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(
+    description = "The owner's answers. Optional cost inputs may be absent or null: the rules' defaults apply. Unknown keys are ignored."
+)]
 pub struct Answers {
     #[schema(max_length = 120)]
     pub company: Option<String>,
