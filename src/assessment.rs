@@ -4,10 +4,10 @@ use serde::Serialize;
 
 use crate::error::{AppError, Result};
 use crate::rules::{Answers, Outcome, assess};
-use crate::{AppState, db};
+use crate::{AppState, db, webhooks};
 
 /// A stored assessment as the contract shows it: id, time and the outcome's fields.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Assessment {
     pub id: String,
     pub created_at: String,
@@ -51,28 +51,41 @@ pub async fn create(state: &AppState, answers: &Answers) -> Result<Assessment> {
     let created_at = now_rfc3339();
     let answers_json = serde_json::to_string(answers).map_err(anyhow::Error::from)?;
     let result_json = serde_json::to_string(&outcome).map_err(anyhow::Error::from)?;
-    db::insert_assessment(
-        &state.db,
-        &db::NewAssessment {
-            id: &id,
-            created_at: &created_at,
-            rules_version: &outcome.rules_version,
-            company: answers.company.as_deref(),
-            employees: i64::from(answers.employees),
-            recommendation: outcome.recommendation.code(),
-            confidence: outcome.confidence.code(),
-            score: outcome.score,
-            answers_json: &answers_json,
-            result_json: &result_json,
-        },
-    )
-    .await?;
-    tracing::info!(%id, recommendation = outcome.recommendation.code(), "assessment stored");
-    Ok(Assessment {
+    let assessment = Assessment {
         id,
         created_at,
         outcome,
-    })
+    };
+    let (id, created_at, outcome) = (&assessment.id, &assessment.created_at, &assessment.outcome);
+    let row = db::NewAssessment {
+        id,
+        created_at,
+        rules_version: &outcome.rules_version,
+        company: answers.company.as_deref(),
+        employees: i64::from(answers.employees),
+        recommendation: outcome.recommendation.code(),
+        confidence: outcome.confidence.code(),
+        score: outcome.score,
+        answers_json: &answers_json,
+        result_json: &result_json,
+    };
+    if state.webhooks_enabled() {
+        let payload = webhooks::assessment_payload(&assessment).map_err(anyhow::Error::from)?;
+        let event_id = format!("msg_{}", new_id()?);
+        let event = db::NewWebhookEvent {
+            id: &event_id,
+            event_type: webhooks::ASSESSMENT_CREATED,
+            payload: &payload,
+            created_at,
+            due_at_ms: webhooks::now_ms(),
+        };
+        db::insert_assessment_with_event(&state.db, &row, &event).await?;
+        state.outbox_wake.notify_one();
+    } else {
+        db::insert_assessment(&state.db, &row).await?;
+    }
+    tracing::info!(%id, recommendation = outcome.recommendation.code(), "assessment stored");
+    Ok(assessment)
 }
 
 /// Loads a stored assessment exactly as it was given.

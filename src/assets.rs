@@ -28,12 +28,26 @@ fn asset(stem: &str, ext: &str, content_type: &'static str, body: &'static str) 
 }
 
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
-    vec![asset(
-        "app",
-        "css",
-        "text/css; charset=utf-8",
-        include_str!("../static/app.css"),
-    )]
+    vec![
+        asset(
+            "app",
+            "css",
+            "text/css; charset=utf-8",
+            include_str!("../static/app.css"),
+        ),
+        asset(
+            "embed-frame",
+            "js",
+            "text/javascript; charset=utf-8",
+            include_str!("../static/embed-frame.js"),
+        ),
+        asset(
+            "copy",
+            "js",
+            "text/javascript; charset=utf-8",
+            include_str!("../static/copy.js"),
+        ),
+    ]
 });
 
 /// FNV-1a: a small, stable hash; only used to name file versions.
@@ -48,7 +62,8 @@ pub fn css_url() -> String {
     url_of("app")
 }
 
-fn url_of(stem: &str) -> String {
+/// The URL of the embedded file named `stem` (e.g. `embed-frame` for `static/embed-frame.js`).
+pub fn url_of(stem: &str) -> String {
     ASSETS
         .iter()
         .find(|a| a.hashed_name.starts_with(stem) && a.hashed_name[stem.len()..].starts_with('.'))

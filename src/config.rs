@@ -104,6 +104,61 @@ pub struct Config {
         global = true
     )]
     pub log_format: LogFormat,
+
+    /// Origins allowed to frame the embeddable pages, comma-separated
+    /// (e.g. `https://msp.example,https://www.msp.example`); any origin when empty.
+    #[arg(
+        long,
+        env = "SERVICEFIT_EMBED_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub embed_origins: Vec<Origin>,
+
+    /// The address people reach this server at, e.g. `https://advice.example`; used in embed
+    /// snippets and oEmbed answers. Default: `http://` followed by the bind address.
+    #[arg(long, env = "SERVICEFIT_PUBLIC_URL", global = true)]
+    pub public_url: Option<Origin>,
+
+    /// Origins whose pages may POST to the API from a browser (CORS), comma-separated. Reading
+    /// the API (GET) is open to every origin.
+    #[arg(
+        long,
+        env = "SERVICEFIT_API_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub api_origins: Vec<Origin>,
+
+    /// Send each new assessment to this URL as a signed webhook (Standard Webhooks style).
+    #[arg(
+        long,
+        env = "SERVICEFIT_WEBHOOK_URL",
+        requires = "webhook_secret",
+        value_parser = parse_webhook_url,
+        global = true
+    )]
+    pub webhook_url: Option<reqwest::Url>,
+
+    /// The key webhooks are signed with: `whsec_` followed by base64 (as Standard Webhooks
+    /// libraries generate it), or any other text, used as it is.
+    #[arg(
+        long,
+        env = "SERVICEFIT_WEBHOOK_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub webhook_secret: Option<Secret>,
+
+    /// Wait before the first webhook retry, in milliseconds; it doubles with each failed attempt,
+    /// up to an hour.
+    #[arg(
+        long,
+        env = "SERVICEFIT_WEBHOOK_BACKOFF_MS",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub webhook_backoff_ms: u64,
 }
 
 impl Default for Config {
@@ -116,6 +171,187 @@ impl Default for Config {
             session_idle_minutes: 120,
             session_max_seconds: 12 * 3600,
             log_format: LogFormat::Text,
+            embed_origins: Vec::new(),
+            public_url: None,
+            api_origins: Vec::new(),
+            webhook_url: None,
+            webhook_secret: None,
+            webhook_backoff_ms: 1000,
         }
+    }
+}
+
+impl Config {
+    /// The origin (scheme, host, port; no trailing slash) links to this server are built on.
+    pub fn public_origin(&self) -> String {
+        match &self.public_url {
+            Some(o) => o.as_str().to_owned(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
+    /// The CSP `frame-ancestors` source list for embeddable pages.
+    pub fn frame_ancestors(&self) -> String {
+        if self.embed_origins.is_empty() {
+            "*".to_owned()
+        } else {
+            self.embed_origins
+                .iter()
+                .map(Origin::as_str)
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    }
+}
+
+/// A web origin, `scheme://host[:port]`, checked when the flag is read so that a typo stops the
+/// server at start-up instead of silently breaking embeds. It ends up inside a CSP header, so
+/// only characters that are safe there are accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin(String);
+
+impl Origin {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::str::FromStr for Origin {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let trimmed = s.trim().trim_end_matches('/').to_ascii_lowercase();
+        let bad = || {
+            format!(
+                "`{s}` is not an origin; write it as https://host or https://host:port, without a path"
+            )
+        };
+        let rest = trimmed
+            .strip_prefix("https://")
+            .or_else(|| trimmed.strip_prefix("http://"))
+            .ok_or_else(bad)?;
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (rest, None),
+        };
+        let host_ok = !host.is_empty()
+            && !host.starts_with(['.', '-'])
+            && !host.ends_with(['.', '-'])
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+        let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
+        if host_ok && port_ok {
+            Ok(Origin(trimmed))
+        } else {
+            Err(bad())
+        }
+    }
+}
+
+fn parse_webhook_url(s: &str) -> Result<reqwest::Url, String> {
+    let url = reqwest::Url::parse(s).map_err(|e| format!("`{s}` is not a URL: {e}"))?;
+    if matches!(url.scheme(), "http" | "https") && url.has_host() {
+        Ok(url)
+    } else {
+        Err(format!("`{s}` must be an http:// or https:// URL"))
+    }
+}
+
+/// A secret from the command line or environment; `Debug` never shows it.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.is_empty() {
+            Err("the webhook secret must not be empty".to_owned())
+        } else {
+            Ok(Secret(s.to_owned()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_normalised_and_checked() {
+        let o: Origin = "HTTPS://Msp.Example:8443/".parse().expect("origin");
+        assert_eq!(o.as_str(), "https://msp.example:8443");
+        for bad in [
+            "msp.example",
+            "ftp://msp.example",
+            "https://msp.example/path",
+            "https://",
+            "https://a b",
+            "https://x:99999",
+            "https://x;script-src *",
+        ] {
+            assert!(bad.parse::<Origin>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn embed_origins_come_comma_separated() {
+        let cli = Cli::try_parse_from([
+            "servicefit",
+            "--embed-origins",
+            "https://a.example,http://localhost:8080",
+        ])
+        .expect("parse");
+        assert_eq!(
+            cli.config.frame_ancestors(),
+            "https://a.example http://localhost:8080"
+        );
+        assert!(Cli::try_parse_from(["servicefit", "--embed-origins", "nope"]).is_err());
+    }
+
+    #[test]
+    fn a_webhook_needs_an_http_url_and_a_secret() {
+        assert!(
+            Cli::try_parse_from(["servicefit", "--webhook-url", "https://crm.example/hook"])
+                .is_err()
+        );
+        assert!(
+            Cli::try_parse_from([
+                "servicefit",
+                "--webhook-url",
+                "ftp://crm.example/hook",
+                "--webhook-secret",
+                "s"
+            ])
+            .is_err()
+        );
+        let cli = Cli::try_parse_from([
+            "servicefit",
+            "--webhook-url",
+            "https://crm.example/hook",
+            "--webhook-secret",
+            "s3cret",
+        ])
+        .expect("parse");
+        assert!(!format!("{:?}", cli.config).contains("s3cret"));
     }
 }

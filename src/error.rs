@@ -21,6 +21,10 @@ pub enum AppError {
     Forbidden,
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("not implemented: {0}")]
+    NotImplemented(String),
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("database error: {0}")]
@@ -50,6 +54,8 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -62,8 +68,11 @@ impl AppError {
             AppError::Validation(errors) => {
                 errors.first().map(|e| e.message.clone()).unwrap_or_else(|| "Some answers are not valid.".to_owned())
             }
-            AppError::BadRequest(m) | AppError::UnsupportedMediaType(m) => m.clone(),
             AppError::Forbidden => "This form has expired or did not come from this site. Reload the page and try again.".to_owned(),
+            AppError::BadRequest(m)
+            | AppError::UnsupportedMediaType(m)
+            | AppError::NotImplemented(m) => m.clone(),
+            AppError::MethodNotAllowed => "This address does not accept that method.".to_owned(),
             AppError::PayloadTooLarge => "The request is too large. Answers fit in well under 64 KiB.".to_owned(),
             AppError::Db(_) | AppError::Internal(_) => {
                 "Something went wrong on our side. Your answers were not lost: go back and submit again.".to_owned()
@@ -128,9 +137,10 @@ impl<E: Into<AppError>> From<E> for ApiError {
     }
 }
 
-#[derive(serde::Serialize)]
-struct ErrorBody {
-    errors: Vec<FieldError>,
+/// The contract's error body: `{"errors": [{"field": "employees", "message": "..."}]}`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub errors: Vec<FieldError>,
 }
 
 impl IntoResponse for ApiError {

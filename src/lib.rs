@@ -10,6 +10,7 @@ pub mod questionnaire;
 pub mod routes;
 pub mod rules;
 pub mod views;
+pub mod webhooks;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -37,31 +38,88 @@ pub struct AppState {
     pub db: SqlitePool,
     pub rules: Arc<RuleSet>,
     pub config: Arc<Config>,
+    /// Woken when a webhook event is enqueued, so the delivery worker starts at once.
+    pub outbox_wake: Arc<tokio::sync::Notify>,
 }
 
-/// The policy for pages that are not made to be embedded: only our own files, no framing.
+impl AppState {
+    pub fn new(db: SqlitePool, rules: RuleSet, config: Config) -> Self {
+        Self {
+            db,
+            rules: Arc::new(rules),
+            config: Arc::new(config),
+            outbox_wake: Arc::default(),
+        }
+    }
+
+    /// True when new assessments are announced by webhook.
+    pub fn webhooks_enabled(&self) -> bool {
+        self.config.webhook_url.is_some() && self.config.webhook_secret.is_some()
+    }
+
+    /// Starts delivering webhooks in the background when they are configured; the task ends
+    /// when `stop` resolves.
+    pub fn spawn_webhook_worker(
+        &self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        let settings = webhooks::Settings::from_config(&self.config)?;
+        Some(tokio::spawn(webhooks::run(
+            self.db.clone(),
+            settings,
+            self.outbox_wake.clone(),
+            stop,
+        )))
+    }
+}
+
+/// What every page may load: only our own files; no inline scripts or styles.
+const CSP_BASE: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
+                        script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'";
+
+/// The policy for pages that are not made to be embedded: no framing at all.
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// The policy for embeddable pages: framing by the configured origins (any when none are set),
+/// and no `X-Frame-Options`, which cannot express an allow-list.
+fn embed_csp(config: &Config) -> HeaderValue {
+    let value = format!("{CSP_BASE}; frame-ancestors {}", config.frame_ancestors());
+    // Origins are validated at start-up, so this cannot fail; refusing framing is the safe
+    // answer if it ever did.
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(CSP))
+}
+
 /// The whole application as a router, without I/O, so tests can drive it in-process too.
+///
+/// Framing policy is set per route group: the embeddable pages get [`embed_csp`], everything
+/// else (the fallback included) refuses to be framed.
 pub fn build_app(state: AppState) -> Router {
-    Router::new()
+    let framed = routes::embed::framed_router().layer(SetResponseHeaderLayer::overriding(
+        header::CONTENT_SECURITY_POLICY,
+        embed_csp(&state.config),
+    ));
+    let unframed = Router::new()
         .merge(routes::pages::router())
         .merge(routes::questionnaire::router())
         .merge(routes::results::router())
         .merge(routes::consultant::router(&state))
-        .nest("/api/v1", routes::api::router())
+        .merge(routes::embed::router())
+        .merge(routes::api::router(&state.config))
         .merge(assets::router())
         .fallback(routes::pages::not_found)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(SetResponseHeaderLayer::if_not_present(
+        .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
+        .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
-        ))
+        ));
+    Router::new()
+        .merge(unframed)
+        .merge(framed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -90,7 +148,11 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    // Connection info gives the consultant sign-in throttle the client's address.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use anyhow::Context;
 use clap::Parser;
 use servicefit::config::{Cli, Command, Config, ConsultantAction, LogFormat};
@@ -121,12 +119,22 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
     println!("listening on http://{addr}");
-    let state = AppState {
-        db: pool.clone(),
-        rules: Arc::new(rules),
-        config: Arc::new(config),
-    };
+    let mut config = config;
+    if config.public_url.is_none() {
+        // The address actually bound, so that port 0 still gives working embed snippets.
+        config.public_url = format!("http://{addr}").parse().ok();
+    }
+    let state = AppState::new(pool.clone(), rules, config);
+    let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = state.spawn_webhook_worker(async {
+        let _ = worker_stopped.await;
+    });
     serve(listener, build_app(state), shutdown_signal()).await?;
+    // Stop delivering before the pool closes; undelivered events stay in the outbox.
+    let _ = stop_worker.send(());
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
     // Fold the write-ahead log into the main file so the database is one self-contained file.
     if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
         .execute(&pool)

@@ -2,6 +2,7 @@
 //! HTML form and for `GET /api/v1/questionnaire`.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::rules::DefaultCosts as CostDefaults;
 use crate::rules::answers::{
@@ -10,7 +11,7 @@ use crate::rules::answers::{
 };
 
 /// What kind of input a question takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Text,
@@ -20,7 +21,7 @@ pub enum Kind {
 }
 
 /// One allowed value of a choice question.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Choice {
     pub value: &'static str,
     pub label: &'static str,
@@ -29,7 +30,7 @@ pub struct Choice {
 }
 
 /// One question of the questionnaire.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Question {
     pub key: &'static str,
     pub kind: Kind,
@@ -54,7 +55,7 @@ pub struct Question {
 }
 
 /// A group of questions shown together.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Section {
     pub id: &'static str,
     pub title: &'static str,

@@ -131,6 +131,8 @@ pub struct AxisTick {
 }
 
 pub struct CostChart {
+    /// Width of the drawing in SVG units (its `viewBox`).
+    pub width: u32,
     pub rows: Vec<CostRow>,
     pub ticks: Vec<AxisTick>,
     pub axis_y: u32,
@@ -154,9 +156,15 @@ fn nice_step(max: f64, count: f64) -> f64 {
     nice * magnitude
 }
 
+/// The cost chart at the full page's width.
 pub fn cost_chart(costs: &Costs) -> CostChart {
-    let left = 130.0;
-    let right = CHART_WIDTH - 20.0;
+    cost_chart_width(costs, CHART_WIDTH)
+}
+
+/// The cost chart drawn `width` units wide; narrower drawings keep text larger when scaled down.
+pub fn cost_chart_width(costs: &Costs, width: f64) -> CostChart {
+    let left = if width < CHART_WIDTH { 90.0 } else { 130.0 };
+    let right = width - 20.0;
     let top_value = costs
         .break_fix
         .p90
@@ -210,6 +218,7 @@ pub fn cost_chart(costs: &Costs) -> CostChart {
         v += step;
     }
     CostChart {
+        width: width as u32,
         rows,
         ticks,
         axis_y: 124,

@@ -431,7 +431,7 @@ async fn signing_out_ends_the_session() {
 
 #[tokio::test]
 async fn a_session_expires_after_its_maximum_age() {
-    let app = TestApp::spawn_with_config(|c| c.session_max_seconds = 1).await;
+    let app = TestApp::spawn_with(|c| c.session_max_seconds = 1).await;
     add_consultant(&app, EMAIL, PASSWORD).await;
     let b = Browser::signed_in(&app).await;
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;

@@ -1,14 +1,20 @@
-//! Every SQL statement of the project, by area.
+//! Every SQL statement of the project, by area: assessments here, the rest in submodules.
 
 pub mod consultants;
 pub mod review;
+mod webhooks;
+
+pub use webhooks::{
+    AttemptOutcome, NewWebhookEvent, PendingWebhook, WebhookAttempt, WebhookDelivery, due_webhooks,
+    list_webhook_deliveries, next_webhook_due, record_webhook_attempt,
+};
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{FromRow, SqlitePool};
+use sqlx::{FromRow, SqliteConnection, SqlitePool};
 
 /// Opens (creating when missing) the database and applies the embedded migrations.
 ///
@@ -44,6 +50,27 @@ pub struct NewAssessment<'a> {
 }
 
 pub async fn insert_assessment(pool: &SqlitePool, a: &NewAssessment<'_>) -> sqlx::Result<()> {
+    let mut conn = pool.acquire().await?;
+    insert_assessment_on(&mut conn, a).await
+}
+
+/// Stores an assessment and the webhook event announcing it in one transaction: both or
+/// neither, so no acknowledged assessment can miss its event.
+pub async fn insert_assessment_with_event(
+    pool: &SqlitePool,
+    a: &NewAssessment<'_>,
+    event: &NewWebhookEvent<'_>,
+) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    insert_assessment_on(&mut tx, a).await?;
+    webhooks::enqueue(&mut tx, event).await?;
+    tx.commit().await
+}
+
+async fn insert_assessment_on(
+    conn: &mut SqliteConnection,
+    a: &NewAssessment<'_>,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO assessments
             (id, created_at, rules_version, company, employees, recommendation, confidence, score, answers, result)
@@ -59,7 +86,7 @@ pub async fn insert_assessment(pool: &SqlitePool, a: &NewAssessment<'_>) -> sqlx
     .bind(a.score)
     .bind(a.answers_json)
     .bind(a.result_json)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }

@@ -1,34 +1,147 @@
 //! The JSON API: `/api/v1/...`. Every answer, errors included, is JSON.
 
+use std::sync::LazyLock;
+use std::time::Duration;
+
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::Value;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::error::{ApiError, AppError};
+use crate::assessment::Assessment;
+use crate::config::Config;
+use crate::error::{ApiError, AppError, ErrorBody};
 use crate::questionnaire::{Section, sections};
 use crate::rules::{Answers, FieldError, RawAnswers};
 use crate::{AppState, assessment};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/questionnaire", get(questionnaire))
-        .route("/assessments", post(create))
-        .route("/assessments/{id}", get(read))
+/// Every API route as (method, path): the one list the OpenAPI test holds the router and the
+/// document to. A route added to [`documented_routes`] without its line here fails that test.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/v1/questionnaire"),
+    ("post", "/api/v1/assessments"),
+    ("get", "/api/v1/assessments/{id}"),
+    ("get", "/api/v1/openapi.json"),
+];
+
+/// The routes with their OpenAPI descriptions; registering a handler through `routes!` is what
+/// puts it in the document.
+fn documented_routes() -> OpenApiRouter<AppState> {
+    let api = OpenApiRouter::new()
+        .routes(routes!(questionnaire))
+        .routes(routes!(create))
+        .routes(routes!(read))
+        .routes(routes!(openapi_json));
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api)
 }
 
-#[derive(Serialize)]
-struct QuestionnaireDoc {
+/// The API under `/api/v1`, with CORS and JSON answers for unsupported methods.
+pub fn router(config: &Config) -> Router<AppState> {
+    let (router, _) = documented_routes().split_for_parts();
+    router
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(cors(config))
+}
+
+/// The OpenAPI 3.1 document of the API, generated from the handlers and types.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented_routes().split_for_parts().1
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "servicefit API",
+        description = "Assess whether break/fix, managed or co-managed IT support fits a small business, and read stored assessments. Every error answer is JSON in the shape of `ErrorBody`."
+    ),
+    components(schemas(Answers, ErrorBody))
+)]
+struct ApiDoc;
+
+static OPENAPI_JSON: LazyLock<String> = LazyLock::new(|| {
+    openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"errors\":[{{\"message\":\"{e}\"}}]}}"))
+});
+
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document of this API", content_type = "application/json"))
+)]
+async fn openapi_json() -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        OPENAPI_JSON.as_str(),
+    )
+}
+
+/// Browsers may read the API from any page; writing is limited to the configured origins, so
+/// that another site cannot create assessments in a visitor's name with their address.
+fn cors(config: &Config) -> CorsLayer {
+    let writers: Vec<HeaderValue> = config
+        .api_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o.as_str()).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin, parts| {
+            // A preflight names the method it asks for; a real request is that method.
+            let method = if parts.method == Method::OPTIONS {
+                parts
+                    .headers
+                    .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+                    .and_then(|m| Method::from_bytes(m.as_bytes()).ok())
+            } else {
+                Some(parts.method.clone())
+            };
+            match method {
+                Some(Method::GET | Method::HEAD) => true,
+                Some(Method::POST) => writers.contains(origin),
+                _ => false,
+            }
+        }))
+        .allow_methods([Method::GET, Method::HEAD, Method::POST])
+        .allow_headers([header::CONTENT_TYPE])
+        .expose_headers([header::LOCATION])
+        .max_age(Duration::from_secs(3600))
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError(AppError::MethodNotAllowed)
+}
+
+/// The questionnaire: every question with its kind, allowed values, limits and defaults.
+#[derive(Serialize, ToSchema)]
+pub struct QuestionnaireDoc {
     version: &'static str,
     rules_version: String,
     sections: Vec<Section>,
 }
 
+/// The questions of the questionnaire.
+#[utoipa::path(
+    get,
+    path = "/questionnaire",
+    tag = "questionnaire",
+    responses(
+        (status = 200, description = "The questionnaire", body = QuestionnaireDoc),
+        (status = 405, description = "Method not allowed", body = ErrorBody),
+    )
+)]
 async fn questionnaire(State(state): State<AppState>) -> Json<QuestionnaireDoc> {
     Json(QuestionnaireDoc {
         version: "v1",
@@ -105,6 +218,23 @@ impl ClassifyLabel for serde_json::Error {
     }
 }
 
+/// Assesses a set of answers and stores the result.
+#[utoipa::path(
+    post,
+    path = "/assessments",
+    tag = "assessments",
+    request_body(content = Answers, description = "A JSON object of answers, keys as in the questionnaire; numbers as JSON numbers. Unknown keys are ignored.", content_type = "application/json"),
+    responses(
+        (status = 201, description = "Assessed and stored", body = Assessment,
+            headers(("location" = String, description = "The results page, /assessments/{id}"))),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 405, description = "Method not allowed", body = ErrorBody),
+        (status = 413, description = "The body is larger than 64 KiB", body = ErrorBody),
+        (status = 415, description = "The content type is not JSON", body = ErrorBody),
+        (status = 422, description = "Invalid answers: one error per field", body = ErrorBody),
+        (status = 500, description = "Server error", body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all)]
 async fn create(
     State(state): State<AppState>,
@@ -131,9 +261,50 @@ async fn create(
         .into_response())
 }
 
+/// One stored assessment, exactly as it was given.
+#[utoipa::path(
+    get,
+    path = "/assessments/{id}",
+    tag = "assessments",
+    params(("id" = String, Path, description = "The assessment id (22 URL-safe characters)")),
+    responses(
+        (status = 200, description = "The assessment", body = Assessment),
+        (status = 404, description = "No assessment with this id", body = ErrorBody),
+        (status = 405, description = "Method not allowed", body = ErrorBody),
+        (status = 500, description = "Server error", body = ErrorBody),
+    )
+)]
 async fn read(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<assessment::Assessment>, ApiError> {
+) -> Result<Json<Assessment>, ApiError> {
     Ok(Json(assessment::load(&state, &id).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_lists_exactly_the_routes_of_the_list() {
+        let doc = serde_json::to_value(openapi()).expect("json");
+        let mut documented: Vec<(String, String)> = doc["paths"]
+            .as_object()
+            .expect("paths")
+            .iter()
+            .flat_map(|(path, ops)| {
+                ops.as_object()
+                    .expect("operations")
+                    .keys()
+                    .map(move |m| (m.clone(), path.clone()))
+            })
+            .collect();
+        documented.sort();
+        let mut listed: Vec<(String, String)> = ROUTES
+            .iter()
+            .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+            .collect();
+        listed.sort();
+        assert_eq!(documented, listed);
+    }
 }

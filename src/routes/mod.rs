@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod consultant;
+pub mod embed;
 pub mod pages;
 pub mod questionnaire;
 pub mod results;

@@ -4,8 +4,8 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -60,6 +60,7 @@ pub struct SectionView {
 #[template(path = "questionnaire.html")]
 pub struct QuestionnairePage {
     pub css: String,
+    pub form_action: &'static str,
     pub sections: Vec<SectionView>,
     /// Every problem, in question order, for the summary at the top.
     pub errors: Vec<(String, String)>,
@@ -150,13 +151,23 @@ pub fn page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> Questi
         .collect();
     QuestionnairePage {
         css: assets::css_url(),
+        form_action: "/assessments",
         sections,
         errors: summary,
     }
 }
 
-async fn show(State(state): State<AppState>) -> QuestionnairePage {
-    page(&state, &RawAnswers::new(), &[])
+/// The questionnaire; `?embed=1` is the embedded questionnaire's other address and redirects
+/// to it, where the embed framing policy applies.
+async fn show(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let wants_embed =
+        serde_urlencoded::from_str::<Vec<(String, String)>>(query.as_deref().unwrap_or(""))
+            .is_ok_and(|pairs| pairs.iter().any(|(k, v)| k == "embed" && v == "1"));
+    if wants_embed {
+        Redirect::to("/assess/embed").into_response()
+    } else {
+        page(&state, &RawAnswers::new(), &[]).into_response()
+    }
 }
 
 /// Reads a form body; the first value of a repeated key wins. Unknown keys are kept but ignored.
@@ -184,20 +195,28 @@ fn is_form(headers: &HeaderMap) -> bool {
         })
 }
 
+/// The form body of a submission, or the error to answer when it is not a readable form.
+pub fn read_form(
+    headers: &HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<RawAnswers> {
+    let body = body?;
+    if !is_form(headers) {
+        return Err(AppError::UnsupportedMediaType(
+            "Send the questionnaire as a form (application/x-www-form-urlencoded), or use the JSON API at /api/v1/assessments."
+                .into(),
+        ));
+    }
+    parse_form(&body)
+}
+
 #[tracing::instrument(skip_all)]
 async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
-    let body = body?;
-    if !is_form(&headers) {
-        return Err(AppError::UnsupportedMediaType(
-            "Send the questionnaire as a form (application/x-www-form-urlencoded), or use the JSON API at /api/v1/assessments."
-                .into(),
-        ));
-    }
-    let raw = parse_form(&body)?;
+    let raw = read_form(&headers, body)?;
     match Answers::parse(&raw) {
         Ok(answers) => {
             let created = assessment::create(&state, &answers).await?;

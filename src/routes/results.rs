@@ -8,6 +8,7 @@ use axum::routing::get;
 
 use crate::assessment::{self, Assessment};
 use crate::error::Result;
+use crate::routes::embed;
 use crate::rules::outcome::{Assumption, CostSpread};
 use crate::rules::{Confidence, Verdict};
 use crate::views::{self, CostChart, FactorChart, money, signed};
@@ -50,6 +51,13 @@ pub struct AssumptionRow {
 pub struct ChangeRow {
     pub description: String,
     pub to: &'static str,
+}
+
+/// The "embed this result" offer: the snippet and the oEmbed discovery address.
+pub struct EmbedOffer {
+    pub snippet: String,
+    pub oembed_href: String,
+    pub copy_js: String,
 }
 
 /// The report itself, rendered once and shown on the owner's page and the consultant's.
@@ -128,6 +136,8 @@ pub struct ResultsPage {
     pub report: Report,
     /// `report` rendered by its own (auto-escaping) template.
     pub report_html: String,
+    /// Present on the public results page, which offers the result for embedding.
+    pub embed: Option<EmbedOffer>,
 }
 
 impl ResultsPage {
@@ -140,6 +150,7 @@ impl ResultsPage {
             css: assets::css_url(),
             report,
             report_html,
+            embed: None,
         })
     }
 }
@@ -237,7 +248,27 @@ impl Report {
     }
 }
 
+impl ResultsPage {
+    /// Adds the embed snippet and oEmbed discovery for a server reached at `origin`.
+    pub fn with_embed(mut self, origin: &str) -> Result<Self> {
+        let page_url = format!("{origin}/assessments/{}", self.report.id);
+        let query = serde_urlencoded::to_string([("url", page_url.as_str()), ("format", "json")])
+            .map_err(anyhow::Error::from)?;
+        self.embed = Some(EmbedOffer {
+            snippet: embed::snippet(
+                origin,
+                &self.report.id,
+                embed::DEFAULT_WIDTH,
+                embed::DEFAULT_HEIGHT,
+            )?,
+            oembed_href: format!("{origin}/oembed?{query}"),
+            copy_js: assets::url_of("copy"),
+        });
+        Ok(self)
+    }
+}
+
 async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<ResultsPage> {
     let a = assessment::load(&state, &id).await?;
-    ResultsPage::new(&a)
+    ResultsPage::new(&a)?.with_embed(&state.config.public_origin())
 }

@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// One validation problem, tied to an answer key when it belongs to one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FieldError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
@@ -25,7 +26,7 @@ impl FieldError {
 macro_rules! choice {
     ($(#[$doc:meta])* $name:ident { $($variant:ident => $code:literal, $label:literal, $hint:literal;)+ }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -159,13 +160,19 @@ pub const DOWNTIME_RANGE: (f64, f64) = (0.0, 10_000_000.0);
 
 /// A complete, valid set of answers. Optional cost inputs are `None` when the owner left them to
 /// the rules' defaults.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(
+    description = "The owner's answers. Optional cost inputs may be absent or null: the rules' defaults apply. Unknown keys are ignored."
+)]
 pub struct Answers {
+    #[schema(max_length = 120)]
     pub company: Option<String>,
+    #[schema(minimum = 1, maximum = 10000)]
     pub employees: u32,
     pub growth: Growth,
     pub it_reliance: Reliance,
     pub complexity: Complexity,
+    #[schema(minimum = 0, maximum = 500)]
     pub incidents_per_month: f64,
     pub support_hours: SupportHours,
     pub security: Security,
@@ -173,8 +180,11 @@ pub struct Answers {
     pub budget: Budget,
     pub cost_preference: CostPreference,
     pub control: Control,
+    #[schema(minimum = 1, maximum = 10000)]
     pub hourly_rate: Option<f64>,
+    #[schema(minimum = 1, maximum = 10000)]
     pub managed_fee_per_user: Option<f64>,
+    #[schema(minimum = 0, maximum = 10000000)]
     pub downtime_cost_per_hour: Option<f64>,
 }
 

@@ -3,9 +3,10 @@
 //! stored result renders exactly as it was given.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// The three support models.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     BreakFix,
@@ -41,7 +42,7 @@ impl Verdict {
 }
 
 /// How sure the advisor is, from the margin between the score and the verdict's threshold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Confidence {
     Strong,
@@ -68,7 +69,7 @@ impl Confidence {
 }
 
 /// One answer's push. `points` > 0 favours managed, < 0 break/fix; all points add up to the score.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Factor {
     /// The answer key (or `costs` for the cost comparison).
     pub key: String,
@@ -82,7 +83,7 @@ pub struct Factor {
 }
 
 /// The yearly cost of one support model and how it spreads over simulated years.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CostSpread {
     pub expected_annual: f64,
     pub p10: f64,
@@ -93,7 +94,7 @@ pub struct CostSpread {
 }
 
 /// One line of the expected-cost arithmetic.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CostComponent {
     pub key: String,
     pub label: String,
@@ -103,7 +104,7 @@ pub struct CostComponent {
 }
 
 /// The money side of the assessment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Costs {
     pub currency: String,
     pub break_fix: CostSpread,
@@ -115,7 +116,7 @@ pub struct Costs {
 }
 
 /// One assumption the cost model used, with its value and where it comes from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Assumption {
     pub key: String,
     pub label: String,
@@ -129,7 +130,7 @@ pub struct Assumption {
 }
 
 /// A single-answer change that would give a different recommendation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Change {
     pub key: String,
     pub from: serde_json::Value,
@@ -140,10 +141,11 @@ pub struct Change {
 }
 
 /// The full result of `assess`: everything but the id and the creation time, which storage adds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Outcome {
     pub rules_version: String,
     /// Every answer key with the defaults the rules filled in.
+    #[schema(value_type = Object)]
     pub answers: serde_json::Map<String, serde_json::Value>,
     pub recommendation: Verdict,
     pub confidence: Confidence,

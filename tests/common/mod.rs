@@ -3,19 +3,26 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use servicefit::config::Config;
 use servicefit::rules::RuleSet;
 use servicefit::{AppState, build_app, db, serve};
 use tokio::sync::oneshot;
 
+/// The public address every test server claims, so that pages that contain it (embed snippets)
+/// stay the same across restarts on new ports.
+pub const PUBLIC_URL: &str = "http://servicefit.test";
+
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The settings it runs with; a restart keeps them.
+    pub config: Config,
     pub client: reqwest::Client,
     pub db_path: std::path::PathBuf,
     _dir: tempfile::TempDir,
     _shutdown: oneshot::Sender<()>,
+    /// The webhook worker and what stops it, when webhooks are configured.
+    worker: Option<(oneshot::Sender<()>, tokio::task::JoinHandle<()>)>,
 }
 
 impl TestApp {
@@ -25,13 +32,20 @@ impl TestApp {
 
     pub async fn spawn_with_rules(rules: RuleSet) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        Self::spawn_in(dir, rules, |_| {}).await
+        Self::spawn_in(dir, rules, test_config()).await
     }
 
-    /// The app with settings changed from the defaults, e.g. a short session lifetime.
-    pub async fn spawn_with_config(change: impl FnOnce(&mut Config)) -> Self {
+    /// A server whose settings `adjust` changes from the test defaults.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        Self::spawn_in(dir, RuleSet::embedded(), change).await
+        let mut config = test_config();
+        adjust(&mut config);
+        Self::spawn_in(dir, RuleSet::embedded(), config).await
+    }
+
+    /// Stops this server and starts a new one on the same database with the same settings.
+    pub async fn restart(self) -> Self {
+        self.restart_with_rules(RuleSet::embedded()).await
     }
 
     /// A second server on the same database file as `self`, e.g. with other rules.
@@ -39,17 +53,20 @@ impl TestApp {
         let TestApp {
             _dir: dir,
             _shutdown: shutdown,
+            config,
+            worker,
             ..
         } = self;
         let _ = shutdown.send(());
-        Self::spawn_in(dir, rules, |_| {}).await
+        // The old worker must be gone before the new one starts: one deliverer per outbox.
+        if let Some((stop, handle)) = worker {
+            let _ = stop.send(());
+            let _ = handle.await;
+        }
+        Self::spawn_in(dir, rules, config).await
     }
 
-    async fn spawn_in(
-        dir: tempfile::TempDir,
-        rules: RuleSet,
-        change: impl FnOnce(&mut Config),
-    ) -> Self {
+    async fn spawn_in(dir: tempfile::TempDir, rules: RuleSet, config: Config) -> Self {
         let db_path = dir.path().join("test.db");
         let url = format!("sqlite://{}", db_path.display());
         let pool = db::connect(&url).await.expect("database");
@@ -57,17 +74,16 @@ impl TestApp {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let mut config = Config {
+        let config = Config {
             database_url: url,
             bind: addr,
-            ..Config::default()
+            ..config
         };
-        change(&mut config);
-        let state = AppState {
-            db: pool,
-            rules: Arc::new(rules),
-            config: Arc::new(config),
-        };
+        let state = AppState::new(pool, rules, config.clone());
+        let (stop_worker, worker_stopped) = oneshot::channel::<()>();
+        let worker = state.spawn_webhook_worker(async move {
+            let _ = worker_stopped.await;
+        });
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
             let _ = serve(listener, build_app(state), async move {
@@ -81,10 +97,12 @@ impl TestApp {
             .expect("client");
         TestApp {
             addr,
+            config,
             client,
             db_path,
             _dir: dir,
             _shutdown: tx,
+            worker: worker.map(|handle| (stop_worker, handle)),
         }
     }
 
@@ -146,6 +164,13 @@ impl TestApp {
             res.text().await.unwrap_or_default()
         );
         res.json().await.expect("json")
+    }
+}
+
+fn test_config() -> Config {
+    Config {
+        public_url: Some(PUBLIC_URL.parse().expect("origin")),
+        ..Config::default()
     }
 }
 

@@ -1,0 +1,324 @@
+//! Embedding: the result and the questionnaire made to live in an `<iframe>` on another site,
+//! the host page's sizing script, and oEmbed discovery.
+//!
+//! The frame-able pages come from [`framed_router`], which `build_app` gives the embed framing
+//! policy; everything else here is an ordinary page that refuses to be framed.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use crate::assessment::{self, Assessment};
+use crate::error::{ApiError, AppError, Result};
+use crate::routes::questionnaire::{self as form, SectionView};
+use crate::routes::results::FactorRow;
+use crate::rules::{Answers, FieldError, RawAnswers};
+use crate::views::{self, CostChart};
+use crate::{AppState, assets};
+
+/// Width of the iframe in snippets and oEmbed answers, in CSS pixels; the page reflows to any
+/// width from 280 px up.
+pub const DEFAULT_WIDTH: u32 = 560;
+/// Height of the iframe before `embed.js` has measured it, and for hosts without JavaScript:
+/// enough for the verdict, the top factors and the chart at the default width.
+pub const DEFAULT_HEIGHT: u32 = 880;
+/// How many factors the embedded result lists.
+const TOP_FACTORS: usize = 3;
+/// The cost chart is drawn narrower than on the full page so its labels stay legible at 280 px.
+const EMBED_CHART_WIDTH: f64 = 320.0;
+
+/// Pages that may be framed by the embed origins.
+pub fn framed_router() -> Router<AppState> {
+    Router::new()
+        .route("/assessments/{id}/embed", get(show_result))
+        .route("/assess/embed", get(show_form).post(submit_form))
+}
+
+/// The host-side script and oEmbed: ordinary routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/embed.js", get(embed_js))
+        .route("/oembed", get(oembed))
+}
+
+/// The result inside an iframe: verdict, confidence, top factors and the cost chart.
+#[derive(Template, WebTemplate)]
+#[template(path = "embed_result.html")]
+pub struct EmbedResultPage {
+    pub css: String,
+    pub frame_js: String,
+    pub id: String,
+    pub company: String,
+    pub verdict: &'static str,
+    pub verdict_code: &'static str,
+    pub confidence: &'static str,
+    pub confidence_code: &'static str,
+    pub factors: Vec<FactorRow>,
+    pub more_factors: usize,
+    pub cost_chart: CostChart,
+    pub costs: Vec<crate::routes::results::CostColumn>,
+    pub break_even: String,
+}
+
+impl EmbedResultPage {
+    fn new(a: &Assessment) -> Self {
+        // The full page's view model already says everything; the embed shows a slice of it.
+        let full = crate::routes::results::Report::new(a);
+        let mut factors = full.factors;
+        let more_factors = factors.len().saturating_sub(TOP_FACTORS);
+        factors.truncate(TOP_FACTORS);
+        Self {
+            css: assets::css_url(),
+            frame_js: assets::url_of("embed-frame"),
+            id: full.id,
+            company: full.company,
+            verdict: full.verdict,
+            verdict_code: full.verdict_code,
+            confidence: full.confidence,
+            confidence_code: full.confidence_code,
+            factors,
+            more_factors,
+            cost_chart: views::cost_chart_width(&a.outcome.costs, EMBED_CHART_WIDTH),
+            costs: full.costs,
+            break_even: full.break_even,
+        }
+    }
+}
+
+async fn show_result(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<EmbedResultPage> {
+    let a = assessment::load(&state, &id).await?;
+    Ok(EmbedResultPage::new(&a))
+}
+
+/// The questionnaire inside an iframe: the same form, no site chrome, posting to itself so
+/// that every answer it gives (including the 422 re-render) carries the embed framing policy.
+#[derive(Template, WebTemplate)]
+#[template(path = "embed_questionnaire.html")]
+pub struct EmbedQuestionnairePage {
+    pub css: String,
+    pub frame_js: String,
+    pub form_action: &'static str,
+    pub sections: Vec<SectionView>,
+    pub errors: Vec<(String, String)>,
+}
+
+fn form_page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> EmbedQuestionnairePage {
+    let full = form::page(state, raw, errors);
+    EmbedQuestionnairePage {
+        css: full.css,
+        frame_js: assets::url_of("embed-frame"),
+        form_action: "/assess/embed",
+        sections: full.sections,
+        errors: full.errors,
+    }
+}
+
+async fn show_form(State(state): State<AppState>) -> EmbedQuestionnairePage {
+    form_page(&state, &RawAnswers::new(), &[])
+}
+
+#[tracing::instrument(skip_all)]
+async fn submit_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let raw = form::read_form(&headers, body)?;
+    match Answers::parse(&raw) {
+        Ok(answers) => {
+            let created = assessment::create(&state, &answers).await?;
+            Ok(Redirect::to(&format!("/assessments/{}/embed", created.id)).into_response())
+        }
+        Err(errors) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form_page(&state, &raw, &errors),
+        )
+            .into_response()),
+    }
+}
+
+/// The snippet a host pastes: a fixed-size iframe that works without JavaScript, and the script
+/// that then fits its height to the content.
+#[derive(Template)]
+#[template(path = "embed_snippet.html")]
+struct Snippet<'a> {
+    origin: &'a str,
+    id: &'a str,
+    width: u32,
+    height: u32,
+}
+
+/// The HTML snippet for embedding result `id`, with every attribute value escaped.
+pub fn snippet(origin: &str, id: &str, width: u32, height: u32) -> Result<String> {
+    Snippet {
+        origin,
+        id,
+        width,
+        height,
+    }
+    .render()
+    .map(|s| s.trim().to_owned())
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("embed snippet: {e}")))
+}
+
+async fn embed_js() -> impl IntoResponse {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            // The address is fixed in hosts' pages, so it cannot carry a content hash; an hour
+            // of caching bounds how long a fix takes to reach them.
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        include_str!("../../static/embed.js"),
+    )
+}
+
+/// Query of `GET /oembed`, as the oEmbed spec names it.
+#[derive(Debug, Deserialize)]
+pub struct OembedQuery {
+    url: Option<String>,
+    format: Option<String>,
+    maxwidth: Option<String>,
+    maxheight: Option<String>,
+}
+
+/// An oEmbed `rich` answer.
+#[derive(Debug, Serialize)]
+pub struct Oembed {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    version: &'static str,
+    title: String,
+    provider_name: &'static str,
+    provider_url: String,
+    html: String,
+    width: u32,
+    height: u32,
+}
+
+fn bound(value: Option<&str>, name: &str, default: u32) -> Result<u32> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(|n| n.min(default))
+            .ok_or_else(|| {
+                AppError::BadRequest(format!("{name} must be a positive whole number of pixels."))
+            }),
+    }
+}
+
+/// The assessment id in `url` when it is a results page of this server; `None` for any other
+/// URL. Query and fragment are ignored.
+fn result_id<'a>(origin: &str, url: &'a str) -> Option<&'a str> {
+    let url = url.split(['?', '#']).next()?;
+    let host_start = url.find("://")? + 3;
+    let path_start = host_start + url[host_start..].find('/')?;
+    let (scheme_host, path) = url.split_at(path_start);
+    if !scheme_host.eq_ignore_ascii_case(origin) {
+        return None;
+    }
+    let id = path.strip_prefix("/assessments/")?;
+    let id = id.strip_suffix('/').unwrap_or(id);
+    assessment::is_well_formed_id(id).then_some(id)
+}
+
+#[tracing::instrument(skip_all)]
+async fn oembed(
+    State(state): State<AppState>,
+    Query(q): Query<OembedQuery>,
+) -> std::result::Result<Json<Oembed>, ApiError> {
+    let url = q
+        .url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+        .ok_or_else(|| {
+            AppError::BadRequest(
+                "Give the address of a result in `url`, e.g. url=https://…/assessments/ID.".into(),
+            )
+        })?;
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => {}
+        _ => return Err(AppError::NotImplemented("Only format=json is offered.".into()).into()),
+    }
+    let width = bound(q.maxwidth.as_deref(), "maxwidth", DEFAULT_WIDTH)?;
+    let height = bound(q.maxheight.as_deref(), "maxheight", DEFAULT_HEIGHT)?;
+    let origin = state.config.public_origin();
+    let id = result_id(&origin, url).ok_or(AppError::NotFound)?;
+    let a = assessment::load(&state, id).await?;
+    Ok(Json(Oembed {
+        kind: "rich",
+        version: "1.0",
+        title: format!(
+            "IT support recommendation: {}",
+            a.outcome.recommendation.label()
+        ),
+        provider_name: "servicefit",
+        html: snippet(&origin, &a.id, width, height)?,
+        provider_url: origin,
+        width,
+        height,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ORIGIN: &str = "https://advice.example";
+    const ID: &str = "abcdefghijklmnopqrstuv";
+
+    #[test]
+    fn results_urls_of_this_server_give_their_id() {
+        for url in [
+            "https://advice.example/assessments/abcdefghijklmnopqrstuv",
+            "https://advice.example/assessments/abcdefghijklmnopqrstuv/",
+            "https://ADVICE.example/assessments/abcdefghijklmnopqrstuv?x=1#why",
+        ] {
+            assert_eq!(result_id(ORIGIN, url), Some(ID), "{url}");
+        }
+    }
+
+    #[test]
+    fn other_urls_give_nothing() {
+        for url in [
+            "https://evil.example/assessments/abcdefghijklmnopqrstuv",
+            "https://advice.example.evil.example/assessments/abcdefghijklmnopqrstuv",
+            "https://advice.example/assessments/abcdefghijklmnopqrstuv/embed",
+            "https://advice.example/consultant",
+            "https://advice.example",
+            "advice.example/assessments/abcdefghijklmnopqrstuv",
+        ] {
+            assert_eq!(result_id(ORIGIN, url), None, "{url}");
+        }
+    }
+
+    #[test]
+    fn snippet_is_an_iframe_and_the_script() {
+        let s = snippet(ORIGIN, ID, 500, 600).expect("render");
+        assert!(
+            s.contains("src=\"https://advice.example/assessments/abcdefghijklmnopqrstuv/embed\"")
+        );
+        assert!(s.contains("width=\"500\"") && s.contains("height=\"600\""));
+        assert!(s.contains("<script src=\"https://advice.example/embed.js\" async></script>"));
+    }
+}
