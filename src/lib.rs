@@ -90,6 +90,12 @@ fn embed_csp(config: &Config) -> HeaderValue {
     HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(CSP))
 }
 
+/// Makes rustls use the ring crypto provider. Every HTTPS client (the webhook sender, and
+/// tests' HTTP clients) needs a provider before it is built; calling this again does nothing.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// The whole application as a router, without I/O, so tests can drive it in-process too.
 ///
 /// Framing policy is set per route group: the embeddable pages get [`embed_csp`], everything

@@ -107,6 +107,7 @@ pub async fn run(
     wake: Arc<Notify>,
     stop: impl Future<Output = ()>,
 ) {
+    crate::install_tls_provider();
     let client = match reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
         .user_agent(concat!("servicefit-webhooks/", env!("CARGO_PKG_VERSION")))

@@ -690,3 +690,14 @@ async fn rescoring_shows_the_difference_without_overwriting() {
         .unwrap();
     assert_eq!(stored, created);
 }
+
+#[tokio::test]
+async fn the_webhook_log_says_when_webhooks_are_off() {
+    let app = app_with_consultant().await;
+    let b = Browser::signed_in(&app).await;
+    let res = b.get(&app, "/consultant/webhooks").await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Webhooks are off"));
+    assert!(html.contains("No delivery attempts yet"));
+}

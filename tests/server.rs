@@ -31,6 +31,7 @@ fn port_zero_prints_the_bound_address_and_serves_with_a_database_it_creates() {
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let status = rt.block_on(async {
+        servicefit::install_tls_provider();
         reqwest::get(format!("http://{addr}/healthz"))
             .await
             .map(|r| r.status().as_u16())

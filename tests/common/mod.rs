@@ -91,6 +91,7 @@ impl TestApp {
             })
             .await;
         });
+        servicefit::install_tls_provider();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

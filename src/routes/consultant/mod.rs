@@ -9,6 +9,7 @@ mod filter;
 mod list;
 mod login;
 mod trends;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::Request;
@@ -38,6 +39,7 @@ pub fn protected_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/consultant/assessments/{id}/rescore", get(detail::rescore)),
         ("/consultant/compare", get(compare::show)),
         ("/consultant/trends", get(trends::show)),
+        ("/consultant/webhooks", get(webhooks::show)),
         ("/consultant/export.csv", get(export::csv)),
         ("/consultant/export.json", get(export::json)),
         ("/consultant/logout", post(login::logout)),
