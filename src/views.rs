@@ -140,7 +140,7 @@ pub struct CostChart {
 }
 
 /// A "nice" step (1, 2 or 5 × 10ⁿ) for about `count` ticks up to `max`.
-fn nice_step(max: f64, count: f64) -> f64 {
+pub fn nice_step(max: f64, count: f64) -> f64 {
     let raw = (max / count).max(1.0);
     let magnitude = 10f64.powf(raw.log10().floor());
     let scaled = raw / magnitude;

@@ -46,19 +46,7 @@ const RIGHT: f64 = WIDTH - 8.0;
 
 /// A step of 1, 2 or 5 × 10ⁿ giving about four grid lines up to `max`.
 fn step_for(max: f64) -> f64 {
-    let raw = (max / 4.0).max(1.0);
-    let magnitude = 10f64.powf(raw.log10().floor());
-    let scaled = raw / magnitude;
-    let nice = if scaled <= 1.0 {
-        1.0
-    } else if scaled <= 2.0 {
-        2.0
-    } else if scaled <= 5.0 {
-        5.0
-    } else {
-        10.0
-    };
-    nice * magnitude
+    crate::views::nice_step(max, 4.0)
 }
 
 /// What one column shows: its labels and its stacked values with their classes, bottom first.
