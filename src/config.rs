@@ -159,6 +159,22 @@ pub struct Config {
         global = true
     )]
     pub webhook_backoff_ms: u64,
+
+    /// Assessments accepted a minute from one client address, across the form, the embedded
+    /// form and the API; past it `429` with `Retry-After`. 0 turns the limit off.
+    #[arg(
+        long,
+        env = "SERVICEFIT_SUBMIT_RATE_LIMIT",
+        default_value_t = 60,
+        global = true
+    )]
+    pub submit_rate_limit: u32,
+
+    /// Take the client address from the left-most `X-Forwarded-For` entry instead of the
+    /// socket. Set it only behind a reverse proxy that sets that header; otherwise any client
+    /// could claim any address.
+    #[arg(long, env = "SERVICEFIT_TRUST_PROXY", global = true)]
+    pub trust_proxy: bool,
 }
 
 impl Default for Config {
@@ -177,6 +193,8 @@ impl Default for Config {
             webhook_url: None,
             webhook_secret: None,
             webhook_backoff_ms: 1000,
+            submit_rate_limit: 60,
+            trust_proxy: false,
         }
     }
 }

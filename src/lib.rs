@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod questionnaire;
+pub mod ratelimit;
 pub mod routes;
 pub mod rules;
 pub mod views;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Woken when a webhook event is enqueued, so the delivery worker starts at once.
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// Submissions per client address, shared by every route that creates an assessment.
+    pub submit_limiter: Arc<ratelimit::SubmitLimiter>,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
         Self {
             db,
             rules: Arc::new(rules),
+            submit_limiter: Arc::new(ratelimit::SubmitLimiter::new(config.submit_rate_limit)),
             config: Arc::new(config),
             outbox_wake: Arc::default(),
         }
@@ -148,7 +152,7 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // Connection info gives the consultant sign-in throttle the client's address.
+    // Connection info gives the sign-in throttle and the submission limit the client's address.
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

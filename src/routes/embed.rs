@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::assessment::{self, Assessment};
 use crate::error::{ApiError, AppError, Result};
+use crate::ratelimit::ClientAddr;
 use crate::routes::questionnaire::{self as form, SectionView};
 use crate::routes::results::FactorRow;
 use crate::rules::{Answers, FieldError, RawAnswers};
@@ -130,9 +131,11 @@ async fn show_form(State(state): State<AppState>) -> EmbedQuestionnairePage {
 #[tracing::instrument(skip_all)]
 async fn submit_form(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
+    state.submit_limiter.check(client.0)?;
     let raw = form::read_form(&headers, body)?;
     match Answers::parse(&raw) {
         Ok(answers) => {

@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 
 use crate::error::{AppError, Result};
 use crate::questionnaire::{Kind, Question, sections};
+use crate::ratelimit::ClientAddr;
 use crate::rules::{Answers, FieldError, RawAnswers};
 use crate::{AppState, assessment, assets};
 
@@ -213,9 +214,11 @@ pub fn read_form(
 #[tracing::instrument(skip_all)]
 async fn submit(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
+    state.submit_limiter.check(client.0)?;
     let raw = read_form(&headers, body)?;
     match Answers::parse(&raw) {
         Ok(answers) => {
