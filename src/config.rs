@@ -175,6 +175,16 @@ pub struct Config {
     /// could claim any address.
     #[arg(long, env = "SERVICEFIT_TRUST_PROXY", global = true)]
     pub trust_proxy: bool,
+
+    /// A questionnaire form sent sooner than this many seconds after it was shown is stored
+    /// flagged as suspicious (people take far longer); 0 turns the time check off.
+    #[arg(
+        long,
+        env = "SERVICEFIT_MIN_FILL_SECONDS",
+        default_value_t = 3,
+        global = true
+    )]
+    pub min_fill_seconds: u32,
 }
 
 impl Default for Config {
@@ -195,6 +205,7 @@ impl Default for Config {
             webhook_backoff_ms: 1000,
             submit_rate_limit: 60,
             trust_proxy: false,
+            min_fill_seconds: 3,
         }
     }
 }

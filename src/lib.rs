@@ -10,6 +10,7 @@ pub mod questionnaire;
 pub mod ratelimit;
 pub mod routes;
 pub mod rules;
+pub mod spam;
 pub mod views;
 pub mod webhooks;
 
@@ -43,6 +44,8 @@ pub struct AppState {
     pub outbox_wake: Arc<tokio::sync::Notify>,
     /// Submissions per client address, shared by every route that creates an assessment.
     pub submit_limiter: Arc<ratelimit::SubmitLimiter>,
+    /// Signs the form timestamps of the spam check.
+    pub form_guard: Arc<spam::FormGuard>,
 }
 
 impl AppState {
@@ -51,6 +54,10 @@ impl AppState {
             db,
             rules: Arc::new(rules),
             submit_limiter: Arc::new(ratelimit::SubmitLimiter::new(config.submit_rate_limit)),
+            form_guard: Arc::new(
+                spam::FormGuard::new(config.min_fill_seconds)
+                    .expect("the operating system provides randomness"),
+            ),
             config: Arc::new(config),
             outbox_wake: Arc::default(),
         }

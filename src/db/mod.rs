@@ -47,6 +47,8 @@ pub struct NewAssessment<'a> {
     pub score: f64,
     pub answers_json: &'a str,
     pub result_json: &'a str,
+    /// Why the submission looks automated; `None` when it looks like a person's.
+    pub flagged: Option<&'a str>,
 }
 
 pub async fn insert_assessment(pool: &SqlitePool, a: &NewAssessment<'_>) -> sqlx::Result<()> {
@@ -73,8 +75,8 @@ async fn insert_assessment_on(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO assessments
-            (id, created_at, rules_version, company, employees, recommendation, confidence, score, answers, result)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (id, created_at, rules_version, company, employees, recommendation, confidence, score, answers, result, flagged)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(a.id)
     .bind(a.created_at)
@@ -86,6 +88,7 @@ async fn insert_assessment_on(
     .bind(a.score)
     .bind(a.answers_json)
     .bind(a.result_json)
+    .bind(a.flagged)
     .execute(conn)
     .await?;
     Ok(())

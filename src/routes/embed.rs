@@ -109,6 +109,7 @@ pub struct EmbedQuestionnairePage {
     pub css: String,
     pub frame_js: String,
     pub form_action: &'static str,
+    pub form_started: String,
     pub sections: Vec<SectionView>,
     pub errors: Vec<(String, String)>,
 }
@@ -119,6 +120,7 @@ fn form_page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> Embed
         css: full.css,
         frame_js: assets::url_of("embed-frame"),
         form_action: "/assess/embed",
+        form_started: full.form_started,
         sections: full.sections,
         errors: full.errors,
     }
@@ -139,7 +141,8 @@ async fn submit_form(
     let raw = form::read_form(&headers, body)?;
     match Answers::parse(&raw) {
         Ok(answers) => {
-            let created = assessment::create(&state, &answers).await?;
+            let flagged = state.form_guard.suspicion(&raw);
+            let created = assessment::create(&state, &answers, flagged.as_deref()).await?;
             Ok(Redirect::to(&format!("/assessments/{}/embed", created.id)).into_response())
         }
         Err(errors) => Ok((
