@@ -185,6 +185,11 @@ pub struct Config {
         global = true
     )]
     pub min_fill_seconds: u32,
+
+    /// Delete assessments (with their notes and tags) older than this many days, at start-up
+    /// and daily. Unset: keep everything.
+    #[arg(long, env = "SERVICEFIT_RETENTION_DAYS", global = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub retention_days: Option<u32>,
 }
 
 impl Default for Config {
@@ -206,6 +211,7 @@ impl Default for Config {
             submit_rate_limit: 60,
             trust_proxy: false,
             min_fill_seconds: 3,
+            retention_days: None,
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod db;
 pub mod error;
 pub mod questionnaire;
 pub mod ratelimit;
+pub mod retention;
 pub mod routes;
 pub mod rules;
 pub mod spam;
@@ -20,10 +21,12 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::MatchedPath;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -148,8 +151,25 @@ pub fn build_app(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// The span every request's log lines sit in: method, matched route (not the raw path, which
+/// may hold ids) and the request id that is also sent back in `x-request-id`.
+fn request_span(request: &axum::extract::Request) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(unmatched)", MatchedPath::as_str);
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!("request", method = %request.method(), route, request_id)
 }
 
 /// Serves `app` on an already bound listener until `shutdown` resolves, then lets requests in

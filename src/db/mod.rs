@@ -114,6 +114,27 @@ pub async fn find_assessment(
     .await
 }
 
+/// True when every migration embedded in this binary has been applied successfully.
+pub async fn migrations_applied(pool: &SqlitePool) -> sqlx::Result<bool> {
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1")
+            .fetch_all(pool)
+            .await?;
+    Ok(sqlx::migrate!()
+        .iter()
+        .all(|m| applied.contains(&m.version)))
+}
+
+/// Deletes the assessments created before `cutoff` (RFC 3339, compared as text like
+/// `created_at`); their notes and tags go with them (`ON DELETE CASCADE`). Returns how many.
+pub async fn delete_assessments_before(pool: &SqlitePool, cutoff: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM assessments WHERE created_at < ?")
+        .bind(cutoff)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// True when the database answers a trivial query.
 pub async fn ping(pool: &SqlitePool) -> bool {
     sqlx::query("SELECT 1").execute(pool).await.is_ok()
