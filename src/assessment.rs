@@ -90,6 +90,7 @@ pub async fn create(
     } else {
         db::insert_assessment(&state.db, &row).await?;
     }
+    crate::telemetry::assessment_created(outcome.recommendation.code());
     match flagged {
         Some(reason) => {
             tracing::info!(%id, recommendation = outcome.recommendation.code(), flagged = reason, "assessment stored, flagged")

@@ -190,6 +190,11 @@ pub struct Config {
     /// and daily. Unset: keep everything.
     #[arg(long, env = "SERVICEFIT_RETENTION_DAYS", global = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub retention_days: Option<u32>,
+
+    /// Serve Prometheus metrics at `GET /metrics` (requests by route and status, latency,
+    /// assessments by verdict). Anyone who can reach the server can read them.
+    #[arg(long, env = "SERVICEFIT_METRICS", global = true)]
+    pub metrics: bool,
 }
 
 impl Default for Config {
@@ -212,6 +217,7 @@ impl Default for Config {
             trust_proxy: false,
             min_fill_seconds: 3,
             retention_days: None,
+            metrics: false,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod retention;
 pub mod routes;
 pub mod rules;
 pub mod spam;
+pub mod telemetry;
 pub mod views;
 pub mod webhooks;
 
@@ -130,10 +131,13 @@ pub fn build_app(state: AppState) -> Router {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ));
-    Router::new()
-        .merge(unframed)
-        .merge(framed)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+    let mut app = Router::new().merge(unframed).merge(framed);
+    if state.config.metrics {
+        app = app
+            .merge(telemetry::router())
+            .layer(axum::middleware::from_fn(telemetry::track));
+    }
+    app.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
