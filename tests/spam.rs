@@ -186,6 +186,15 @@ async fn consultants_see_a_flagged_marker_and_can_filter_on_it() {
     assert!(!clean.contains("Harbour Dental") && clean.contains("Two Pines Studio"));
     assert!(!clean.contains(r#"<span class="flag""#));
 
+    let id = flagged
+        .split("/consultant/assessments/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a link to the flagged assessment")
+        .to_owned();
+    let detail = consultant_page(&app, &cookie, &format!("/consultant/assessments/{id}")).await;
+    assert!(detail.contains("honeypot field filled in"), "{detail}");
+
     let res = app
         .client
         .get(app.url("/consultant?flagged=maybe"))

@@ -192,13 +192,16 @@ pub struct ReviewRow {
     pub status: String,
     pub answers: String,
     pub result: String,
+    pub flagged: Option<String>,
 }
 
 pub async fn find_for_review(pool: &SqlitePool, id: &str) -> sqlx::Result<Option<ReviewRow>> {
-    sqlx::query_as("SELECT id, created_at, status, answers, result FROM assessments WHERE id = ?")
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(
+        "SELECT id, created_at, status, answers, result, flagged FROM assessments WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
 }
 
 /// An entry of the append-only history.
