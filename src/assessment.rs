@@ -43,9 +43,14 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_else(|_| now.unix_timestamp().to_string())
 }
 
-/// Scores the answers under the current rules and stores the result. Returns once the row is
-/// committed (and, with `synchronous=FULL`, on disk).
-pub async fn create(state: &AppState, answers: &Answers) -> Result<Assessment> {
+/// Scores the answers under the current rules and stores the result, flagged with the reason
+/// when the submission looked automated. Returns once the row is committed (and, with
+/// `synchronous=FULL`, on disk).
+pub async fn create(
+    state: &AppState,
+    answers: &Answers,
+    flagged: Option<&str>,
+) -> Result<Assessment> {
     let outcome = assess(answers, &state.rules);
     let id = new_id()?;
     let created_at = now_rfc3339();
@@ -68,6 +73,7 @@ pub async fn create(state: &AppState, answers: &Answers) -> Result<Assessment> {
         score: outcome.score,
         answers_json: &answers_json,
         result_json: &result_json,
+        flagged,
     };
     if state.webhooks_enabled() {
         let payload = webhooks::assessment_payload(&assessment).map_err(anyhow::Error::from)?;
@@ -84,7 +90,15 @@ pub async fn create(state: &AppState, answers: &Answers) -> Result<Assessment> {
     } else {
         db::insert_assessment(&state.db, &row).await?;
     }
-    tracing::info!(%id, recommendation = outcome.recommendation.code(), "assessment stored");
+    crate::telemetry::assessment_created(outcome.recommendation.code());
+    match flagged {
+        Some(reason) => {
+            tracing::info!(%id, recommendation = outcome.recommendation.code(), flagged = reason, "assessment stored, flagged")
+        }
+        None => {
+            tracing::info!(%id, recommendation = outcome.recommendation.code(), "assessment stored")
+        }
+    }
     Ok(assessment)
 }
 

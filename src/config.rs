@@ -159,6 +159,42 @@ pub struct Config {
         global = true
     )]
     pub webhook_backoff_ms: u64,
+
+    /// Assessments accepted a minute from one client address, across the form, the embedded
+    /// form and the API; past it `429` with `Retry-After`. 0 turns the limit off.
+    #[arg(
+        long,
+        env = "SERVICEFIT_SUBMIT_RATE_LIMIT",
+        default_value_t = 60,
+        global = true
+    )]
+    pub submit_rate_limit: u32,
+
+    /// Take the client address from the left-most `X-Forwarded-For` entry instead of the
+    /// socket. Set it only behind a reverse proxy that sets that header; otherwise any client
+    /// could claim any address.
+    #[arg(long, env = "SERVICEFIT_TRUST_PROXY", global = true)]
+    pub trust_proxy: bool,
+
+    /// A questionnaire form sent sooner than this many seconds after it was shown is stored
+    /// flagged as suspicious (people take far longer); 0 turns the time check off.
+    #[arg(
+        long,
+        env = "SERVICEFIT_MIN_FILL_SECONDS",
+        default_value_t = 3,
+        global = true
+    )]
+    pub min_fill_seconds: u32,
+
+    /// Delete assessments (with their notes and tags) older than this many days, at start-up
+    /// and daily. Unset: keep everything.
+    #[arg(long, env = "SERVICEFIT_RETENTION_DAYS", global = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub retention_days: Option<u32>,
+
+    /// Serve Prometheus metrics at `GET /metrics` (requests by route and status, latency,
+    /// assessments by verdict). Anyone who can reach the server can read them.
+    #[arg(long, env = "SERVICEFIT_METRICS", global = true)]
+    pub metrics: bool,
 }
 
 impl Default for Config {
@@ -177,6 +213,11 @@ impl Default for Config {
             webhook_url: None,
             webhook_secret: None,
             webhook_backoff_ms: 1000,
+            submit_rate_limit: 60,
+            trust_proxy: false,
+            min_fill_seconds: 3,
+            retention_days: None,
+            metrics: false,
         }
     }
 }

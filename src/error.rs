@@ -3,7 +3,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::rules::FieldError;
@@ -27,6 +27,8 @@ pub enum AppError {
     NotImplemented(String),
     #[error("request body too large")]
     PayloadTooLarge,
+    #[error("too many submissions; retry after {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
     #[error("internal error: {0}")]
@@ -57,6 +59,7 @@ impl AppError {
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -74,6 +77,9 @@ impl AppError {
             | AppError::NotImplemented(m) => m.clone(),
             AppError::MethodNotAllowed => "This address does not accept that method.".to_owned(),
             AppError::PayloadTooLarge => "The request is too large. Answers fit in well under 64 KiB.".to_owned(),
+            AppError::TooManyRequests { retry_after_secs } => format!(
+                "Too many assessments were sent from your address in the last minute. Wait {retry_after_secs} seconds, then submit again; your answers are still in the form if you go back."
+            ),
             AppError::Db(_) | AppError::Internal(_) => {
                 "Something went wrong on our side. Your answers were not lost: go back and submit again.".to_owned()
             }
@@ -86,6 +92,15 @@ impl AppError {
             AppError::Internal(e) => tracing::error!(error = ?e, "internal error"),
             _ => {}
         }
+    }
+
+    /// Headers the status needs: `Retry-After` on 429.
+    fn headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let AppError::TooManyRequests { retry_after_secs } = self {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
+        headers
     }
 
     fn errors(&self) -> Vec<FieldError> {
@@ -123,7 +138,7 @@ impl IntoResponse for AppError {
             title,
             message: self.public_message(),
         };
-        (status, page).into_response()
+        (status, self.headers(), page).into_response()
     }
 }
 
@@ -148,6 +163,7 @@ impl IntoResponse for ApiError {
         self.0.log();
         (
             self.0.status(),
+            self.0.headers(),
             Json(ErrorBody {
                 errors: self.0.errors(),
             }),

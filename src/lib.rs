@@ -7,8 +7,12 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod questionnaire;
+pub mod ratelimit;
+pub mod retention;
 pub mod routes;
 pub mod rules;
+pub mod spam;
+pub mod telemetry;
 pub mod views;
 pub mod webhooks;
 
@@ -18,10 +22,12 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::MatchedPath;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -40,6 +46,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Woken when a webhook event is enqueued, so the delivery worker starts at once.
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// Submissions per client address, shared by every route that creates an assessment.
+    pub submit_limiter: Arc<ratelimit::SubmitLimiter>,
+    /// Signs the form timestamps of the spam check.
+    pub form_guard: Arc<spam::FormGuard>,
 }
 
 impl AppState {
@@ -47,6 +57,11 @@ impl AppState {
         Self {
             db,
             rules: Arc::new(rules),
+            submit_limiter: Arc::new(ratelimit::SubmitLimiter::new(config.submit_rate_limit)),
+            form_guard: Arc::new(
+                spam::FormGuard::new(config.min_fill_seconds)
+                    .expect("the operating system provides randomness"),
+            ),
             config: Arc::new(config),
             outbox_wake: Arc::default(),
         }
@@ -122,10 +137,13 @@ pub fn build_app(state: AppState) -> Router {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ));
-    Router::new()
-        .merge(unframed)
-        .merge(framed)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+    let mut app = Router::new().merge(unframed).merge(framed);
+    if state.config.metrics {
+        app = app
+            .merge(telemetry::router())
+            .layer(axum::middleware::from_fn(telemetry::track));
+    }
+    app.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -143,8 +161,25 @@ pub fn build_app(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// The span every request's log lines sit in: method, matched route (not the raw path, which
+/// may hold ids) and the request id that is also sent back in `x-request-id`.
+fn request_span(request: &axum::extract::Request) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(unmatched)", MatchedPath::as_str);
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!("request", method = %request.method(), route, request_id)
 }
 
 /// Serves `app` on an already bound listener until `shutdown` resolves, then lets requests in
@@ -154,7 +189,7 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // Connection info gives the consultant sign-in throttle the client's address.
+    // Connection info gives the sign-in throttle and the submission limit the client's address.
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -124,6 +124,9 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
         // The address actually bound, so that port 0 still gives working embed snippets.
         config.public_url = format!("http://{addr}").parse().ok();
     }
+    let retention = config
+        .retention_days
+        .map(|days| tokio::spawn(servicefit::retention::run(pool.clone(), days)));
     let state = AppState::new(pool.clone(), rules, config);
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = state.spawn_webhook_worker(async {
@@ -134,6 +137,9 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
     let _ = stop_worker.send(());
     if let Some(worker) = worker {
         let _ = worker.await;
+    }
+    if let Some(retention) = retention {
+        retention.abort();
     }
     // Fold the write-ahead log into the main file so the database is one self-contained file.
     if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -47,6 +47,8 @@ pub struct NewAssessment<'a> {
     pub score: f64,
     pub answers_json: &'a str,
     pub result_json: &'a str,
+    /// Why the submission looks automated; `None` when it looks like a person's.
+    pub flagged: Option<&'a str>,
 }
 
 pub async fn insert_assessment(pool: &SqlitePool, a: &NewAssessment<'_>) -> sqlx::Result<()> {
@@ -73,8 +75,8 @@ async fn insert_assessment_on(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO assessments
-            (id, created_at, rules_version, company, employees, recommendation, confidence, score, answers, result)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (id, created_at, rules_version, company, employees, recommendation, confidence, score, answers, result, flagged)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(a.id)
     .bind(a.created_at)
@@ -86,6 +88,7 @@ async fn insert_assessment_on(
     .bind(a.score)
     .bind(a.answers_json)
     .bind(a.result_json)
+    .bind(a.flagged)
     .execute(conn)
     .await?;
     Ok(())
@@ -109,6 +112,27 @@ pub async fn find_assessment(
     .bind(id)
     .fetch_optional(pool)
     .await
+}
+
+/// True when every migration embedded in this binary has been applied successfully.
+pub async fn migrations_applied(pool: &SqlitePool) -> sqlx::Result<bool> {
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1")
+            .fetch_all(pool)
+            .await?;
+    Ok(sqlx::migrate!()
+        .iter()
+        .all(|m| applied.contains(&m.version)))
+}
+
+/// Deletes the assessments created before `cutoff` (RFC 3339, compared as text like
+/// `created_at`); their notes and tags go with them (`ON DELETE CASCADE`). Returns how many.
+pub async fn delete_assessments_before(pool: &SqlitePool, cutoff: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM assessments WHERE created_at < ?")
+        .bind(cutoff)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// True when the database answers a trivial query.

@@ -56,6 +56,8 @@ pub struct Filter {
     pub to_before: Option<String>,
     pub status: Option<String>,
     pub tag: Option<String>,
+    /// `Some(true)`: only flagged submissions; `Some(false)`: only unflagged ones.
+    pub flagged: Option<bool>,
 }
 
 /// Escapes LIKE wildcards so a search for "50%" finds "50%".
@@ -95,6 +97,11 @@ fn where_clause(f: &Filter, sql: &mut String) -> Vec<String> {
         sql.push_str(" AND a.status = ?");
         binds.push(s.clone());
     }
+    match f.flagged {
+        Some(true) => sql.push_str(" AND a.flagged IS NOT NULL"),
+        Some(false) => sql.push_str(" AND a.flagged IS NULL"),
+        None => {}
+    }
     if let Some(t) = &f.tag {
         sql.push_str(
             " AND EXISTS (SELECT 1 FROM tags t WHERE t.assessment_id = a.id AND t.tag = ?)",
@@ -115,6 +122,7 @@ pub struct ListRow {
     pub confidence: String,
     pub score: f64,
     pub status: String,
+    pub flagged: Option<String>,
 }
 
 /// One page of the selection, `limit` rows after `after`.
@@ -126,7 +134,7 @@ pub async fn list(
     limit: i64,
 ) -> sqlx::Result<Vec<ListRow>> {
     let mut sql = String::from(
-        "SELECT a.id, a.created_at, a.company, a.employees, a.recommendation, a.confidence, a.score, a.status FROM assessments a",
+        "SELECT a.id, a.created_at, a.company, a.employees, a.recommendation, a.confidence, a.score, a.status, a.flagged FROM assessments a",
     );
     let binds = where_clause(f, &mut sql);
     if after.is_some() {
@@ -184,13 +192,16 @@ pub struct ReviewRow {
     pub status: String,
     pub answers: String,
     pub result: String,
+    pub flagged: Option<String>,
 }
 
 pub async fn find_for_review(pool: &SqlitePool, id: &str) -> sqlx::Result<Option<ReviewRow>> {
-    sqlx::query_as("SELECT id, created_at, status, answers, result FROM assessments WHERE id = ?")
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(
+        "SELECT id, created_at, status, answers, result, flagged FROM assessments WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
 }
 
 /// An entry of the append-only history.

@@ -20,6 +20,7 @@ use crate::assessment::Assessment;
 use crate::config::Config;
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::questionnaire::{Section, sections};
+use crate::ratelimit::ClientAddr;
 use crate::rules::{Answers, FieldError, RawAnswers};
 use crate::{AppState, assessment};
 
@@ -232,15 +233,19 @@ impl ClassifyLabel for serde_json::Error {
         (status = 413, description = "The body is larger than 64 KiB", body = ErrorBody),
         (status = 415, description = "The content type is not JSON", body = ErrorBody),
         (status = 422, description = "Invalid answers: one error per field", body = ErrorBody),
+        (status = 429, description = "Too many submissions from this address in the last minute; `Retry-After` says how many seconds to wait", body = ErrorBody,
+            headers(("retry-after" = u64, description = "Seconds to wait before submitting again"))),
         (status = 500, description = "Server error", body = ErrorBody),
     )
 )]
 #[tracing::instrument(skip_all)]
 async fn create(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    state.submit_limiter.check(client.0)?;
     let body = body.map_err(AppError::from)?;
     if !is_json(&headers) {
         return Err(AppError::UnsupportedMediaType(
@@ -250,7 +255,7 @@ async fn create(
     }
     let raw = raw_from_json(&body)?;
     let answers = Answers::parse(&raw).map_err(AppError::Validation)?;
-    let created = assessment::create(&state, &answers).await?;
+    let created = assessment::create(&state, &answers, None).await?;
     let location = HeaderValue::from_str(&format!("/assessments/{}", created.id))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("location header: {e}")))?;
     Ok((

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::assessment::{self, Assessment};
 use crate::error::{ApiError, AppError, Result};
+use crate::ratelimit::ClientAddr;
 use crate::routes::questionnaire::{self as form, SectionView};
 use crate::routes::results::FactorRow;
 use crate::rules::{Answers, FieldError, RawAnswers};
@@ -108,6 +109,7 @@ pub struct EmbedQuestionnairePage {
     pub css: String,
     pub frame_js: String,
     pub form_action: &'static str,
+    pub form_started: String,
     pub sections: Vec<SectionView>,
     pub errors: Vec<(String, String)>,
 }
@@ -118,6 +120,7 @@ fn form_page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> Embed
         css: full.css,
         frame_js: assets::url_of("embed-frame"),
         form_action: "/assess/embed",
+        form_started: full.form_started,
         sections: full.sections,
         errors: full.errors,
     }
@@ -130,13 +133,16 @@ async fn show_form(State(state): State<AppState>) -> EmbedQuestionnairePage {
 #[tracing::instrument(skip_all)]
 async fn submit_form(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
+    state.submit_limiter.check(client.0)?;
     let raw = form::read_form(&headers, body)?;
     match Answers::parse(&raw) {
         Ok(answers) => {
-            let created = assessment::create(&state, &answers).await?;
+            let flagged = state.form_guard.suspicion(&raw);
+            let created = assessment::create(&state, &answers, flagged.as_deref()).await?;
             Ok(Redirect::to(&format!("/assessments/{}/embed", created.id)).into_response())
         }
         Err(errors) => Ok((

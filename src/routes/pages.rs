@@ -15,6 +15,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
 }
 
 #[derive(Template, WebTemplate)]
@@ -34,6 +35,18 @@ async fn healthz(State(state): State<AppState>) -> Response {
         (StatusCode::OK, "ok").into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+    }
+}
+
+/// Ready for traffic: every migration of this binary is applied and the database answers.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match db::migrations_applied(&state.db).await {
+        Ok(true) => (StatusCode::OK, "ready").into_response(),
+        Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 
 use crate::error::{AppError, Result};
 use crate::questionnaire::{Kind, Question, sections};
+use crate::ratelimit::ClientAddr;
 use crate::rules::{Answers, FieldError, RawAnswers};
 use crate::{AppState, assessment, assets};
 
@@ -61,6 +62,8 @@ pub struct SectionView {
 pub struct QuestionnairePage {
     pub css: String,
     pub form_action: &'static str,
+    /// The signed time the form was shown, for the spam check.
+    pub form_started: String,
     pub sections: Vec<SectionView>,
     /// Every problem, in question order, for the summary at the top.
     pub errors: Vec<(String, String)>,
@@ -152,6 +155,7 @@ pub fn page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> Questi
     QuestionnairePage {
         css: assets::css_url(),
         form_action: "/assessments",
+        form_started: state.form_guard.token_for(raw),
         sections,
         errors: summary,
     }
@@ -213,13 +217,16 @@ pub fn read_form(
 #[tracing::instrument(skip_all)]
 async fn submit(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
+    state.submit_limiter.check(client.0)?;
     let raw = read_form(&headers, body)?;
     match Answers::parse(&raw) {
         Ok(answers) => {
-            let created = assessment::create(&state, &answers).await?;
+            let flagged = state.form_guard.suspicion(&raw);
+            let created = assessment::create(&state, &answers, flagged.as_deref()).await?;
             Ok(Redirect::to(&format!("/assessments/{}", created.id)).into_response())
         }
         Err(errors) => Ok((

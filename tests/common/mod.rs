@@ -155,6 +155,39 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Creates a consultant account and signs it in; returns the session cookie (`name=value`).
+    pub async fn consultant_cookie(&self) -> String {
+        const EMAIL: &str = "harness@msp.example";
+        const PASSWORD: &str = "correct horse battery";
+        let pool = db::connect(&self.config.database_url)
+            .await
+            .expect("database");
+        let hash = servicefit::auth::hash_password(PASSWORD).expect("hash");
+        db::consultants::insert_consultant(&pool, EMAIL, &hash, "2026-11-21T00:00:00Z")
+            .await
+            .expect("insert consultant");
+        let res = self.get("/consultant/login").await;
+        let cookie = session_cookie(&res).expect("the login page starts a session");
+        let csrf = hidden(&res.text().await.expect("text"), "csrf");
+        let body = serde_urlencoded::to_string([
+            ("email", EMAIL),
+            ("password", PASSWORD),
+            ("csrf", &csrf),
+        ])
+        .expect("encode");
+        let res = self
+            .client
+            .post(self.url("/consultant/login"))
+            .header("cookie", &cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 303, "sign-in failed");
+        session_cookie(&res).unwrap_or(cookie)
+    }
+
     /// Submits a valid assessment through the API and returns its JSON.
     pub async fn create(&self, answers: &serde_json::Value) -> serde_json::Value {
         let res = self.post_json("/api/v1/assessments", answers).await;
@@ -168,9 +201,31 @@ impl TestApp {
     }
 }
 
+/// The `name=value` of the session cookie a response sets.
+pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("servicefit_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
+
+/// The value of the hidden input `name` in a page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no hidden {name}"))
+        + marker.len();
+    html[start..start + html[start..].find('"').expect("closing quote")].to_owned()
+}
+
 fn test_config() -> Config {
     Config {
         public_url: Some(PUBLIC_URL.parse().expect("origin")),
+        // Tests that seed many assessments would trip the limit; its own tests turn it on.
+        submit_rate_limit: 0,
         ..Config::default()
     }
 }

@@ -50,6 +50,8 @@ pub struct DetailPage {
     company: String,
     date: String,
     status: String,
+    /// Why the spam check found the submission suspicious.
+    flagged: Option<String>,
     statuses: Vec<StatusChoice>,
     tags: String,
     answers: Vec<AnswerRow>,
@@ -144,6 +146,7 @@ async fn page(
             })
             .collect(),
         status: row.status,
+        flagged: row.flagged,
         tags: tags.join(", "),
         answers: answer_rows(&a.outcome, &state.rules),
         history: notes

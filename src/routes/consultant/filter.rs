@@ -21,6 +21,8 @@ pub struct ListQuery {
     pub to: Option<String>,
     pub status: Option<String>,
     pub tag: Option<String>,
+    /// `yes`: only submissions flagged as suspicious; `no`: only the others.
+    pub flagged: Option<String>,
     pub sort: Option<String>,
     pub after: Option<String>,
 }
@@ -118,6 +120,14 @@ impl ListQuery {
                 )),
             }
         }
+        match present(&self.flagged) {
+            Some("yes") => s.filter.flagged = Some(true),
+            Some("no") => s.filter.flagged = Some(false),
+            Some(_) => s
+                .errors
+                .push(("flagged", "Choose yes or no for flagged.".into())),
+            None => {}
+        }
         s.sort = match present(&self.sort) {
             None | Some("newest") => Sort::NewestFirst,
             Some("oldest") => Sort::OldestFirst,
@@ -170,6 +180,7 @@ impl ListQuery {
             ("to", &self.to),
             ("status", &self.status),
             ("tag", &self.tag),
+            ("flagged", &self.flagged),
             ("sort", &self.sort),
         ]
         .into_iter()

@@ -26,6 +26,8 @@ pub struct Row {
     pub confidence: String,
     pub score: String,
     pub status: String,
+    /// Why the submission looks automated.
+    pub flagged: Option<String>,
 }
 
 pub struct Choice {
@@ -46,6 +48,7 @@ pub struct ListPage {
     tag: String,
     recommendations: Vec<Choice>,
     statuses: Vec<Choice>,
+    flagged: Vec<Choice>,
     sorts: Vec<Choice>,
     errors: Vec<(&'static str, String)>,
     rows: Vec<Row>,
@@ -66,6 +69,7 @@ fn row(r: ListRow) -> Row {
         confidence: r.confidence.replace('_', " "),
         score: signed(r.score),
         status: r.status,
+        flagged: r.flagged,
         id: r.id,
     }
 }
@@ -141,6 +145,11 @@ pub async fn show(
             &STATUSES,
             &["New", "Contacted", "Proposal", "Won", "Lost", "Closed"],
             query.status.as_deref(),
+        ),
+        flagged: choices(
+            &["yes", "no"],
+            &["Flagged only", "Not flagged"],
+            query.flagged.as_deref(),
         ),
         sorts: choices(
             &["newest", "oldest", "score_desc", "score_asc"],

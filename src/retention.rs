@@ -1,0 +1,57 @@
+//! `--retention-days N`: assessments older than N days are deleted, with their notes and tags,
+//! at start-up and then once a day.
+
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+
+use crate::db;
+
+/// How often the retention sweep runs after the first one at start-up.
+const EVERY: Duration = Duration::from_secs(24 * 3600);
+
+/// The cutoff for `days`: creation times before it are deleted. Same format as `created_at`.
+pub fn cutoff(days: u32, now: time::OffsetDateTime) -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    let at = now - time::Duration::days(i64::from(days));
+    at.format(&format)
+        .unwrap_or_else(|_| "0000-01-01T00:00:00.000Z".to_owned())
+}
+
+/// Deletes what is older than `days` now and logs how much went. Returns the count.
+pub async fn purge(pool: &SqlitePool, days: u32) -> sqlx::Result<u64> {
+    let cutoff = cutoff(days, time::OffsetDateTime::now_utc());
+    let deleted = db::delete_assessments_before(pool, &cutoff).await?;
+    tracing::info!(
+        deleted,
+        retention_days = days,
+        %cutoff,
+        "retention: deleted assessments (with their notes and tags) created before the cutoff"
+    );
+    Ok(deleted)
+}
+
+/// Runs [`purge`] now and then daily until the task is dropped; failures are logged and
+/// retried at the next round.
+pub async fn run(pool: SqlitePool, days: u32) {
+    let mut tick = tokio::time::interval(EVERY);
+    loop {
+        tick.tick().await;
+        if let Err(e) = purge(&pool, days).await {
+            tracing::warn!(error = %e, "retention: could not delete old assessments");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cutoff_is_n_days_back_in_created_at_format() {
+        let now = time::macros::datetime!(2026-11-21 10:00:00.123 UTC);
+        assert_eq!(cutoff(30, now), "2026-10-22T10:00:00.123Z");
+    }
+}
