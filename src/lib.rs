@@ -89,12 +89,16 @@ impl AppState {
 }
 
 /// What every page may load: only our own files; no inline scripts or styles.
-const CSP_BASE: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
-                        script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'";
+macro_rules! csp_base {
+    () => {
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'"
+    };
+}
+const CSP_BASE: &str = csp_base!();
 
 /// The policy for pages that are not made to be embedded: no framing at all.
-const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-                   object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const CSP: &str = concat!(csp_base!(), "; frame-ancestors 'none'");
 
 /// The policy for embeddable pages: framing by the configured origins (any when none are set),
 /// and no `X-Frame-Options`, which cannot express an allow-list.

@@ -4,22 +4,11 @@
 use crate::rules::Verdict;
 use crate::rules::outcome::{Costs, Factor};
 
-/// Whole number with thousands separators: 31245.6 → "31,246".
+/// Whole number with thousands separators: 31245.6 → "31,246", −1200 → "-1,200".
 pub fn thousands(v: f64) -> String {
     let rounded = v.round();
-    let negative = rounded < 0.0;
-    let digits = format!("{}", rounded.abs() as u64);
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if negative {
-        out.push('-');
-    }
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+    let sign = if rounded < 0.0 { "-" } else { "" };
+    format!("{sign}{}", crate::rules::thousands(rounded.abs() as u64))
 }
 
 /// US dollars, whole: "$31,246".

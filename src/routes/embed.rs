@@ -20,7 +20,7 @@ use crate::error::{ApiError, AppError, Result};
 use crate::ratelimit::ClientAddr;
 use crate::routes::questionnaire::{self as form, SectionView};
 use crate::routes::results::FactorRow;
-use crate::rules::{Answers, FieldError, RawAnswers};
+use crate::rules::{FieldError, RawAnswers};
 use crate::views::{self, CostChart};
 use crate::{AppState, assets};
 
@@ -137,20 +137,16 @@ async fn submit_form(
     headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
-    state.submit_limiter.check(client.0)?;
-    let raw = form::read_form(&headers, body)?;
-    match Answers::parse(&raw) {
-        Ok(answers) => {
-            let flagged = state.form_guard.suspicion(&raw);
-            let created = assessment::create(&state, &answers, flagged.as_deref()).await?;
-            Ok(Redirect::to(&format!("/assessments/{}/embed", created.id)).into_response())
+    Ok(match form::accept(&state, client, &headers, body).await? {
+        form::Submission::Stored(id) => {
+            Redirect::to(&format!("/assessments/{id}/embed")).into_response()
         }
-        Err(errors) => Ok((
+        form::Submission::Invalid(raw, errors) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             form_page(&state, &raw, &errors),
         )
-            .into_response()),
-    }
+            .into_response(),
+    })
 }
 
 /// The snippet a host pastes: a fixed-size iframe that works without JavaScript, and the script

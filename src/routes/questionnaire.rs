@@ -200,7 +200,7 @@ fn is_form(headers: &HeaderMap) -> bool {
 }
 
 /// The form body of a submission, or the error to answer when it is not a readable form.
-pub fn read_form(
+fn read_form(
     headers: &HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<RawAnswers> {
@@ -214,6 +214,33 @@ pub fn read_form(
     parse_form(&body)
 }
 
+/// What became of a submitted questionnaire: stored, or to be shown again with its problems.
+pub enum Submission {
+    /// Stored under this id.
+    Stored(String),
+    Invalid(RawAnswers, Vec<FieldError>),
+}
+
+/// The one path both questionnaires (full and embedded) take: rate limit, read, parse, flag
+/// suspicious entries, store.
+pub async fn accept(
+    state: &AppState,
+    client: ClientAddr,
+    headers: &HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Submission> {
+    state.submit_limiter.check(client.0)?;
+    let raw = read_form(headers, body)?;
+    match Answers::parse(&raw) {
+        Ok(answers) => {
+            let flagged = state.form_guard.suspicion(&raw);
+            let created = assessment::create(state, &answers, flagged.as_deref()).await?;
+            Ok(Submission::Stored(created.id))
+        }
+        Err(errors) => Ok(Submission::Invalid(raw, errors)),
+    }
+}
+
 #[tracing::instrument(skip_all)]
 async fn submit(
     State(state): State<AppState>,
@@ -221,18 +248,12 @@ async fn submit(
     headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
-    state.submit_limiter.check(client.0)?;
-    let raw = read_form(&headers, body)?;
-    match Answers::parse(&raw) {
-        Ok(answers) => {
-            let flagged = state.form_guard.suspicion(&raw);
-            let created = assessment::create(&state, &answers, flagged.as_deref()).await?;
-            Ok(Redirect::to(&format!("/assessments/{}", created.id)).into_response())
-        }
-        Err(errors) => Ok((
+    Ok(match accept(&state, client, &headers, body).await? {
+        Submission::Stored(id) => Redirect::to(&format!("/assessments/{id}")).into_response(),
+        Submission::Invalid(raw, errors) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             page(&state, &raw, &errors),
         )
-            .into_response()),
-    }
+            .into_response(),
+    })
 }

@@ -32,7 +32,8 @@ pub fn money_about(v: f64) -> String {
     money((v / step).round() * step)
 }
 
-fn thousands(n: u64) -> String {
+/// A whole number with thousands separators: 31246 → "31,246".
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {

@@ -29,7 +29,7 @@ use std::cell::RefCell;
 use serde_json::{Map, Value};
 
 pub use answers::{Answers, FieldError, RawAnswers};
-pub use explain::{money, money_about};
+pub use explain::{money, money_about, thousands};
 pub use outcome::{Confidence, Outcome, Verdict};
 pub use ruleset::{DefaultCosts, RuleSet, RulesError};
 

@@ -8,6 +8,7 @@ mod export;
 mod filter;
 mod list;
 mod login;
+mod rescore;
 mod trends;
 mod webhooks;
 
@@ -36,7 +37,10 @@ pub fn protected_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             post(detail::set_status),
         ),
         ("/consultant/assessments/{id}/tags", post(detail::set_tags)),
-        ("/consultant/assessments/{id}/rescore", get(detail::rescore)),
+        (
+            "/consultant/assessments/{id}/rescore",
+            get(rescore::rescore),
+        ),
         ("/consultant/compare", get(compare::show)),
         ("/consultant/trends", get(trends::show)),
         ("/consultant/webhooks", get(webhooks::show)),
