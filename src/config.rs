@@ -195,7 +195,22 @@ pub struct Config {
     /// assessments by verdict). Anyone who can reach the server can read them.
     #[arg(long, env = "SERVICEFIT_METRICS", global = true)]
     pub metrics: bool,
+
+    /// Requests handled at once; past it requests are refused at once with `503` and
+    /// `Retry-After` instead of queueing without bound. Health checks are never refused.
+    #[arg(
+        long,
+        env = "SERVICEFIT_MAX_CONCURRENT_REQUESTS",
+        default_value_t = DEFAULT_MAX_CONCURRENT_REQUESTS,
+        value_parser = clap::value_parser!(u32).range(1..),
+        global = true
+    )]
+    pub max_concurrent_requests: u32,
 }
+
+/// Far above what 2 cores and 8 database connections work through at once (in-flight requests
+/// mostly wait on SQLite), far below what would exhaust memory: 64 KiB bodies × 256 = 16 MiB.
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: u32 = 256;
 
 impl Default for Config {
     fn default() -> Self {
@@ -218,6 +233,7 @@ impl Default for Config {
             min_fill_seconds: 3,
             retention_days: None,
             metrics: false,
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
         }
     }
 }
@@ -229,6 +245,16 @@ impl Config {
             Some(o) => o.as_str().to_owned(),
             None => format!("http://{}", self.bind),
         }
+    }
+
+    /// True when people reach the server over HTTPS (a TLS-terminating proxy in front), as the
+    /// operator declares with `--public-url https://…`. A per-request `X-Forwarded-Proto` is not
+    /// consulted: the public address is one fact about the deployment, and HSTS must not come
+    /// and go with a header a client may set.
+    pub fn served_over_https(&self) -> bool {
+        self.public_url
+            .as_ref()
+            .is_some_and(|o| o.as_str().starts_with("https://"))
     }
 
     /// The CSP `frame-ancestors` source list for embeddable pages.

@@ -29,6 +29,8 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("too many submissions; retry after {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
+    #[error("overloaded; retry after {retry_after_secs} s")]
+    Overloaded { retry_after_secs: u64 },
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
     #[error("internal error: {0}")]
@@ -60,6 +62,7 @@ impl AppError {
             AppError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -80,6 +83,9 @@ impl AppError {
             AppError::TooManyRequests { retry_after_secs } => format!(
                 "Too many assessments were sent from your address in the last minute. Wait {retry_after_secs} seconds, then submit again; your answers are still in the form if you go back."
             ),
+            AppError::Overloaded { retry_after_secs } => format!(
+                "The server is busy right now. Try again in {retry_after_secs} seconds; nothing you sent was stored."
+            ),
             AppError::Db(_) | AppError::Internal(_) => {
                 "Something went wrong on our side. Your answers were not lost: go back and submit again.".to_owned()
             }
@@ -94,10 +100,12 @@ impl AppError {
         }
     }
 
-    /// Headers the status needs: `Retry-After` on 429.
+    /// Headers the status needs: `Retry-After` on 429 and 503.
     fn headers(&self) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        if let AppError::TooManyRequests { retry_after_secs } = self {
+        if let AppError::TooManyRequests { retry_after_secs }
+        | AppError::Overloaded { retry_after_secs } = self
+        {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
         }
         headers
@@ -130,6 +138,7 @@ impl IntoResponse for AppError {
         let title = match status {
             StatusCode::NOT_FOUND => "Page not found",
             StatusCode::INTERNAL_SERVER_ERROR => "Something went wrong",
+            StatusCode::SERVICE_UNAVAILABLE => "The server is busy",
             _ => "We could not use that request",
         };
         let page = ErrorPage {

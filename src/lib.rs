@@ -11,6 +11,7 @@ pub mod ratelimit;
 pub mod retention;
 pub mod routes;
 pub mod rules;
+pub mod server;
 pub mod spam;
 pub mod telemetry;
 pub mod views;
@@ -21,11 +22,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::MatchedPath;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use sqlx::SqlitePool;
-use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -34,6 +37,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::rules::RuleSet;
+
+pub use server::serve;
 
 /// Largest request body accepted anywhere: a full questionnaire is well under 2 KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -109,6 +114,28 @@ fn embed_csp(config: &Config) -> HeaderValue {
     HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(CSP))
 }
 
+/// A year, renewed by every response. No `includeSubDomains`: the hosts under this server's
+/// name are not this server's to commit to HTTPS.
+const HSTS: &str = "max-age=31536000";
+
+/// Answers a request the concurrency limit refused (tower's only error here, `Overloaded`).
+async fn overloaded(uri: axum::http::Uri, error: tower::BoxError) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let error = if error.is::<tower::load_shed::error::Overloaded>() {
+        tracing::warn!("concurrency limit reached; request shed");
+        error::AppError::Overloaded {
+            retry_after_secs: 1,
+        }
+    } else {
+        error::AppError::Internal(anyhow::anyhow!(error))
+    };
+    if uri.path().starts_with("/api/") {
+        error::ApiError(error).into_response()
+    } else {
+        error.into_response()
+    }
+}
+
 /// Makes rustls use the ring crypto provider. Every HTTPS client (the webhook sender, and
 /// tests' HTTP clients) needs a provider before it is built; calling this again does nothing.
 pub fn install_tls_provider() {
@@ -141,11 +168,30 @@ pub fn build_app(state: AppState) -> Router {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ));
-    let mut app = Router::new().merge(unframed).merge(framed);
+    let mut app = Router::new()
+        .merge(unframed)
+        .merge(framed)
+        // Past this many requests in flight, `503` at once instead of an unbounded queue; one
+        // semaphore shared by every route.
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(overloaded))
+                .load_shed()
+                .layer(GlobalConcurrencyLimitLayer::new(
+                    state.config.max_concurrent_requests as usize,
+                )),
+        )
+        .merge(routes::pages::health_router());
     if state.config.metrics {
         app = app
             .merge(telemetry::router())
             .layer(axum::middleware::from_fn(telemetry::track));
+    }
+    if state.config.served_over_https() {
+        app = app.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        ));
     }
     app.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(
@@ -184,20 +230,4 @@ fn request_span(request: &axum::extract::Request) -> tracing::Span {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     tracing::info_span!("request", method = %request.method(), route, request_id)
-}
-
-/// Serves `app` on an already bound listener until `shutdown` resolves, then lets requests in
-/// flight finish.
-pub async fn serve(
-    listener: TcpListener,
-    app: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    // Connection info gives the sign-in throttle and the submission limit the client's address.
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }

@@ -1,4 +1,4 @@
-//! The landing page, health check and the not-found page.
+//! The landing page, health checks and the not-found page.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -12,8 +12,12 @@ use crate::error::{ApiError, AppError};
 use crate::{AppState, assets, db};
 
 pub fn router() -> Router<AppState> {
+    Router::new().route("/", get(home))
+}
+
+/// Health checks, kept apart so that they answer even when the server sheds load.
+pub fn health_router() -> Router<AppState> {
     Router::new()
-        .route("/", get(home))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
 }
