@@ -58,18 +58,17 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: SqlitePool, rules: RuleSet, config: Config) -> Self {
-        Self {
+    /// The state of a server on `db`; reads (or, on first start, makes) the keys kept there.
+    pub async fn new(db: SqlitePool, rules: RuleSet, config: Config) -> anyhow::Result<Self> {
+        let form_guard = spam::FormGuard::load(&db, config.min_fill_seconds).await?;
+        Ok(Self {
             db,
             rules: Arc::new(rules),
             submit_limiter: Arc::new(ratelimit::SubmitLimiter::new(config.submit_rate_limit)),
-            form_guard: Arc::new(
-                spam::FormGuard::new(config.min_fill_seconds)
-                    .expect("the operating system provides randomness"),
-            ),
+            form_guard: Arc::new(form_guard),
             config: Arc::new(config),
             outbox_wake: Arc::default(),
-        }
+        })
     }
 
     /// True when new assessments are announced by webhook.

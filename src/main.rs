@@ -127,7 +127,7 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
     let retention = config
         .retention_days
         .map(|days| tokio::spawn(servicefit::retention::run(pool.clone(), days)));
-    let state = AppState::new(pool.clone(), rules, config);
+    let state = AppState::new(pool.clone(), rules, config).await?;
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = state.spawn_webhook_worker(async {
         let _ = worker_stopped.await;

@@ -17,8 +17,8 @@ pub const HONEYPOT_FIELD: &str = "website";
 /// When the form was rendered, as `unix-milliseconds.hex-hmac`.
 pub const STARTED_FIELD: &str = "form_started";
 
-/// Signs form timestamps with a key made at start-up; forms rendered before a restart no
-/// longer verify, and submitting one is flagged (not refused).
+/// Signs form timestamps. The key is kept in the database, so forms rendered before a restart
+/// still verify after it.
 pub struct FormGuard {
     key: [u8; 32],
     min_fill: Duration,
@@ -38,15 +38,25 @@ fn now_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
+fn random_key() -> anyhow::Result<[u8; 32]> {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(key)
+}
+
 impl FormGuard {
-    /// A guard with a fresh random key; `min_fill_seconds` of 0 turns the time check off.
-    pub fn new(min_fill_seconds: u32) -> anyhow::Result<Self> {
-        let mut key = [0u8; 32];
-        getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-        Ok(Self {
+    /// A guard signing with the database's key (made on first use); `min_fill_seconds` of 0
+    /// turns the time check off.
+    pub async fn load(pool: &sqlx::SqlitePool, min_fill_seconds: u32) -> anyhow::Result<Self> {
+        let key = crate::db::settings::form_key(pool, random_key()?).await?;
+        Ok(Self::with_key(key, min_fill_seconds))
+    }
+
+    fn with_key(key: [u8; 32], min_fill_seconds: u32) -> Self {
+        Self {
             key,
             min_fill: Duration::from_secs(u64::from(min_fill_seconds)),
-        })
+        }
     }
 
     fn mac(&self, ms: u64) -> Hmac<Sha256> {
@@ -132,7 +142,7 @@ mod tests {
 
     #[test]
     fn a_person_who_took_their_time_is_not_flagged() {
-        let guard = FormGuard::new(3).expect("guard");
+        let guard = FormGuard::with_key([1; 32], 3);
         let token = guard.token_at(1_000_000);
         let form = raw(&[(STARTED_FIELD, &token), (HONEYPOT_FIELD, "")]);
         assert_eq!(guard.suspicion_at(&form, 1_060_000), None);
@@ -140,13 +150,13 @@ mod tests {
 
     #[test]
     fn a_fast_or_forged_or_honeypotted_form_is_flagged() {
-        let guard = FormGuard::new(3).expect("guard");
+        let guard = FormGuard::with_key([1; 32], 3);
         let token = guard.token_at(1_000_000);
         let fast = raw(&[(STARTED_FIELD, &token)]);
         assert!(guard.suspicion_at(&fast, 1_001_000).is_some());
         let forged = raw(&[(STARTED_FIELD, "1000000.00")]);
         assert!(guard.suspicion_at(&forged, 1_060_000).is_some());
-        let other_key = FormGuard::new(3).expect("guard").token_at(1_000_000);
+        let other_key = FormGuard::with_key([2; 32], 3).token_at(1_000_000);
         let foreign = raw(&[(STARTED_FIELD, &other_key)]);
         assert!(guard.suspicion_at(&foreign, 1_060_000).is_some());
         let honeypot = raw(&[(STARTED_FIELD, &token), (HONEYPOT_FIELD, "http://spam")]);
@@ -156,7 +166,7 @@ mod tests {
 
     #[test]
     fn zero_seconds_turns_the_time_check_off_but_not_the_honeypot() {
-        let guard = FormGuard::new(0).expect("guard");
+        let guard = FormGuard::with_key([1; 32], 0);
         assert_eq!(guard.suspicion_at(&raw(&[]), 0), None);
         assert!(
             guard

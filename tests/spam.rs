@@ -204,3 +204,19 @@ async fn consultants_see_a_flagged_marker_and_can_filter_on_it() {
         .unwrap();
     assert_eq!(res.status(), 400);
 }
+
+#[tokio::test]
+async fn a_form_opened_before_a_restart_is_not_flagged_after_it() {
+    let app = TestApp::spawn_with(|c| c.min_fill_seconds = 1).await;
+    let started = form_started(&app, "/assess").await;
+    let app = app.restart().await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let id = submit(
+        &app,
+        "/assessments",
+        &dental_practice(),
+        &[("form_started", &started), ("website", "")],
+    )
+    .await;
+    assert_eq!(flagged_reason(&app, &id).await, None);
+}

@@ -2,6 +2,7 @@
 
 pub mod consultants;
 pub mod review;
+pub mod settings;
 mod webhooks;
 
 pub use webhooks::{

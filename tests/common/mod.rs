@@ -79,7 +79,9 @@ impl TestApp {
             bind: addr,
             ..config
         };
-        let state = AppState::new(pool, rules, config.clone());
+        let state = AppState::new(pool, rules, config.clone())
+            .await
+            .expect("state");
         let (stop_worker, worker_stopped) = oneshot::channel::<()>();
         let worker = state.spawn_webhook_worker(async move {
             let _ = worker_stopped.await;
