@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod consultant;
+
 use std::net::SocketAddr;
 
 use servicefit::config::Config;
@@ -12,6 +14,10 @@ use tokio::sync::oneshot;
 /// The public address every test server claims, so that pages that contain it (embed snippets)
 /// stay the same across restarts on new ports.
 pub const PUBLIC_URL: &str = "http://servicefit.test";
+
+/// The account [`TestApp::consultant_cookie`] signs in with.
+pub const CONSULTANT_EMAIL: &str = "harness@msp.example";
+pub const CONSULTANT_PASSWORD: &str = "correct horse battery";
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -157,23 +163,31 @@ impl TestApp {
             .expect("request")
     }
 
-    /// Creates a consultant account and signs it in; returns the session cookie (`name=value`).
+    /// A pool on this server's database, for looking behind the HTTP interface.
+    pub async fn db(&self) -> sqlx::SqlitePool {
+        db::connect(&self.config.database_url)
+            .await
+            .expect("database")
+    }
+
+    /// Creates a consultant account (once) and signs it in; returns the session cookie
+    /// (`name=value`).
     pub async fn consultant_cookie(&self) -> String {
-        const EMAIL: &str = "harness@msp.example";
-        const PASSWORD: &str = "correct horse battery";
-        let pool = db::connect(&self.config.database_url)
-            .await
-            .expect("database");
-        let hash = servicefit::auth::hash_password(PASSWORD).expect("hash");
-        db::consultants::insert_consultant(&pool, EMAIL, &hash, "2026-11-21T00:00:00Z")
-            .await
-            .expect("insert consultant");
+        let hash = servicefit::auth::hash_password(CONSULTANT_PASSWORD).expect("hash");
+        db::consultants::insert_consultant(
+            &self.db().await,
+            CONSULTANT_EMAIL,
+            &hash,
+            "2026-11-21T00:00:00Z",
+        )
+        .await
+        .expect("insert consultant");
         let res = self.get("/consultant/login").await;
         let cookie = session_cookie(&res).expect("the login page starts a session");
         let csrf = hidden(&res.text().await.expect("text"), "csrf");
         let body = serde_urlencoded::to_string([
-            ("email", EMAIL),
-            ("password", PASSWORD),
+            ("email", CONSULTANT_EMAIL),
+            ("password", CONSULTANT_PASSWORD),
             ("csrf", &csrf),
         ])
         .expect("encode");

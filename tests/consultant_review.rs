@@ -1,0 +1,256 @@
+//! Reviewing past assessments: the list with its filters and paging, notes, status and tags,
+//! rescoring under new rules, and the webhook log.
+
+mod common;
+
+use common::consultant::Consultant;
+use common::{CONSULTANT_EMAIL as EMAIL, TestApp, dental_practice, tiny_studio};
+use serde_json::json;
+
+#[tokio::test]
+async fn the_list_is_newest_first_and_filters_by_verdict_text_and_date() {
+    let app = TestApp::spawn().await;
+    app.create(&tiny_studio()).await;
+    app.create(&dental_practice()).await;
+    let b = Consultant::sign_in(&app).await;
+    let html = b.get(&app, "/consultant").await.text().await.unwrap();
+    let dental = html.find("Harbour Dental").unwrap();
+    let studio = html.find("Two Pines Studio").unwrap();
+    assert!(dental < studio, "newest first");
+
+    let managed = b
+        .get(&app, "/consultant?recommendation=managed")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(managed.contains("Harbour Dental") && !managed.contains("Two Pines Studio"));
+    let text = b
+        .get(&app, "/consultant?q=pines")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("Two Pines Studio") && !text.contains("Harbour Dental"));
+    let future = b
+        .get(&app, "/consultant?from=2999-01-01")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(future.contains("No assessments match"));
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let both = b
+        .get(&app, &format!("/consultant?from={today}&to={today}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(both.contains("Harbour Dental") && both.contains("Two Pines Studio"));
+    let wildcard = b.get(&app, "/consultant?q=%25").await.text().await.unwrap();
+    assert!(
+        wildcard.contains("No assessments match"),
+        "a % is searched for literally"
+    );
+}
+
+#[tokio::test]
+async fn bad_filters_are_explained_and_kept() {
+    let app = TestApp::spawn().await;
+    let b = Consultant::sign_in(&app).await;
+    let res = b.get(&app, "/consultant?from=last+week&q=%3Cb%3E").await;
+    assert_eq!(res.status(), 400);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("YYYY-MM-DD"));
+    assert!(html.contains("value=\"last week\""));
+    assert!(html.contains("value=\"&#60;b&#62;\""));
+}
+
+#[tokio::test]
+async fn paging_walks_every_assessment_once_and_keeps_the_filters() {
+    let app = TestApp::spawn().await;
+    for i in 0..60 {
+        let mut a = if i % 2 == 0 {
+            dental_practice()
+        } else {
+            tiny_studio()
+        };
+        a["company"] = json!(format!("Firm {i:03}"));
+        app.create(&a).await;
+    }
+    let b = Consultant::sign_in(&app).await;
+    for sort in ["newest", "score_desc", "score_asc", "oldest"] {
+        let mut seen = Vec::new();
+        let mut path = format!("/consultant?sort={sort}");
+        let mut pages = 0;
+        loop {
+            let html = b.get(&app, &path).await.text().await.unwrap();
+            pages += 1;
+            for part in html.split("Firm ").skip(1) {
+                seen.push(part[..3].to_owned());
+            }
+            match html.find("rel=\"next\"") {
+                Some(_) => {
+                    let start = html.find("<a href=\"/consultant?").unwrap();
+                    let next_start = html[start..].find("Next page").map(|_| ());
+                    assert!(next_start.is_some());
+                    let link_at = html.rfind("\" rel=\"next\"").unwrap();
+                    let href_start = html[..link_at].rfind("href=\"").unwrap() + 6;
+                    path = html[href_start..link_at]
+                        .replace("&amp;", "&")
+                        .replace("&#38;", "&");
+                    assert!(
+                        path.contains(&format!("sort={sort}")),
+                        "filters survive paging: {path}"
+                    );
+                }
+                None => break,
+            }
+        }
+        assert_eq!(pages, 2, "{sort}");
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 60, "{sort}: every assessment once");
+        assert_eq!(seen.len(), 60, "{sort}: none twice");
+    }
+}
+
+#[tokio::test]
+async fn notes_status_and_tags_build_an_append_only_history() {
+    let app = TestApp::spawn().await;
+    let id = app.create(&dental_practice()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b = Consultant::sign_in(&app).await;
+    let base = format!("/consultant/assessments/{id}");
+    assert_eq!(
+        b.post(
+            &app,
+            &format!("{base}/notes"),
+            &[("body", "Called the owner <b>Tuesday</b>")]
+        )
+        .await
+        .status(),
+        303
+    );
+    assert_eq!(
+        b.post(&app, &format!("{base}/status"), &[("status", "contacted")])
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        b.post(
+            &app,
+            &format!("{base}/tags"),
+            &[("tags", "Dental, priority, dental")]
+        )
+        .await
+        .status(),
+        303
+    );
+    let html = b.get(&app, &base).await.text().await.unwrap();
+    assert!(html.contains("Called the owner &#60;b&#62;Tuesday&#60;/b&#62;"));
+    assert!(html.contains("new → contacted"));
+    assert!(html.contains(EMAIL));
+    assert!(html.contains("value=\"dental, priority\""));
+    assert!(
+        html.contains("Managed IT services"),
+        "the owner's report is shown"
+    );
+
+    let tagged = b
+        .get(&app, "/consultant?tag=priority&status=contacted")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(tagged.contains("Harbour Dental"));
+    let untagged = b
+        .get(&app, "/consultant?tag=other")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!untagged.contains("Harbour Dental"));
+    let by_note = b
+        .get(&app, "/consultant?q=tuesday")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(by_note.contains("Harbour Dental"), "q searches notes too");
+
+    let empty = b
+        .post(&app, &format!("{base}/notes"), &[("body", "   ")])
+        .await;
+    assert_eq!(empty.status(), 422);
+    let bad_status = b
+        .post(&app, &format!("{base}/status"), &[("status", "sold")])
+        .await;
+    assert_eq!(bad_status.status(), 422);
+    let bad_tag = b
+        .post(&app, &format!("{base}/tags"), &[("tags", "<script>")])
+        .await;
+    assert_eq!(bad_tag.status(), 422);
+    let unknown = b
+        .post(
+            &app,
+            "/consultant/assessments/AAAAAAAAAAAAAAAAAAAAAA/notes",
+            &[("body", "x")],
+        )
+        .await;
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn rescoring_shows_the_difference_without_overwriting() {
+    let app = TestApp::spawn().await;
+    let created = app.create(&dental_practice()).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let b = Consultant::sign_in(&app).await;
+    let html = b
+        .get(&app, &format!("/consultant/assessments/{id}/rescore"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("The result would be the same"));
+
+    let changed = include_str!("../rules/rules.toml").replacen(
+        &format!("\"{}\"", created["rules_version"].as_str().unwrap()),
+        "\"test-next\"",
+        1,
+    );
+    let app = app
+        .restart_with_rules(servicefit::rules::RuleSet::from_toml_str(&changed).unwrap())
+        .await;
+    let b = Consultant::sign_in(&app).await;
+    let html = b
+        .get(&app, &format!("/consultant/assessments/{id}/rescore"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("test-next"));
+    let stored: serde_json::Value = app
+        .get(&format!("/api/v1/assessments/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored, created);
+}
+
+#[tokio::test]
+async fn the_webhook_log_says_when_webhooks_are_off() {
+    let app = TestApp::spawn().await;
+    let b = Consultant::sign_in(&app).await;
+    let res = b.get(&app, "/consultant/webhooks").await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Webhooks are off"));
+    assert!(html.contains("No delivery attempts yet"));
+}

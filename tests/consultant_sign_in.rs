@@ -1,0 +1,292 @@
+//! Signing in through the consultant's form: sessions, redirects, throttling and forgery
+//! protection. Other consultant tests sign in with the harness's `consultant_cookie()`.
+
+mod common;
+
+use common::consultant::Consultant;
+use common::{
+    CONSULTANT_EMAIL as EMAIL, CONSULTANT_PASSWORD as PASSWORD, TestApp, dental_practice, hidden,
+    session_cookie,
+};
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use servicefit::routes::consultant::protected_routes;
+
+/// A browser on the sign-in form: its session cookie and the form's CSRF token.
+struct Browser {
+    cookie: String,
+    csrf: String,
+}
+
+impl Browser {
+    async fn open_login(app: &TestApp) -> Browser {
+        let res = app.get("/consultant/login").await;
+        assert_eq!(res.status(), 200);
+        let cookie = session_cookie(&res).expect("login page starts a session");
+        let html = res.text().await.unwrap();
+        Browser {
+            cookie,
+            csrf: hidden(&html, "csrf"),
+        }
+    }
+
+    async fn try_sign_in(
+        &mut self,
+        app: &TestApp,
+        email: &str,
+        password: &str,
+        next: &str,
+    ) -> reqwest::Response {
+        let body = serde_urlencoded::to_string([
+            ("email", email),
+            ("password", password),
+            ("csrf", &self.csrf),
+            ("next", next),
+        ])
+        .unwrap();
+        let res = app
+            .client
+            .post(app.url("/consultant/login"))
+            .header(COOKIE, &self.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        if let Some(c) = session_cookie(&res) {
+            self.cookie = c;
+        }
+        res
+    }
+
+    async fn get(&self, app: &TestApp, path: &str) -> reqwest::Response {
+        app.client
+            .get(app.url(path))
+            .header(COOKIE, &self.cookie)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// A server with the harness's consultant account, nobody signed in.
+async fn app_with_consultant() -> TestApp {
+    let app = TestApp::spawn().await;
+    let hash = servicefit::auth::hash_password(PASSWORD).unwrap();
+    servicefit::db::consultants::insert_consultant(
+        &app.db().await,
+        EMAIL,
+        &hash,
+        "2026-11-21T00:00:00Z",
+    )
+    .await
+    .unwrap();
+    app
+}
+
+#[tokio::test]
+async fn every_consultant_route_refuses_an_anonymous_request() {
+    let app = app_with_consultant().await;
+    let id = app.create(&dental_practice()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let routes = protected_routes();
+    assert!(routes.len() >= 10);
+    for (path, _) in routes {
+        let path = path.replace("{id}", &id);
+        for method in ["GET", "POST"] {
+            let res = app
+                .client
+                .request(method.parse().unwrap(), app.url(&path))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("status=won&body=x&tags=x")
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            if status == 405 {
+                continue;
+            }
+            if path.ends_with(".csv") || path.ends_with(".json") {
+                assert_eq!(status, 401, "{method} {path}");
+            } else {
+                assert_eq!(status, 303, "{method} {path} answered {status}");
+                assert!(
+                    res.headers()[LOCATION]
+                        .to_str()
+                        .unwrap()
+                        .starts_with("/consultant/login?next=")
+                );
+            }
+        }
+    }
+    // Nothing changed.
+    let pool = app.db().await;
+    let (notes,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notes")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(notes, 0);
+}
+
+#[tokio::test]
+async fn signing_in_gives_a_new_session_and_goes_back_where_you_were() {
+    let app = app_with_consultant().await;
+    let anonymous = app.get("/consultant?status=new").await;
+    assert_eq!(
+        anonymous.headers()[LOCATION],
+        "/consultant/login?next=%2Fconsultant%3Fstatus%3Dnew"
+    );
+    let mut b = Browser::open_login(&app).await;
+    let before = b.cookie.clone();
+    let res = b
+        .try_sign_in(&app, EMAIL, PASSWORD, "/consultant?status=new")
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()[LOCATION], "/consultant?status=new");
+    let set_cookie = res.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(set_cookie.contains("HttpOnly"));
+    assert!(set_cookie.contains("SameSite=Lax"));
+    assert_ne!(b.cookie, before, "the session id must change at sign-in");
+    assert_eq!(b.get(&app, "/consultant").await.status(), 200);
+}
+
+#[tokio::test]
+async fn sign_in_never_follows_a_link_off_site() {
+    let app = app_with_consultant().await;
+    let mut b = Browser::open_login(&app).await;
+    let res = b
+        .try_sign_in(&app, EMAIL, PASSWORD, "https://evil.example/")
+        .await;
+    assert_eq!(res.headers()[LOCATION], "/consultant");
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_email_look_the_same() {
+    let app = app_with_consultant().await;
+    let mut b = Browser::open_login(&app).await;
+    let wrong = b.try_sign_in(&app, EMAIL, "not the password!", "").await;
+    assert_eq!(wrong.status(), 401);
+    let wrong_text = wrong.text().await.unwrap();
+    let mut b = Browser::open_login(&app).await;
+    let unknown = b
+        .try_sign_in(&app, "nobody@msp.example", "not the password!", "")
+        .await;
+    assert_eq!(unknown.status(), 401);
+    let unknown_text = unknown.text().await.unwrap();
+    assert!(wrong_text.contains("do not match an account"));
+    assert!(unknown_text.contains("do not match an account"));
+    assert!(
+        wrong_text.contains(&format!("value=\"{EMAIL}\"")),
+        "the email is kept"
+    );
+}
+
+#[tokio::test]
+async fn repeated_failures_are_throttled_per_account_with_retry_after() {
+    let app = app_with_consultant().await;
+    let mut b = Browser::open_login(&app).await;
+    for _ in 0..5 {
+        assert_eq!(
+            b.try_sign_in(&app, EMAIL, "wrong password 123", "")
+                .await
+                .status(),
+            401
+        );
+    }
+    let blocked = b.try_sign_in(&app, EMAIL, PASSWORD, "").await;
+    assert_eq!(
+        blocked.status(),
+        429,
+        "even the right password waits once the account is throttled"
+    );
+    let retry: i64 = blocked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry > 0 && retry <= 15 * 60);
+    // An unknown account is throttled the same way, so throttling reveals nothing.
+    for _ in 0..5 {
+        b.try_sign_in(&app, "ghost@msp.example", "wrong password 123", "")
+            .await;
+    }
+    assert_eq!(
+        b.try_sign_in(&app, "ghost@msp.example", "wrong password 123", "")
+            .await
+            .status(),
+        429
+    );
+}
+
+#[tokio::test]
+async fn repeated_failures_from_one_address_are_throttled_across_accounts() {
+    let app = app_with_consultant().await;
+    let mut b = Browser::open_login(&app).await;
+    for i in 0..20 {
+        b.try_sign_in(
+            &app,
+            &format!("user{i}@msp.example"),
+            "wrong password 123",
+            "",
+        )
+        .await;
+    }
+    assert_eq!(b.try_sign_in(&app, EMAIL, PASSWORD, "").await.status(), 429);
+}
+
+#[tokio::test]
+async fn a_login_form_without_its_token_is_refused() {
+    let app = app_with_consultant().await;
+    let mut b = Browser::open_login(&app).await;
+    b.csrf = "forged".into();
+    assert_eq!(b.try_sign_in(&app, EMAIL, PASSWORD, "").await.status(), 403);
+}
+
+#[tokio::test]
+async fn cross_site_posts_do_nothing() {
+    let app = app_with_consultant().await;
+    let id = app.create(&dental_practice()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b = Consultant::sign_in(&app).await;
+    let path = format!("/consultant/assessments/{id}/notes");
+    let body =
+        serde_urlencoded::to_string([("body", "from evil"), ("csrf", b.csrf.as_str())]).unwrap();
+    for (header, value) in [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "null"),
+    ] {
+        let res = app
+            .client
+            .post(app.url(&path))
+            .header(COOKIE, &b.cookie)
+            .header(header, value)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{header}: {value}");
+    }
+    // Without the token, even a same-site post is refused.
+    let res = app
+        .client
+        .post(app.url(&path))
+        .header(COOKIE, &b.cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("body=no+token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let page = b
+        .get(&app, &format!("/consultant/assessments/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("from evil") && !page.contains("no token"));
+}
