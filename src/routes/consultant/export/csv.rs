@@ -1,0 +1,164 @@
+//! The CSV export: one flat row per assessment, for spreadsheets.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::stream::{CHUNK_BYTES, Encoder};
+use super::{ANSWER_KEYS, FACTOR_KEYS, answer_text};
+use crate::db::review::ExportRow;
+
+/// A spreadsheet runs a cell that starts with one of these as a formula; a leading `'` makes it
+/// text. Applied to everything a person typed (company, tags, notes), never to numbers.
+fn defuse(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// The parts of a stored result the CSV needs; everything else is skipped while parsing.
+#[derive(Deserialize)]
+struct CsvResult {
+    answers: serde_json::Map<String, Value>,
+    recommendation: String,
+    confidence: String,
+    score: f64,
+    factors: Vec<CsvFactor>,
+    costs: CsvCosts,
+}
+
+#[derive(Deserialize)]
+struct CsvFactor {
+    key: String,
+    points: f64,
+}
+
+#[derive(Deserialize)]
+struct CsvCosts {
+    break_fix: CsvSpread,
+    managed: CsvSpread,
+    break_even_fee_per_user: f64,
+}
+
+#[derive(Deserialize)]
+struct CsvSpread {
+    expected_annual: f64,
+    p10: f64,
+    p50: f64,
+    p90: f64,
+}
+
+/// The CSV columns, in order.
+fn csv_header() -> Vec<String> {
+    let mut h: Vec<String> = ["id", "created_at", "rules_version", "status"]
+        .map(String::from)
+        .into();
+    h.extend(ANSWER_KEYS.iter().map(|(k, _)| (*k).to_owned()));
+    h.extend(["recommendation", "confidence", "score"].map(String::from));
+    h.extend(FACTOR_KEYS.iter().map(|(k, _)| format!("points_{k}")));
+    for model in ["break_fix", "managed"] {
+        h.extend(["expected", "p10", "p50", "p90"].map(|p| format!("{model}_{p}")));
+    }
+    h.extend(["break_even_fee_per_user", "tags", "notes"].map(String::from));
+    h
+}
+
+pub(super) struct CsvEncoder {
+    writer: csv::Writer<Vec<u8>>,
+    header_written: bool,
+}
+
+impl CsvEncoder {
+    pub(super) fn new() -> Self {
+        Self {
+            writer: Self::writer(),
+            header_written: false,
+        }
+    }
+
+    fn writer() -> csv::Writer<Vec<u8>> {
+        csv::Writer::from_writer(Vec::with_capacity(CHUNK_BYTES + 4096))
+    }
+
+    fn header(&mut self) -> anyhow::Result<()> {
+        if !self.header_written {
+            self.writer.write_record(csv_header())?;
+            self.header_written = true;
+        }
+        Ok(())
+    }
+}
+
+impl Encoder for CsvEncoder {
+    fn row(&mut self, row: ExportRow) -> anyhow::Result<()> {
+        self.header()?;
+        let r: CsvResult = serde_json::from_str(&row.result)
+            .map_err(|e| anyhow::anyhow!("stored result {} does not parse: {e}", row.id))?;
+        let mut cells = Vec::with_capacity(48);
+        cells.extend([row.id, row.created_at, row.rules_version, row.status]);
+        for (key, _) in ANSWER_KEYS {
+            let text = answer_text(r.answers.get(key));
+            cells.push(if key == "company" {
+                defuse(&text)
+            } else {
+                text
+            });
+        }
+        cells.extend([r.recommendation, r.confidence, r.score.to_string()]);
+        for (key, _) in FACTOR_KEYS {
+            let points = r
+                .factors
+                .iter()
+                .find(|f| f.key == key)
+                .map_or(0.0, |f| f.points);
+            cells.push(points.to_string());
+        }
+        for s in [&r.costs.break_fix, &r.costs.managed] {
+            cells.extend([s.expected_annual, s.p10, s.p50, s.p90].map(|v| v.to_string()));
+        }
+        cells.push(r.costs.break_even_fee_per_user.to_string());
+        cells.push(defuse(row.tags.as_deref().unwrap_or_default()));
+        cells.push(defuse(row.notes.as_deref().unwrap_or_default()));
+        self.writer.write_record(&cells)?;
+        Ok(())
+    }
+
+    fn finish(&mut self) -> anyhow::Result<()> {
+        self.header()
+    }
+
+    fn buffered(&self) -> usize {
+        self.writer.get_ref().len()
+    }
+
+    fn take(&mut self) -> anyhow::Result<Vec<u8>> {
+        // The writer keeps a buffer of its own; handing over the bytes means finishing it.
+        let full = std::mem::replace(&mut self.writer, Self::writer());
+        full.into_inner()
+            .map_err(|e| anyhow::anyhow!("csv buffer: {}", e.error()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_that_a_spreadsheet_would_run_is_defused() {
+        for bad in ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(defuse(bad), format!("'{bad}"));
+        }
+        assert_eq!(defuse("Harbour Dental"), "Harbour Dental");
+        assert_eq!(defuse(""), "");
+    }
+
+    #[test]
+    fn the_header_names_every_answer_and_factor() {
+        let h = csv_header();
+        assert_eq!(h.len(), 4 + 15 + 3 + 12 + 8 + 3);
+        assert!(h.contains(&"downtime_cost_per_hour".to_owned()));
+        assert!(h.contains(&"points_costs".to_owned()));
+        assert_eq!(h.last().map(String::as_str), Some("notes"));
+    }
+}

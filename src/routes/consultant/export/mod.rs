@@ -1,0 +1,134 @@
+//! The selection as a file: `export.csv` for spreadsheets, `export.json` for integrations.
+//!
+//! Both stream with memory that does not grow with the number of rows (see `stream`).
+
+mod csv;
+mod json;
+mod stream;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::Value;
+
+use self::csv::CsvEncoder;
+use self::json::JsonEncoder;
+use self::stream::stream_export;
+use super::filter::ListQuery;
+use crate::AppState;
+use crate::auth::Consultant;
+use crate::error::Result;
+use crate::rules::FieldError;
+
+/// Every answer key in questionnaire order, as stored in a result's `answers` (defaults filled).
+pub(super) const ANSWER_KEYS: [(&str, &str); 15] = [
+    ("company", "Business name"),
+    ("employees", "People"),
+    ("growth", "Growth plans"),
+    ("it_reliance", "Reliance on IT"),
+    ("complexity", "What there is to look after"),
+    ("incidents_per_month", "IT problems a month"),
+    ("support_hours", "When help is needed"),
+    ("security", "Data and rules to protect"),
+    ("in_house_it", "IT people in the team"),
+    ("budget", "Budget"),
+    ("cost_preference", "How they like to pay"),
+    ("control", "How involved they want to be"),
+    ("hourly_rate", "Technician's hourly rate"),
+    ("managed_fee_per_user", "Managed fee per person a month"),
+    ("downtime_cost_per_hour", "Cost of an hour of downtime"),
+];
+
+/// Every factor that can push the score, in scoring order, with the label the results page uses.
+/// Only answers that score have a factor; the cost inputs act through `costs`.
+pub(super) const FACTOR_KEYS: [(&str, &str); 12] = [
+    ("employees", "Size of the business"),
+    ("growth", "Growth plans"),
+    ("it_reliance", "How much work depends on IT"),
+    ("complexity", "What there is to look after"),
+    ("incidents_per_month", "How often something breaks"),
+    ("support_hours", "When you need help"),
+    ("security", "Data and rules to protect"),
+    ("in_house_it", "IT skills in your team"),
+    ("budget", "Room in the budget"),
+    ("cost_preference", "How you like to pay"),
+    ("control", "How involved you want to be"),
+    ("costs", "Cost in a bad year"),
+];
+
+/// CSV: one row per assessment (newest first) with every answer (defaults filled in), the
+/// verdict, each factor's points (`points_<key>`, 0 when the factor did not move), both cost
+/// spreads, the break-even fee, status, tags (`;`-joined) and the history (one entry a line).
+pub async fn csv(
+    consultant: Consultant,
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response> {
+    let selection = query.selection();
+    if !selection.errors.is_empty() {
+        let message: Vec<String> = selection
+            .errors
+            .iter()
+            .map(|(field, m)| format!("{field}: {m}"))
+            .collect();
+        return Ok((StatusCode::BAD_REQUEST, message.join("\n")).into_response());
+    }
+    tracing::info!(email = %consultant.email, "csv export");
+    let body = stream_export(state.db.clone(), &selection.filter, CsvEncoder::new());
+    Ok(download(body, "text/csv; charset=utf-8", "csv"))
+}
+
+/// JSON: an array of assessments, each as `GET /api/v1/assessments/{id}` gives it (id,
+/// created_at and the stored outcome), plus `status`, `tags` (array of strings) and `history`
+/// (the consultants' notes and status changes as one string, an entry a line:
+/// `<time> <author>: <text>`; empty when none). It is not called `notes` because the outcome
+/// already has `notes`: the advisor's own remarks to the owner.
+pub async fn json(
+    consultant: Consultant,
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let selection = query.selection();
+    if !selection.errors.is_empty() {
+        let errors: Vec<FieldError> = selection
+            .errors
+            .iter()
+            .map(|(field, m)| FieldError::field(field, m.clone()))
+            .collect();
+        return (StatusCode::BAD_REQUEST, Json(ErrorBody { errors })).into_response();
+    }
+    tracing::info!(email = %consultant.email, "json export");
+    let body = stream_export(state.db.clone(), &selection.filter, JsonEncoder::default());
+    download(body, "application/json", "json")
+}
+
+#[derive(Serialize)]
+struct ErrorBody {
+    errors: Vec<FieldError>,
+}
+
+fn download(body: Body, content_type: &'static str, extension: &str) -> Response {
+    let today = time::OffsetDateTime::now_utc().date();
+    let disposition =
+        format!("attachment; filename=\"servicefit-assessments-{today}.{extension}\"");
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
+/// An answer as a cell: text as is, numbers in their JSON spelling, absent as empty.
+pub(super) fn answer_text(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}

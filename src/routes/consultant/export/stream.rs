@@ -1,0 +1,92 @@
+//! Streaming an export: a spawned task reads the query row by row and sends small chunks
+//! through a bounded channel, so memory does not grow with the number of rows, and a client
+//! that goes away stops the query.
+
+use axum::body::{Body, Bytes};
+use futures_util::TryStreamExt;
+use sqlx::{AssertSqlSafe, SqlitePool};
+use tokio::sync::mpsc;
+
+use crate::db::review::{self, ExportRow, Filter};
+
+/// Bytes gathered before a chunk is sent: a few dozen rows.
+pub(super) const CHUNK_BYTES: usize = 16 * 1024;
+/// Chunks that may wait in the channel while the client reads.
+const CHANNEL_CHUNKS: usize = 4;
+
+/// Turns export rows into bytes, keeping what it has written until `take`.
+pub(super) trait Encoder: Send + 'static {
+    fn row(&mut self, row: ExportRow) -> anyhow::Result<()>;
+    fn finish(&mut self) -> anyhow::Result<()>;
+    fn buffered(&self) -> usize;
+    fn take(&mut self) -> anyhow::Result<Vec<u8>>;
+}
+
+/// Why producing stopped early.
+enum Stop {
+    ClientGone,
+    Failed(anyhow::Error),
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Stop {
+    fn from(e: E) -> Self {
+        Stop::Failed(e.into())
+    }
+}
+
+type Chunk = std::result::Result<Bytes, std::io::Error>;
+
+/// Runs the export query in a task and returns the body that streams its encoded rows.
+pub(super) fn stream_export(pool: SqlitePool, filter: &Filter, mut encoder: impl Encoder) -> Body {
+    let (sql, binds) = review::export_query(filter);
+    let (tx, rx) = mpsc::channel::<Chunk>(CHANNEL_CHUNKS);
+    tokio::spawn(async move {
+        match produce(&pool, sql, binds, &mut encoder, &tx).await {
+            Ok(rows) => tracing::debug!(rows, "export finished"),
+            Err(Stop::ClientGone) => tracing::debug!("export stopped: the client went away"),
+            Err(Stop::Failed(e)) => {
+                tracing::error!(error = ?e, "export failed");
+                // An error ends the body abruptly, so the client sees a broken download rather
+                // than a file that looks complete.
+                let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+            }
+        }
+    });
+    Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    }))
+}
+
+async fn produce(
+    pool: &SqlitePool,
+    sql: String,
+    binds: Vec<String>,
+    encoder: &mut impl Encoder,
+    tx: &mpsc::Sender<Chunk>,
+) -> std::result::Result<u64, Stop> {
+    let mut query = sqlx::query_as::<_, ExportRow>(AssertSqlSafe(sql));
+    for b in binds {
+        query = query.bind(b);
+    }
+    let mut rows = query.fetch(pool);
+    let mut count = 0;
+    while let Some(row) = rows.try_next().await? {
+        encoder.row(row)?;
+        count += 1;
+        if encoder.buffered() >= CHUNK_BYTES {
+            send(tx, encoder.take()?).await?;
+        }
+    }
+    encoder.finish()?;
+    send(tx, encoder.take()?).await?;
+    Ok(count)
+}
+
+async fn send(tx: &mpsc::Sender<Chunk>, bytes: Vec<u8>) -> std::result::Result<(), Stop> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    tx.send(Ok(Bytes::from(bytes)))
+        .await
+        .map_err(|_| Stop::ClientGone)
+}
