@@ -180,36 +180,66 @@ struct ChangeForm {
     tags: Option<String>,
 }
 
-async fn read_form(
-    consultant: &Consultant,
-    body: std::result::Result<Bytes, BytesRejection>,
-) -> Result<ChangeForm> {
-    let form: ChangeForm = serde_urlencoded::from_bytes(&body?).map_err(|_| {
-        AppError::BadRequest("The form could not be read. Reload the page and try again.".into())
-    })?;
-    if !auth::csrf_ok(&consultant.session, form.csrf.as_deref()).await {
-        return Err(AppError::Forbidden);
+/// A consultant's change to one assessment, once its form is read, its CSRF token checked and
+/// its id known to be well formed.
+struct Change {
+    consultant: Consultant,
+    state: AppState,
+    id: String,
+    form: ChangeForm,
+}
+
+impl Change {
+    async fn read(
+        consultant: Consultant,
+        state: AppState,
+        id: String,
+        body: std::result::Result<Bytes, BytesRejection>,
+    ) -> Result<Self> {
+        let form: ChangeForm = serde_urlencoded::from_bytes(&body?).map_err(|_| {
+            AppError::BadRequest(
+                "The form could not be read. Reload the page and try again.".into(),
+            )
+        })?;
+        if !auth::csrf_ok(&consultant.session, form.csrf.as_deref()).await {
+            return Err(AppError::Forbidden);
+        }
+        if !is_well_formed_id(&id) {
+            return Err(AppError::NotFound);
+        }
+        Ok(Self {
+            consultant,
+            state,
+            id,
+            form,
+        })
     }
-    Ok(form)
+
+    /// The page again, `422`, with `message` beside the forms and the note draft kept.
+    async fn rejected(&self, message: &str, draft: String) -> Result<Response> {
+        let page = page(
+            &self.consultant,
+            &self.state,
+            &self.id,
+            Some(message.to_owned()),
+            draft,
+        )
+        .await?;
+        Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    }
+
+    /// Back to the assessment's page at `anchor`; `found` is false when the change met no
+    /// assessment.
+    fn done(&self, found: bool, anchor: &str) -> Result<Response> {
+        if !found {
+            return Err(AppError::NotFound);
+        }
+        Ok(Redirect::to(&format!("/consultant/assessments/{}#{anchor}", self.id)).into_response())
+    }
 }
 
 fn now() -> String {
     crate::assessment::now_rfc3339()
-}
-
-fn back(id: &str, anchor: &str) -> Response {
-    Redirect::to(&format!("/consultant/assessments/{id}#{anchor}")).into_response()
-}
-
-async fn rejected(
-    consultant: &Consultant,
-    state: &AppState,
-    id: &str,
-    message: &str,
-    draft: String,
-) -> Result<Response> {
-    let page = page(consultant, state, id, Some(message.to_owned()), draft).await?;
-    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 pub async fn add_note(
@@ -218,35 +248,27 @@ pub async fn add_note(
     Path(id): Path<String>,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
-    let form = read_form(&consultant, body).await?;
-    let text = form.body.unwrap_or_default();
+    let mut change = Change::read(consultant, state, id, body).await?;
+    let text = change.form.body.take().unwrap_or_default();
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return rejected(
-            &consultant,
-            &state,
-            &id,
-            "Write something before adding a note.",
-            text,
-        )
-        .await;
+        return change
+            .rejected("Write something before adding a note.", text)
+            .await;
     }
     if trimmed.chars().count() > NOTE_MAX_CHARS {
-        return rejected(
-            &consultant,
-            &state,
-            &id,
-            &format!("Keep a note under {NOTE_MAX_CHARS} characters."),
-            text,
-        )
-        .await;
+        let message = format!("Keep a note under {NOTE_MAX_CHARS} characters.");
+        return change.rejected(&message, text).await;
     }
-    if !is_well_formed_id(&id)
-        || !review::add_note(&state.db, &id, &consultant.email, trimmed, &now()).await?
-    {
-        return Err(AppError::NotFound);
-    }
-    Ok(back(&id, "history"))
+    let found = review::add_note(
+        &change.state.db,
+        &change.id,
+        &change.consultant.email,
+        trimmed,
+        &now(),
+    )
+    .await?;
+    change.done(found, "history")
 }
 
 pub async fn set_status(
@@ -255,24 +277,21 @@ pub async fn set_status(
     Path(id): Path<String>,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
-    let form = read_form(&consultant, body).await?;
-    let status = form.status.unwrap_or_default();
+    let mut change = Change::read(consultant, state, id, body).await?;
+    let status = change.form.status.take().unwrap_or_default();
     if !STATUSES.contains(&status.as_str()) {
-        return rejected(
-            &consultant,
-            &state,
-            &id,
-            &format!("Choose a status: {}.", STATUSES.join(", ")),
-            String::new(),
-        )
-        .await;
+        let message = format!("Choose a status: {}.", STATUSES.join(", "));
+        return change.rejected(&message, String::new()).await;
     }
-    if !is_well_formed_id(&id)
-        || !review::set_status(&state.db, &id, &status, &consultant.email, &now()).await?
-    {
-        return Err(AppError::NotFound);
-    }
-    Ok(back(&id, "workflow"))
+    let found = review::set_status(
+        &change.state.db,
+        &change.id,
+        &status,
+        &change.consultant.email,
+        &now(),
+    )
+    .await?;
+    change.done(found, "workflow")
 }
 
 pub async fn set_tags(
@@ -281,34 +300,26 @@ pub async fn set_tags(
     Path(id): Path<String>,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
-    let form = read_form(&consultant, body).await?;
-    let raw = form.tags.unwrap_or_default();
+    let mut change = Change::read(consultant, state, id, body).await?;
+    let raw = change.form.tags.take().unwrap_or_default();
     let mut tags = Vec::new();
     for t in raw.split(',').map(str::trim).filter(|t| !t.is_empty()) {
         match normalise_tag(t) {
             Some(t) if !tags.contains(&t) => tags.push(t),
             Some(_) => {}
             None => {
-                let msg = format!(
+                let message = format!(
                     "\"{}\" is not a valid tag: use up to 40 letters, digits, spaces or dashes.",
                     t.chars().take(60).collect::<String>()
                 );
-                return rejected(&consultant, &state, &id, &msg, String::new()).await;
+                return change.rejected(&message, String::new()).await;
             }
         }
     }
     if tags.len() > MAX_TAGS {
-        return rejected(
-            &consultant,
-            &state,
-            &id,
-            &format!("Use at most {MAX_TAGS} tags."),
-            String::new(),
-        )
-        .await;
+        let message = format!("Use at most {MAX_TAGS} tags.");
+        return change.rejected(&message, String::new()).await;
     }
-    if !is_well_formed_id(&id) || !review::set_tags(&state.db, &id, &tags).await? {
-        return Err(AppError::NotFound);
-    }
-    Ok(back(&id, "workflow"))
+    let found = review::set_tags(&change.state.db, &change.id, &tags).await?;
+    change.done(found, "workflow")
 }
