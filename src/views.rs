@@ -11,12 +11,13 @@ pub fn thousands(v: f64) -> String {
     format!("{sign}{}", crate::rules::thousands(rounded.abs() as u64))
 }
 
-/// US dollars, whole: "$31,246".
+/// US dollars as the advisor's explanations write them ("$31,246"; cents below $10), with a
+/// typographic minus for pages.
 pub fn money(v: f64) -> String {
-    if v < 0.0 {
-        format!("−${}", thousands(-v))
-    } else {
-        format!("${}", thousands(v))
+    let text = crate::rules::money(v);
+    match text.strip_prefix('-') {
+        Some(magnitude) => format!("−{magnitude}"),
+        None => text,
     }
 }
 
@@ -260,5 +261,18 @@ pub fn next_steps(verdict: Verdict) -> &'static [&'static str] {
             "Check the service-level agreement for the parts the provider covers, especially nights and weekends.",
             "Review the split after 90 days and again each year as the team grows.",
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_on_pages_reads_like_the_explanations_with_a_real_minus_sign() {
+        assert_eq!(money(31_245.6), "$31,246");
+        assert_eq!(money(7.5), "$7.50");
+        assert_eq!(money(-1_200.0), "−$1,200");
+        assert_eq!(money(0.0), "$0");
     }
 }
