@@ -1,6 +1,10 @@
 //! Creating and loading stored assessments: the one path both the form and the API take.
 
+use std::num::NonZeroUsize;
+use std::sync::LazyLock;
+
 use serde::Serialize;
+use tokio::sync::Semaphore;
 
 use crate::error::{AppError, Result};
 use crate::rules::{Answers, Outcome, assess};
@@ -51,7 +55,7 @@ pub async fn create(
     answers: &Answers,
     flagged: Option<&str>,
 ) -> Result<Assessment> {
-    let outcome = assess(answers, &state.rules);
+    let outcome = score(state, answers).await?;
     let assessment = Assessment {
         id: new_id()?,
         created_at: now_rfc3339(),
@@ -97,6 +101,26 @@ pub async fn create(
         }
     }
     Ok(assessment)
+}
+
+/// Scorings running at once: one per core. More would only share the same cores, and each
+/// thread keeps its own simulation buffers.
+static SCORERS: LazyLock<Semaphore> = LazyLock::new(|| {
+    Semaphore::new(std::thread::available_parallelism().map_or(2, NonZeroUsize::get))
+});
+
+/// Scoring is about a millisecond of pure CPU work. On the blocking pool it does not hold up
+/// the requests queued behind it on an async worker (a page read waits for a time slice, not
+/// for every scoring ahead of it).
+async fn score(state: &AppState, answers: &Answers) -> Result<Outcome> {
+    let _permit = SCORERS
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let (answers, rules) = (answers.clone(), state.rules.clone());
+    tokio::task::spawn_blocking(move || assess(&answers, &rules))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))
 }
 
 /// Loads a stored assessment exactly as it was given.
