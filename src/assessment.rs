@@ -1,6 +1,10 @@
 //! Creating and loading stored assessments: the one path both the form and the API take.
 
+use std::num::NonZeroUsize;
+use std::sync::LazyLock;
+
 use serde::Serialize;
+use tokio::sync::Semaphore;
 
 use crate::error::{AppError, Result};
 use crate::rules::{Answers, Outcome, assess};
@@ -45,51 +49,48 @@ pub fn now_rfc3339() -> String {
 
 /// Scores the answers under the current rules and stores the result, flagged with the reason
 /// when the submission looked automated. Returns once the row is committed (and, with
-/// `synchronous=FULL`, on disk).
+/// `synchronous=FULL`, on disk); concurrent submissions share a commit.
 pub async fn create(
     state: &AppState,
     answers: &Answers,
     flagged: Option<&str>,
 ) -> Result<Assessment> {
-    let outcome = assess(answers, &state.rules);
-    let id = new_id()?;
-    let created_at = now_rfc3339();
-    let answers_json = serde_json::to_string(answers).map_err(anyhow::Error::from)?;
-    let result_json = serde_json::to_string(&outcome).map_err(anyhow::Error::from)?;
+    let outcome = score(state, answers).await?;
     let assessment = Assessment {
-        id,
-        created_at,
+        id: new_id()?,
+        created_at: now_rfc3339(),
         outcome,
     };
-    let (id, created_at, outcome) = (&assessment.id, &assessment.created_at, &assessment.outcome);
-    let row = db::NewAssessment {
-        id,
-        created_at,
-        rules_version: &outcome.rules_version,
-        company: answers.company.as_deref(),
+    let outcome = &assessment.outcome;
+    let row = db::AssessmentRow {
+        id: assessment.id.clone(),
+        created_at: assessment.created_at.clone(),
+        rules_version: outcome.rules_version.clone(),
+        company: answers.company.clone(),
         employees: i64::from(answers.employees),
         recommendation: outcome.recommendation.code(),
         confidence: outcome.confidence.code(),
         score: outcome.score,
-        answers_json: &answers_json,
-        result_json: &result_json,
-        flagged,
+        answers_json: serde_json::to_string(answers).map_err(anyhow::Error::from)?,
+        result_json: serde_json::to_string(outcome).map_err(anyhow::Error::from)?,
+        flagged: flagged.map(str::to_owned),
     };
-    if state.webhooks_enabled() {
-        let payload = webhooks::assessment_payload(&assessment).map_err(anyhow::Error::from)?;
-        let event_id = format!("msg_{}", new_id()?);
-        let event = db::NewWebhookEvent {
-            id: &event_id,
+    let event = if state.webhooks_enabled() {
+        Some(db::EventRow {
+            id: format!("msg_{}", new_id()?),
             event_type: webhooks::ASSESSMENT_CREATED,
-            payload: &payload,
-            created_at,
+            payload: webhooks::assessment_payload(&assessment).map_err(anyhow::Error::from)?,
             due_at_ms: webhooks::now_ms(),
-        };
-        db::insert_assessment_with_event(&state.db, &row, &event).await?;
-        state.outbox_wake.notify_one();
+        })
     } else {
-        db::insert_assessment(&state.db, &row).await?;
+        None
+    };
+    let announced = event.is_some();
+    state.writer.insert(row, event).await?;
+    if announced {
+        state.outbox_wake.notify_one();
     }
+    let id = &assessment.id;
     crate::telemetry::assessment_created(outcome.recommendation.code());
     match flagged {
         Some(reason) => {
@@ -100,6 +101,26 @@ pub async fn create(
         }
     }
     Ok(assessment)
+}
+
+/// Scorings running at once: one per core. More would only share the same cores, and each
+/// thread keeps its own simulation buffers.
+static SCORERS: LazyLock<Semaphore> = LazyLock::new(|| {
+    Semaphore::new(std::thread::available_parallelism().map_or(2, NonZeroUsize::get))
+});
+
+/// Scoring is about a millisecond of pure CPU work. On the blocking pool it does not hold up
+/// the requests queued behind it on an async worker (a page read waits for a time slice, not
+/// for every scoring ahead of it).
+async fn score(state: &AppState, answers: &Answers) -> Result<Outcome> {
+    let _permit = SCORERS
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let (answers, rules) = (answers.clone(), state.rules.clone());
+    tokio::task::spawn_blocking(move || assess(&answers, &rules))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))
 }
 
 /// Loads a stored assessment exactly as it was given.

@@ -8,6 +8,7 @@ pub mod db;
 pub mod error;
 pub mod questionnaire;
 pub mod ratelimit;
+pub mod result_cache;
 pub mod retention;
 pub mod routes;
 pub mod rules;
@@ -55,6 +56,10 @@ pub struct AppState {
     pub submit_limiter: Arc<ratelimit::SubmitLimiter>,
     /// Signs the form timestamps of the spam check.
     pub form_guard: Arc<spam::FormGuard>,
+    /// Results pages and JSON of stored assessments, rendered once.
+    pub results: Arc<result_cache::ResultCache>,
+    /// New assessments go to disk through here, many to a commit.
+    pub writer: Arc<db::GroupCommit>,
 }
 
 impl AppState {
@@ -62,12 +67,14 @@ impl AppState {
     pub async fn new(db: SqlitePool, rules: RuleSet, config: Config) -> anyhow::Result<Self> {
         let form_guard = spam::FormGuard::load(&db, config.min_fill_seconds).await?;
         Ok(Self {
-            db,
             rules: Arc::new(rules),
             submit_limiter: Arc::new(ratelimit::SubmitLimiter::new(config.submit_rate_limit)),
             form_guard: Arc::new(form_guard),
             config: Arc::new(config),
             outbox_wake: Arc::default(),
+            results: Arc::default(),
+            writer: Arc::new(db::GroupCommit::new(db.clone())),
+            db,
         })
     }
 

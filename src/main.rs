@@ -124,10 +124,14 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
         // The address actually bound, so that port 0 still gives working embed snippets.
         config.public_url = format!("http://{addr}").parse().ok();
     }
-    let retention = config
-        .retention_days
-        .map(|days| tokio::spawn(servicefit::retention::run(pool.clone(), days)));
     let state = AppState::new(pool.clone(), rules, config).await?;
+    let retention = state.config.retention_days.map(|days| {
+        tokio::spawn(servicefit::retention::run(
+            pool.clone(),
+            days,
+            state.results.clone(),
+        ))
+    });
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = state.spawn_webhook_worker(async {
         let _ = worker_stopped.await;

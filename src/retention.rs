@@ -1,11 +1,13 @@
 //! `--retention-days N`: assessments older than N days are deleted, with their notes and tags,
 //! at start-up and then once a day.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::SqlitePool;
 
 use crate::db;
+use crate::result_cache::ResultCache;
 
 /// How often the retention sweep runs after the first one at start-up.
 const EVERY: Duration = Duration::from_secs(24 * 3600);
@@ -34,13 +36,16 @@ pub async fn purge(pool: &SqlitePool, days: u32) -> sqlx::Result<u64> {
 }
 
 /// Runs [`purge`] now and then daily until the task is dropped; failures are logged and
-/// retried at the next round.
-pub async fn run(pool: SqlitePool, days: u32) {
+/// retried at the next round. Rendered results in `cache` are dropped after a sweep that
+/// deleted something, so a deleted assessment is not served from memory.
+pub async fn run(pool: SqlitePool, days: u32, cache: Arc<ResultCache>) {
     let mut tick = tokio::time::interval(EVERY);
     loop {
         tick.tick().await;
-        if let Err(e) = purge(&pool, days).await {
-            tracing::warn!(error = %e, "retention: could not delete old assessments");
+        match purge(&pool, days).await {
+            Ok(0) => {}
+            Ok(_) => cache.clear(),
+            Err(e) => tracing::warn!(error = %e, "retention: could not delete old assessments"),
         }
     }
 }

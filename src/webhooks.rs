@@ -3,7 +3,7 @@
 //! exponential back-off until the receiver answers 2xx or the attempts run out.
 //!
 //! Durability: the event row is written in the same transaction as the assessment
-//! ([`db::insert_assessment_with_event`]), so a crash after the client's acknowledgement cannot
+//! ([`db::GroupCommit::insert`]), so a crash after the client's acknowledgement cannot
 //! lose it; a row is only marked delivered after a 2xx, so a crash mid-delivery sends it again
 //! with the same `webhook-id` (at least once; receivers drop duplicates by that id).
 

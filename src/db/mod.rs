@@ -1,9 +1,12 @@
 //! Every SQL statement of the project, by area: assessments here, the rest in submodules.
 
 pub mod consultants;
+mod group_commit;
 pub mod review;
 pub mod settings;
 mod webhooks;
+
+pub use group_commit::{AssessmentRow, EventRow, GroupCommit};
 
 pub use webhooks::{
     AttemptOutcome, NewWebhookEvent, PendingWebhook, WebhookAttempt, WebhookDelivery, due_webhooks,

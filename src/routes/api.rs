@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::questionnaire::{Section, sections};
 use crate::ratelimit::ClientAddr;
+use crate::result_cache::{self, Kind};
 use crate::rules::{Answers, FieldError, RawAnswers};
 use crate::{AppState, assessment};
 
@@ -282,8 +283,16 @@ async fn create(
 async fn read(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Assessment>, ApiError> {
-    Ok(Json(assessment::load(&state, &id).await?))
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let rendered = state
+        .results
+        .get_or_render(Kind::Json, &id, async {
+            let a = assessment::load(&state, &id).await?;
+            Ok(serde_json::to_vec(&a).map_err(anyhow::Error::from)?)
+        })
+        .await?;
+    Ok(result_cache::respond(Kind::Json, rendered, &headers))
 }
 
 #[cfg(test)]

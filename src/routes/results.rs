@@ -1,13 +1,15 @@
 //! The recommendation page: the verdict and everything that explains it.
 
 use askama::Template;
-use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::get;
 
 use crate::assessment::{self, Assessment};
 use crate::error::Result;
+use crate::result_cache::{self, Kind};
 use crate::routes::embed;
 use crate::rules::outcome::{Assumption, CostSpread};
 use crate::rules::{Confidence, Verdict};
@@ -129,7 +131,7 @@ fn trim_number(v: f64) -> String {
     }
 }
 
-#[derive(Template, WebTemplate)]
+#[derive(Template)]
 #[template(path = "results.html")]
 pub struct ResultsPage {
     pub css: String,
@@ -268,7 +270,24 @@ impl ResultsPage {
     }
 }
 
-async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<ResultsPage> {
-    let a = assessment::load(&state, &id).await?;
-    ResultsPage::new(&a)?.with_embed(&state.config.public_origin())
+/// The page of a stored result; rendered on first request, then served from memory.
+async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let rendered = state
+        .results
+        .get_or_render(Kind::Page, &id, render(&state, &id))
+        .await?;
+    Ok(result_cache::respond(Kind::Page, rendered, &headers))
+}
+
+async fn render(state: &AppState, id: &str) -> Result<Vec<u8>> {
+    let a = assessment::load(state, id).await?;
+    let page = ResultsPage::new(&a)?.with_embed(&state.config.public_origin())?;
+    let html = page
+        .render()
+        .map_err(|e| crate::error::AppError::Internal(e.into()))?;
+    Ok(html.into_bytes())
 }

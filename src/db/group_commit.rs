@@ -1,0 +1,163 @@
+//! Group commit for new assessments: one writer task stores whatever submissions are waiting in
+//! one transaction, so one fsync covers many of them, and answers each submission only after the
+//! commit that contains it.
+//!
+//! With WAL and `synchronous=FULL` every commit waits for the disk; committed one at a time,
+//! submissions queue behind each other's fsync. Batched, the commit cost is shared and the
+//! durability promise is unchanged: nobody hears "stored" before their row is on disk.
+
+use std::sync::OnceLock;
+
+use sqlx::{Acquire, Sqlite, SqlitePool, Transaction};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{NewAssessment, NewWebhookEvent, insert_assessment_on, webhooks};
+
+/// Most rows in one transaction; more waiting submissions go into the next one.
+const MAX_BATCH: usize = 256;
+
+/// Submissions waiting for the writer; past this, submitters wait for room (back-pressure).
+const QUEUE: usize = 4096;
+
+/// An assessment row to store, owned so it can travel to the writer task.
+pub struct AssessmentRow {
+    pub id: String,
+    pub created_at: String,
+    pub rules_version: String,
+    pub company: Option<String>,
+    pub employees: i64,
+    pub recommendation: &'static str,
+    pub confidence: &'static str,
+    pub score: f64,
+    pub answers_json: String,
+    pub result_json: String,
+    pub flagged: Option<String>,
+}
+
+impl AssessmentRow {
+    fn as_new(&self) -> NewAssessment<'_> {
+        NewAssessment {
+            id: &self.id,
+            created_at: &self.created_at,
+            rules_version: &self.rules_version,
+            company: self.company.as_deref(),
+            employees: self.employees,
+            recommendation: self.recommendation,
+            confidence: self.confidence,
+            score: self.score,
+            answers_json: &self.answers_json,
+            result_json: &self.result_json,
+            flagged: self.flagged.as_deref(),
+        }
+    }
+}
+
+/// The webhook event announcing an assessment, stored in the same transaction as its row.
+pub struct EventRow {
+    pub id: String,
+    pub event_type: &'static str,
+    pub payload: String,
+    pub due_at_ms: i64,
+}
+
+struct Job {
+    row: AssessmentRow,
+    event: Option<EventRow>,
+    done: oneshot::Sender<anyhow::Result<()>>,
+}
+
+/// The handle submissions go through. The writer task starts with the first submission (it
+/// needs the runtime) and ends when the last handle is dropped.
+pub struct GroupCommit {
+    pool: SqlitePool,
+    queue: OnceLock<mpsc::Sender<Job>>,
+}
+
+impl GroupCommit {
+    pub fn new(pool: SqlitePool) -> Self {
+        Self {
+            pool,
+            queue: OnceLock::new(),
+        }
+    }
+
+    /// Stores the row (and its event: both or neither) and returns once the transaction that
+    /// holds it is committed, which with `synchronous=FULL` means on disk.
+    pub async fn insert(&self, row: AssessmentRow, event: Option<EventRow>) -> anyhow::Result<()> {
+        let queue = self.queue.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(QUEUE);
+            tokio::spawn(run(self.pool.clone(), rx));
+            tx
+        });
+        let (done, committed) = oneshot::channel();
+        queue
+            .send(Job { row, event, done })
+            .await
+            .map_err(|_| anyhow::anyhow!("the assessment writer has stopped"))?;
+        committed
+            .await
+            .map_err(|_| anyhow::anyhow!("the assessment writer stopped before answering"))?
+    }
+}
+
+/// The writer: waits for at least one submission, takes every one waiting (up to
+/// [`MAX_BATCH`]), commits them together, answers them, repeats.
+async fn run(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let size = batch.len();
+        match write(&pool, &batch).await {
+            Ok(results) => {
+                for (job, result) in batch.drain(..).zip(results) {
+                    let _ = job.done.send(result.map_err(anyhow::Error::from));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, size, "a batch of assessments could not be committed");
+                for job in batch.drain(..) {
+                    let _ = job.done.send(Err(anyhow::anyhow!(
+                        "the batch of {size} assessments could not be committed: {e}"
+                    )));
+                }
+            }
+        }
+    }
+}
+
+/// One transaction for the batch; each submission in its own savepoint, so one that fails
+/// (and only it) is left out, never half-stored.
+async fn write(pool: &SqlitePool, batch: &[Job]) -> sqlx::Result<Vec<sqlx::Result<()>>> {
+    let mut tx = pool.begin().await?;
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        results.push(write_one(&mut tx, job).await);
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+async fn write_one(tx: &mut Transaction<'_, Sqlite>, job: &Job) -> sqlx::Result<()> {
+    let mut savepoint = tx.begin().await?;
+    let stored = async {
+        insert_assessment_on(&mut savepoint, &job.row.as_new()).await?;
+        if let Some(event) = &job.event {
+            let event = NewWebhookEvent {
+                id: &event.id,
+                event_type: event.event_type,
+                payload: &event.payload,
+                created_at: &job.row.created_at,
+                due_at_ms: event.due_at_ms,
+            };
+            webhooks::enqueue(&mut savepoint, &event).await?;
+        }
+        Ok(())
+    }
+    .await;
+    match stored {
+        Ok(()) => savepoint.commit().await,
+        Err(e) => {
+            savepoint.rollback().await?;
+            Err(e)
+        }
+    }
+}
