@@ -1,161 +1,11 @@
 //! The consultant's review queries: filtered, keyset-paged lists, notes, tags, status, export
 //! and trends. Filters are assembled from fixed SQL fragments; every value is bound.
 
-use sqlx::{AssertSqlSafe, FromRow, SqlitePool};
+use sqlx::{FromRow, SqlitePool};
 
-/// How the review list is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Sort {
-    #[default]
-    NewestFirst,
-    OldestFirst,
-    HighestScore,
-    LowestScore,
-}
+mod list;
 
-impl Sort {
-    fn order_by(self) -> &'static str {
-        match self {
-            Sort::NewestFirst => " ORDER BY a.created_at DESC, a.id DESC",
-            Sort::OldestFirst => " ORDER BY a.created_at ASC, a.id ASC",
-            Sort::HighestScore => " ORDER BY a.score DESC, a.id DESC",
-            Sort::LowestScore => " ORDER BY a.score ASC, a.id ASC",
-        }
-    }
-
-    fn after(self) -> &'static str {
-        match self {
-            Sort::NewestFirst => " AND (a.created_at, a.id) < (?, ?)",
-            Sort::OldestFirst => " AND (a.created_at, a.id) > (?, ?)",
-            Sort::HighestScore => " AND (a.score, a.id) < (?, ?)",
-            Sort::LowestScore => " AND (a.score, a.id) > (?, ?)",
-        }
-    }
-
-    fn is_by_score(self) -> bool {
-        matches!(self, Sort::HighestScore | Sort::LowestScore)
-    }
-}
-
-/// Where the previous page stopped: the sort value and the id of its last row.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Cursor {
-    pub value: String,
-    pub id: String,
-}
-
-/// A review selection. All fields are already validated by the caller.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    /// Text in the company name or in any note.
-    pub q: Option<String>,
-    pub recommendation: Option<String>,
-    /// Inclusive lower bound, RFC 3339 (`YYYY-MM-DDT00:00:00Z`).
-    pub from: Option<String>,
-    /// Exclusive upper bound, RFC 3339.
-    pub to_before: Option<String>,
-    pub status: Option<String>,
-    pub tag: Option<String>,
-    /// `Some(true)`: only flagged submissions; `Some(false)`: only unflagged ones.
-    pub flagged: Option<bool>,
-}
-
-/// Escapes LIKE wildcards so a search for "50%" finds "50%".
-fn like_pattern(q: &str) -> String {
-    let escaped = q
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
-/// Appends the WHERE fragments of `f` to `sql` and returns the values to bind, in order.
-fn where_clause(f: &Filter, sql: &mut String) -> Vec<String> {
-    let mut binds = Vec::new();
-    sql.push_str(" WHERE 1 = 1");
-    if let Some(q) = &f.q {
-        sql.push_str(
-            " AND (a.company LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM notes n WHERE n.assessment_id = a.id AND n.kind = 'note' AND n.body LIKE ? ESCAPE '\\'))",
-        );
-        let p = like_pattern(q);
-        binds.push(p.clone());
-        binds.push(p);
-    }
-    if let Some(r) = &f.recommendation {
-        sql.push_str(" AND a.recommendation = ?");
-        binds.push(r.clone());
-    }
-    if let Some(from) = &f.from {
-        sql.push_str(" AND a.created_at >= ?");
-        binds.push(from.clone());
-    }
-    if let Some(to) = &f.to_before {
-        sql.push_str(" AND a.created_at < ?");
-        binds.push(to.clone());
-    }
-    if let Some(s) = &f.status {
-        sql.push_str(" AND a.status = ?");
-        binds.push(s.clone());
-    }
-    match f.flagged {
-        Some(true) => sql.push_str(" AND a.flagged IS NOT NULL"),
-        Some(false) => sql.push_str(" AND a.flagged IS NULL"),
-        None => {}
-    }
-    if let Some(t) = &f.tag {
-        sql.push_str(
-            " AND EXISTS (SELECT 1 FROM tags t WHERE t.assessment_id = a.id AND t.tag = ?)",
-        );
-        binds.push(t.clone());
-    }
-    binds
-}
-
-/// One line of the review list.
-#[derive(Debug, Clone, FromRow)]
-pub struct ListRow {
-    pub id: String,
-    pub created_at: String,
-    pub company: Option<String>,
-    pub employees: i64,
-    pub recommendation: String,
-    pub confidence: String,
-    pub score: f64,
-    pub status: String,
-    pub flagged: Option<String>,
-}
-
-/// One page of the selection, `limit` rows after `after`.
-pub async fn list(
-    pool: &SqlitePool,
-    f: &Filter,
-    sort: Sort,
-    after: Option<&Cursor>,
-    limit: i64,
-) -> sqlx::Result<Vec<ListRow>> {
-    let mut sql = String::from(
-        "SELECT a.id, a.created_at, a.company, a.employees, a.recommendation, a.confidence, a.score, a.status, a.flagged FROM assessments a",
-    );
-    let binds = where_clause(f, &mut sql);
-    if after.is_some() {
-        sql.push_str(sort.after());
-    }
-    sql.push_str(sort.order_by());
-    sql.push_str(" LIMIT ?");
-    let mut query = sqlx::query_as::<_, ListRow>(AssertSqlSafe(sql));
-    for b in binds {
-        query = query.bind(b);
-    }
-    if let Some(c) = after {
-        if sort.is_by_score() {
-            query = query.bind(c.value.parse::<f64>().unwrap_or(0.0));
-        } else {
-            query = query.bind(c.value.clone());
-        }
-        query = query.bind(c.id.clone());
-    }
-    query.bind(limit).fetch_all(pool).await
-}
+pub use list::{Cursor, Filter, ListRow, Sort, list};
 
 /// One row of the export: every stored column plus tags and the note history.
 #[derive(Debug, Clone, FromRow)]
@@ -176,10 +26,9 @@ pub fn export_query(f: &Filter) -> (String, Vec<String>) {
         "SELECT a.id, a.created_at, a.rules_version, a.status, a.answers, a.result,
             (SELECT group_concat(tag, ';') FROM (SELECT tag FROM tags t WHERE t.assessment_id = a.id ORDER BY tag)) AS tags,
             (SELECT group_concat(created_at || ' ' || author || ': ' || body, char(10))
-               FROM (SELECT created_at, author, body FROM notes n WHERE n.assessment_id = a.id ORDER BY n.id)) AS notes
-         FROM assessments a",
+               FROM (SELECT created_at, author, body FROM notes n WHERE n.assessment_id = a.id ORDER BY n.id)) AS notes",
     );
-    let binds = where_clause(f, &mut sql);
+    let binds = list::selection_sql(f, &mut sql);
     sql.push_str(Sort::NewestFirst.order_by());
     (sql, binds)
 }

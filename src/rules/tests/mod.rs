@@ -62,6 +62,7 @@ fn print_outcomes() {
 }
 
 mod changes;
+mod golden;
 mod owners;
 mod props;
 mod rules_file;

@@ -1,0 +1,179 @@
+//! The consultant list at scale: p50/p99 of one page (51 rows, as the list asks for) for every
+//! filter, every sort and their combinations, on the first page and far in with a keyset cursor.
+//!
+//! The database (1,000,000 assessments by default, `REVIEW_ROWS` to change) is built once under
+//! `target/review-bench/` and reused; delete the file to rebuild it. Not part of `cargo test`.
+//!
+//! ```sh
+//! cargo bench --bench review              # all scenarios
+//! cargo bench --bench review -- tag       # scenarios whose name contains "tag"
+//! ```
+
+#[path = "review/seed.rs"]
+mod seed;
+
+use std::time::{Duration, Instant};
+
+use servicefit::db::review::{Cursor, Filter, Sort, list};
+use sqlx::SqlitePool;
+
+/// Each scenario runs this many times, or for this long, whichever ends first (at least 5 runs).
+const RUNS: usize = 100;
+const BUDGET: Duration = Duration::from_secs(3);
+
+fn filters() -> Vec<(&'static str, Filter)> {
+    let s = |v: &str| Some(v.to_owned());
+    let f = Filter::default;
+    vec![
+        ("none", f()),
+        ("q company (common word)", Filter { q: s("dental"), ..f() }),
+        ("q company (one name)", Filter { q: s("Harbor Dental Group"), ..f() }),
+        ("q note text", Filter { q: s("ransomware"), ..f() }),
+        ("q no match", Filter { q: s("zebra crossing"), ..f() }),
+        ("q two letters", Filter { q: s("xq"), ..f() }),
+        ("recommendation co_managed", Filter { recommendation: s("co_managed"), ..f() }),
+        ("recommendation managed", Filter { recommendation: s("managed"), ..f() }),
+        (
+            "from/to one day",
+            Filter { from: s("2026-03-10T00:00:00Z"), to_before: s("2026-03-11T00:00:00Z"), ..f() },
+        ),
+        (
+            "from/to one month",
+            Filter { from: s("2025-06-01T00:00:00Z"), to_before: s("2025-07-01T00:00:00Z"), ..f() },
+        ),
+        ("from only", Filter { from: s("2026-10-01T00:00:00Z"), ..f() }),
+        ("status won", Filter { status: s("won"), ..f() }),
+        ("status new", Filter { status: s("new"), ..f() }),
+        ("tag common", Filter { tag: s("follow-up"), ..f() }),
+        ("tag rare", Filter { tag: s("q3-campaign"), ..f() }),
+        ("tag unused", Filter { tag: s("no-such-tag"), ..f() }),
+        ("flagged yes", Filter { flagged: Some(true), ..f() }),
+        ("flagged no", Filter { flagged: Some(false), ..f() }),
+        (
+            "status + recommendation",
+            Filter { status: s("proposal"), recommendation: s("break_fix"), ..f() },
+        ),
+        ("status + tag", Filter { status: s("won"), tag: s("referral"), ..f() }),
+        (
+            "q + recommendation + month",
+            Filter {
+                q: s("clinic"),
+                recommendation: s("managed"),
+                from: s("2025-06-01T00:00:00Z"),
+                to_before: s("2025-07-01T00:00:00Z"),
+                ..f()
+            },
+        ),
+        (
+            "flagged + status + recommendation",
+            Filter {
+                flagged: Some(true),
+                status: s("contacted"),
+                recommendation: s("co_managed"),
+                ..f()
+            },
+        ),
+        (
+            "tag + q + flagged no",
+            Filter { tag: s("hipaa"), q: s("law"), flagged: Some(false), ..f() },
+        ),
+    ]
+}
+
+const SORTS: [(&str, Sort); 4] = [
+    ("newest", Sort::NewestFirst),
+    ("oldest", Sort::OldestFirst),
+    ("score_desc", Sort::HighestScore),
+    ("score_asc", Sort::LowestScore),
+];
+
+/// A cursor 70% of the way through the whole table in `sort` order: a deep page for every
+/// filter (keyset paging accepts any position, matching or not).
+async fn deep_cursor(pool: &SqlitePool, sort: Sort, rows: usize) -> sqlx::Result<Cursor> {
+    let sql = match sort {
+        Sort::NewestFirst => {
+            "SELECT created_at, id FROM assessments ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?"
+        }
+        Sort::OldestFirst => {
+            "SELECT created_at, id FROM assessments ORDER BY created_at ASC, id ASC LIMIT 1 OFFSET ?"
+        }
+        Sort::HighestScore => {
+            "SELECT CAST(score AS TEXT), id FROM assessments ORDER BY score DESC, id DESC LIMIT 1 OFFSET ?"
+        }
+        Sort::LowestScore => {
+            "SELECT CAST(score AS TEXT), id FROM assessments ORDER BY score ASC, id ASC LIMIT 1 OFFSET ?"
+        }
+    };
+    let (value, id): (String, String) = sqlx::query_as(sql)
+        .bind((rows * 7 / 10) as i64)
+        .fetch_one(pool)
+        .await?;
+    Ok(Cursor { value, id })
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let k = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[k]
+}
+
+async fn measure(
+    pool: &SqlitePool,
+    filter: &Filter,
+    sort: Sort,
+    after: Option<&Cursor>,
+) -> sqlx::Result<(Vec<Duration>, usize)> {
+    let mut times = Vec::new();
+    let mut found = 0;
+    let started = Instant::now();
+    while times.len() < RUNS && (times.len() < 5 || started.elapsed() < BUDGET) {
+        let t = Instant::now();
+        found = list(pool, filter, sort, after, 51).await?.len();
+        times.push(t.elapsed());
+    }
+    times.sort();
+    Ok((times, found))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let only: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let rows: usize = std::env::var("REVIEW_ROWS").map_or(Ok(1_000_000), |v| v.parse())?;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/review-bench");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("review-{rows}.db"));
+    let url = format!("sqlite://{}", path.display());
+    let fresh = !path.exists();
+    let t = Instant::now();
+    let pool = servicefit::db::connect(&url).await?;
+    if fresh {
+        seed::seed(&url, rows).await?;
+        eprintln!("seeded {rows} assessments in {:.1?}", t.elapsed());
+    } else {
+        eprintln!("opened and migrated in {:.1?}", t.elapsed());
+    }
+    let mut worst = (Duration::ZERO, String::new());
+    println!("{:<58} {:>6} {:>9} {:>9} {:>5}", "scenario", "rows", "p50", "p99", "runs");
+    for (sort_name, sort) in SORTS {
+        let deep = deep_cursor(&pool, sort, rows).await?;
+        for (filter_name, filter) in filters() {
+            for (page, after) in [("first", None), ("deep", Some(&deep))] {
+                let name = format!("{filter_name} / {sort_name} / {page}");
+                if only.as_deref().is_some_and(|o| !name.contains(o)) {
+                    continue;
+                }
+                let (times, found) = measure(&pool, &filter, sort, after).await?;
+                let p99 = percentile(&times, 0.99);
+                println!(
+                    "{name:<58} {found:>6} {:>9.2?} {p99:>9.2?} {:>5}",
+                    percentile(&times, 0.5),
+                    times.len()
+                );
+                if p99 > worst.0 {
+                    worst = (p99, name);
+                }
+            }
+        }
+    }
+    println!("worst p99: {:.2?} ({})", worst.0, worst.1);
+    Ok(())
+}
