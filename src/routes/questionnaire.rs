@@ -64,6 +64,8 @@ pub struct SectionView {
 #[template(path = "questionnaire.html")]
 pub struct QuestionnairePage {
     pub css: String,
+    /// The step-by-step flow; the form works without it.
+    pub form_js: String,
     pub form_action: &'static str,
     /// The signed time the form was shown, for the spam check.
     pub form_started: String,
@@ -154,6 +156,7 @@ pub fn page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> Questi
         .collect();
     QuestionnairePage {
         css: assets::css_url(),
+        form_js: assets::url_of("questionnaire"),
         form_action: "/assessments",
         form_started: state.form_guard.token_for(raw),
         sections,

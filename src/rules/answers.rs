@@ -217,7 +217,10 @@ impl Answers {
             }
             Some(v) => match parse_decimal(v) {
                 Some(f) if f.fract() != 0.0 => {
-                    errors.push(FieldError::field("employees", messages::EMPLOYEES_NOT_WHOLE));
+                    errors.push(FieldError::field(
+                        "employees",
+                        messages::EMPLOYEES_NOT_WHOLE,
+                    ));
                     None
                 }
                 Some(f)

@@ -10,6 +10,8 @@ import {
   createAssessment,
   launch,
   scrollsSideways,
+  STEPS,
+  answerStep,
   signIn,
   watchedContext,
   OWNER_JSON,
@@ -93,6 +95,54 @@ describe("questionnaire error state", () => {
       assertNoProblems(problems);
     });
   }
+});
+
+describe("questionnaire, step by step", () => {
+  test("every step, and a step with problems", async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${BASE}/assess`);
+    await page.getByRole("button", { name: "Start over" }).click();
+    for (let i = 0; i < STEPS.length; i++) {
+      const name = `questionnaire step ${i + 1}`;
+      if (i === 0) {
+        await page.getByRole("button", { name: "Next" }).click();
+        await assertAccessible(page, "questionnaire step 1 with problems");
+      }
+      await assertAccessible(page, name);
+      await page.setViewportSize(NARROW);
+      assert.equal(await scrollsSideways(page), false, `${name} scrolls sideways at 320 px`);
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await answerStep(page, i);
+      if (i < STEPS.length - 1) {
+        await page.getByRole("button", { name: "Next" }).click();
+      }
+    }
+    await page.getByRole("button", { name: "Start over" }).click();
+    assertNoProblems(problems);
+  });
+
+  test("without the step-by-step script: the one-page form and its error state", async () => {
+    // axe-core needs JavaScript in the page, so the script is withheld instead of disabling
+    // JavaScript: the page is then what a browser without JavaScript shows.
+    const plain = await watchedContext(browser);
+    try {
+      const p = await plain.context.newPage();
+      await p.route(/\/static\/questionnaire\.[0-9a-f]+\.js$/, (route) =>
+        route.fulfill({ status: 200, contentType: "text/javascript", body: "" }),
+      );
+      await p.goto(`${BASE}/assess`);
+      await assertAccessible(p, "one-page questionnaire");
+      await p.getByRole("button", { name: "See my recommendation" }).click();
+      await p.waitForLoadState();
+      assert.equal(await p.locator("#error-summary").isVisible(), true);
+      await assertAccessible(p, "one-page questionnaire with problems");
+      await p.setViewportSize(NARROW);
+      assert.equal(await scrollsSideways(p), false, "error state scrolls sideways at 320 px");
+      assertNoProblems(plain.problems);
+    } finally {
+      await plain.context.close();
+    }
+  });
 });
 
 describe("consultant pages", () => {

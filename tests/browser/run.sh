@@ -4,7 +4,6 @@
 # test runner, and stops the server. Extra arguments go to `node --test` (e.g. a file name).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -29,52 +28,17 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --ignore-scripts --no-audit --no-fund
 fi
 
-echo "== building servicefit"
-(cd "$root" && cargo build --quiet)
-bin="${CARGO_TARGET_DIR:-$root/target}/debug/servicefit"
-
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-export DATABASE_URL="sqlite://$work/browser.db"
-export SERVICEFIT_CONSULTANT_EMAIL="consultant@servicefit.test"
-export SERVICEFIT_CONSULTANT_PASSWORD="browser-tests-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-printf '%s\n' "$SERVICEFIT_CONSULTANT_PASSWORD" | "$bin" consultant add "$SERVICEFIT_CONSULTANT_EMAIL" >/dev/null
-
+# shellcheck source=server.sh
+. "$here/server.sh"
 # The real spam check stays on (3 s minimum fill time): the journeys fill in like people.
 # The rate limit is off because one address submits every journey's questionnaire.
-"$bin" serve --bind 127.0.0.1:0 --submit-rate-limit 0 >"$work/stdout" 2>"$work/stderr" &
-server_pid=$!
-base=""
-for _ in $(seq 1 200); do
-  base="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/stdout" | head -n1 || true)"
-  [ -n "$base" ] && break
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    cat "$work/stderr" >&2
-    echo "servicefit did not start" >&2
-    exit 1
-  fi
-  sleep 0.05
-done
-if [ -z "$base" ]; then
-  echo "servicefit did not report its address" >&2
-  exit 1
-fi
-export SERVICEFIT_URL="$base"
+start_servicefit --submit-rate-limit 0
 echo "== browser tests against $SERVICEFIT_URL"
 
 status=0
-node --test --test-concurrency=1 "$@" || status=$?
+node --test --test-concurrency=1 --test-timeout=180000 "$@" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "== server log (last 40 lines)" >&2
-  tail -n 40 "$work/stderr" >&2
+  tail -n 40 "$SERVICEFIT_LOG" >&2
 fi
 exit "$status"

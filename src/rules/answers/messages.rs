@@ -78,10 +78,7 @@ pub fn browser_checks(key: &str) -> Vec<(&'static str, String)> {
         ],
         _ => match number_range(key) {
             Some(range) => {
-                let mut checks = vec![
-                    ("range", out_of_range(range)),
-                    ("nan", not_a_number(range)),
-                ];
+                let mut checks = vec![("range", out_of_range(range)), ("nan", not_a_number(range))];
                 if key == "incidents_per_month" {
                     checks.insert(0, ("missing", INCIDENTS_MISSING.to_owned()));
                 }

@@ -110,23 +110,44 @@ export async function scrollsSideways(page) {
   return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
 }
 
-/** The answers of a dental practice, as the labels an owner reads. */
-export const OWNER = {
-  company: "Harbour Dental",
-  employees: "20",
-  incidents: "4",
-  choices: [
-    ["How will your team change over the next year?", "Growing steadily"],
-    ["If your computers or internet stopped working, what would happen?", "Most work stops within an hour"],
-    ["What does your IT look like?", "In between"],
-    ["When do you need IT help to be available?", "Office hours are enough"],
-    ["What kind of information do you keep?", "Rules we must prove we follow"],
-    ["Who looks after IT today?", "Nobody"],
-    ["How much room is there in the budget for IT?", "Moderate"],
-    ["How would you rather pay for IT support?", "The same amount every month"],
-    ["How involved do you want to be in IT decisions?", "Someone else should just take care of it"],
+/**
+ * A dental practice's answers, step by step, as an owner reads the questions: `[question,
+ * answer]` where a text answer is typed into the field labelled `question` and a choice is the
+ * option labelled `answer` in the group named `question`.
+ */
+export const STEPS = [
+  [
+    ["Business name", { type: "Harbour Dental" }],
+    ["How many people use a computer, tablet or phone for work?", { type: "20" }],
+    ["How will your team change over the next year?", { choose: "Growing steadily" }],
   ],
-};
+  [
+    ["If your computers or internet stopped working, what would happen?", { choose: "Most work stops within an hour" }],
+    ["What does your IT look like?", { choose: "In between" }],
+    ["About how many IT problems a month need someone to fix them?", { type: "4" }],
+    ["When do you need IT help to be available?", { choose: "Office hours are enough" }],
+    ["What kind of information do you keep?", { choose: "Rules we must prove we follow" }],
+  ],
+  [["Who looks after IT today?", { choose: "Nobody" }]],
+  [
+    ["How much room is there in the budget for IT?", { choose: "Moderate" }],
+    ["How would you rather pay for IT support?", { choose: "The same amount every month" }],
+    ["How involved do you want to be in IT decisions?", { choose: "Someone else should just take care of it" }],
+  ],
+  // Typed as owners write prices; the server reads "$95" as 95.
+  [["What does an IT technician charge per hour, in US dollars?", { type: "$95" }]],
+];
+
+/** Answers the questions of step `i` (0-based) through their visible labels. */
+export async function answerStep(page, i) {
+  for (const [question, answer] of STEPS[i]) {
+    if (answer.type !== undefined) {
+      await page.getByLabel(question).fill(answer.type);
+    } else {
+      await page.getByRole("group", { name: question }).getByLabel(answer.choose).check();
+    }
+  }
+}
 
 /** The same answers for the JSON API, to seed pages without clicking. */
 export const OWNER_JSON = {
