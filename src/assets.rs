@@ -42,6 +42,12 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
             include_str!("../static/embed-frame.js"),
         ),
         asset(
+            "questionnaire",
+            "js",
+            "text/javascript; charset=utf-8",
+            include_str!("../static/questionnaire.js"),
+        ),
+        asset(
             "copy",
             "js",
             "text/javascript; charset=utf-8",

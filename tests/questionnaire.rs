@@ -112,7 +112,7 @@ async fn invalid_employee_count_is_rejected_with_422_and_every_value_kept() {
     assert!(html.contains("whole number"));
     assert!(html.contains(r#"aria-invalid="true""#));
     // Values kept: the bad one as typed, the others as chosen.
-    assert!(html.contains(r#"name="employees" type="number" inputmode="numeric" value="2.5""#));
+    assert!(html.contains(r#"name="employees" type="text" inputmode="numeric" value="2.5""#));
     assert!(html.contains(r#"value="175""#));
     assert!(html.contains(r#"value="Harbour Dental""#));
     assert!(html.contains(r#"id="it_reliance-high" value="high" checked"#));

@@ -108,6 +108,7 @@ async fn show_result(
 pub struct EmbedQuestionnairePage {
     pub css: String,
     pub frame_js: String,
+    pub form_js: String,
     pub form_action: &'static str,
     pub form_started: String,
     pub sections: Vec<SectionView>,
@@ -119,6 +120,7 @@ fn form_page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> Embed
     EmbedQuestionnairePage {
         css: full.css,
         frame_js: assets::url_of("embed-frame"),
+        form_js: full.form_js,
         form_action: "/assess/embed",
         form_started: full.form_started,
         sections: full.sections,

@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use crate::error::{AppError, Result};
 use crate::questionnaire::{Kind, Question, sections};
 use crate::ratelimit::ClientAddr;
+use crate::rules::answers::messages;
 use crate::rules::{Answers, FieldError, RawAnswers};
 use crate::{AppState, assessment, assets};
 
@@ -36,13 +37,15 @@ pub struct QuestionView {
     pub label: &'static str,
     pub hint: &'static str,
     pub is_choice: bool,
-    /// `text` or `number`
-    pub input_type: &'static str,
+    /// `choice`, `text`, `whole` or `number`, for the in-browser checks.
+    pub kind: &'static str,
     pub inputmode: &'static str,
-    pub step: &'static str,
     pub min: String,
     pub max: String,
     pub maxlength: String,
+    /// The checks the browser may make before sending, each with the parser's own message:
+    /// rendered as `data-check-*` attributes.
+    pub checks: Vec<(&'static str, String)>,
     pub required: bool,
     pub value: String,
     pub error: Option<String>,
@@ -61,6 +64,8 @@ pub struct SectionView {
 #[template(path = "questionnaire.html")]
 pub struct QuestionnairePage {
     pub css: String,
+    /// The step-by-step flow; the form works without it.
+    pub form_js: String,
     pub form_action: &'static str,
     /// The signed time the form was shown, for the spam check.
     pub form_started: String,
@@ -93,21 +98,18 @@ fn question_view(q: &Question, raw: &RawAnswers, errors: &[FieldError]) -> Quest
         label: q.label,
         hint: q.hint,
         is_choice: q.kind == Kind::Choice,
-        input_type: if matches!(q.kind, Kind::Number | Kind::WholeNumber) {
-            "number"
-        } else {
-            "text"
+        kind: match q.kind {
+            Kind::Choice => "choice",
+            Kind::Text => "text",
+            Kind::WholeNumber => "whole",
+            Kind::Number => "number",
         },
         inputmode: match q.kind {
             Kind::WholeNumber => "numeric",
             Kind::Number => "decimal",
             _ => "text",
         },
-        step: if q.kind == Kind::WholeNumber {
-            "1"
-        } else {
-            "any"
-        },
+        checks: messages::browser_checks(q.key),
         min: q.min.map(plain_number).unwrap_or_default(),
         max: q.max.map(plain_number).unwrap_or_default(),
         maxlength: q.max_length.map(|m| m.to_string()).unwrap_or_default(),
@@ -154,6 +156,7 @@ pub fn page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> Questi
         .collect();
     QuestionnairePage {
         css: assets::css_url(),
+        form_js: assets::url_of("questionnaire"),
         form_action: "/assessments",
         form_started: state.form_guard.token_for(raw),
         sections,

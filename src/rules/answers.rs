@@ -200,17 +200,11 @@ impl Answers {
 
         let company = match get("company") {
             Some(c) if c.chars().count() > COMPANY_MAX_CHARS => {
-                errors.push(FieldError::field(
-                    "company",
-                    format!("Keep the business name to {COMPANY_MAX_CHARS} characters or fewer."),
-                ));
+                errors.push(FieldError::field("company", messages::company_too_long()));
                 None
             }
             Some(c) if c.chars().any(|ch| ch.is_control()) => {
-                errors.push(FieldError::field(
-                    "company",
-                    "The business name cannot contain control characters.",
-                ));
+                errors.push(FieldError::field("company", messages::COMPANY_CONTROL));
                 None
             }
             other => other.map(str::to_owned),
@@ -218,17 +212,14 @@ impl Answers {
 
         let employees = match get("employees") {
             None => {
-                errors.push(FieldError::field(
-                    "employees",
-                    "Enter how many people use a computer, tablet or phone for work.",
-                ));
+                errors.push(FieldError::field("employees", messages::EMPLOYEES_MISSING));
                 None
             }
             Some(v) => match parse_decimal(v) {
                 Some(f) if f.fract() != 0.0 => {
                     errors.push(FieldError::field(
                         "employees",
-                        "Enter a whole number of people, for example 12.",
+                        messages::EMPLOYEES_NOT_WHOLE,
                     ));
                     None
                 }
@@ -238,14 +229,7 @@ impl Answers {
                     Some(f as u32)
                 }
                 _ => {
-                    errors.push(FieldError::field(
-                        "employees",
-                        format!(
-                            "Enter a whole number from {} to {}.",
-                            EMPLOYEES_RANGE.0,
-                            fmt_bound(f64::from(EMPLOYEES_RANGE.1))
-                        ),
-                    ));
+                    errors.push(FieldError::field("employees", messages::employees_range()));
                     None
                 }
             },
@@ -256,7 +240,7 @@ impl Answers {
             get("incidents_per_month"),
             "incidents_per_month",
             INCIDENTS_RANGE,
-            "Enter roughly how many IT problems a month need someone to fix them (0 if none).",
+            messages::INCIDENTS_MISSING,
         );
         let hourly_rate = optional_number(
             &mut errors,
@@ -408,18 +392,6 @@ fn parse_decimal(v: &str) -> Option<f64> {
     cleaned.trim().parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
-fn range_message(range: (f64, f64)) -> String {
-    format!(
-        "Enter a number from {} to {}.",
-        fmt_bound(range.0),
-        fmt_bound(range.1)
-    )
-}
-
-fn fmt_bound(v: f64) -> String {
-    super::explain::thousands(v as u64)
-}
-
 fn required_number(
     errors: &mut Vec<FieldError>,
     value: Option<&str>,
@@ -458,14 +430,11 @@ fn checked_number(
     match parse_decimal(v) {
         Some(n) if n >= range.0 && n <= range.1 => Some(n),
         Some(_) => {
-            errors.push(FieldError::field(key, range_message(range)));
+            errors.push(FieldError::field(key, messages::out_of_range(range)));
             None
         }
         None => {
-            errors.push(FieldError::field(
-                key,
-                format!("{} Use digits only, for example 150.", range_message(range)),
-            ));
+            errors.push(FieldError::field(key, messages::not_a_number(range)));
             None
         }
     }
@@ -481,19 +450,18 @@ fn required_choice<T: Copy>(
 ) -> Option<T> {
     match value {
         None => {
-            errors.push(FieldError::field(key, "Choose one of the options."));
+            errors.push(FieldError::field(key, messages::CHOICE_MISSING));
             None
         }
         Some(v) => from_code(v).or_else(|| {
             let allowed: Vec<&str> = all.iter().map(|c| code(*c)).collect();
-            errors.push(FieldError::field(
-                key,
-                format!("Choose one of the options ({}).", allowed.join(", ")),
-            ));
+            errors.push(FieldError::field(key, messages::unknown_choice(&allowed)));
             None
         }),
     }
 }
+
+pub mod messages;
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,90 @@
+//! The words the parser uses for each problem an answer can have. The questionnaire renders
+//! them into the form for its in-browser checks, so the browser and the server say the same
+//! thing and cannot drift apart.
+
+use super::{
+    COMPANY_MAX_CHARS, DOWNTIME_RANGE, EMPLOYEES_RANGE, FEE_RANGE, HOURLY_RATE_RANGE,
+    INCIDENTS_RANGE,
+};
+
+pub const CHOICE_MISSING: &str = "Choose one of the options.";
+pub const COMPANY_CONTROL: &str = "The business name cannot contain control characters.";
+pub const EMPLOYEES_MISSING: &str =
+    "Enter how many people use a computer, tablet or phone for work.";
+pub const EMPLOYEES_NOT_WHOLE: &str = "Enter a whole number of people, for example 12.";
+pub const INCIDENTS_MISSING: &str =
+    "Enter roughly how many IT problems a month need someone to fix them (0 if none).";
+
+pub fn company_too_long() -> String {
+    format!("Keep the business name to {COMPANY_MAX_CHARS} characters or fewer.")
+}
+
+/// For a head count out of range or not a number at all.
+pub fn employees_range() -> String {
+    format!(
+        "Enter a whole number from {} to {}.",
+        EMPLOYEES_RANGE.0,
+        bound(f64::from(EMPLOYEES_RANGE.1))
+    )
+}
+
+pub fn out_of_range(range: (f64, f64)) -> String {
+    format!(
+        "Enter a number from {} to {}.",
+        bound(range.0),
+        bound(range.1)
+    )
+}
+
+pub fn not_a_number(range: (f64, f64)) -> String {
+    format!("{} Use digits only, for example 150.", out_of_range(range))
+}
+
+/// A choice value that is not one of the allowed codes (only a hand-made request sends one).
+pub fn unknown_choice(allowed: &[&str]) -> String {
+    format!("Choose one of the options ({}).", allowed.join(", "))
+}
+
+fn bound(v: f64) -> String {
+    crate::rules::thousands(v as u64)
+}
+
+/// The range of a numeric answer with free bounds (every number but the head count).
+fn number_range(key: &str) -> Option<(f64, f64)> {
+    match key {
+        "incidents_per_month" => Some(INCIDENTS_RANGE),
+        "hourly_rate" => Some(HOURLY_RATE_RANGE),
+        "managed_fee_per_user" => Some(FEE_RANGE),
+        "downtime_cost_per_hour" => Some(DOWNTIME_RANGE),
+        _ => None,
+    }
+}
+
+/// The checks a browser can make on answer `key` before sending it, each named (`missing`,
+/// `whole`, `range`, `nan`, `long`, `control`) with the message the parser gives when it fails.
+/// Choice keys get `missing` only: a radio button cannot hold another value.
+pub fn browser_checks(key: &str) -> Vec<(&'static str, String)> {
+    match key {
+        "company" => vec![
+            ("long", company_too_long()),
+            ("control", COMPANY_CONTROL.to_owned()),
+        ],
+        "employees" => vec![
+            ("missing", EMPLOYEES_MISSING.to_owned()),
+            ("whole", EMPLOYEES_NOT_WHOLE.to_owned()),
+            ("range", employees_range()),
+            // The parser gives the range message for anything that is not a number.
+            ("nan", employees_range()),
+        ],
+        _ => match number_range(key) {
+            Some(range) => {
+                let mut checks = vec![("range", out_of_range(range)), ("nan", not_a_number(range))];
+                if key == "incidents_per_month" {
+                    checks.insert(0, ("missing", INCIDENTS_MISSING.to_owned()));
+                }
+                checks
+            }
+            None => vec![("missing", CHOICE_MISSING.to_owned())],
+        },
+    }
+}
