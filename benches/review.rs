@@ -26,34 +26,137 @@ fn filters() -> Vec<(&'static str, Filter)> {
     let f = Filter::default;
     vec![
         ("none", f()),
-        ("q company (common word)", Filter { q: s("dental"), ..f() }),
-        ("q company (one name)", Filter { q: s("Harbor Dental Group"), ..f() }),
-        ("q note text", Filter { q: s("ransomware"), ..f() }),
-        ("q no match", Filter { q: s("zebra crossing"), ..f() }),
+        (
+            "q company (common word)",
+            Filter {
+                q: s("dental"),
+                ..f()
+            },
+        ),
+        (
+            "q company (one name)",
+            Filter {
+                q: s("Harbor Dental Group"),
+                ..f()
+            },
+        ),
+        (
+            "q note text",
+            Filter {
+                q: s("ransomware"),
+                ..f()
+            },
+        ),
+        (
+            "q no match",
+            Filter {
+                q: s("zebra crossing"),
+                ..f()
+            },
+        ),
         ("q two letters", Filter { q: s("xq"), ..f() }),
-        ("recommendation co_managed", Filter { recommendation: s("co_managed"), ..f() }),
-        ("recommendation managed", Filter { recommendation: s("managed"), ..f() }),
+        (
+            "recommendation co_managed",
+            Filter {
+                recommendation: s("co_managed"),
+                ..f()
+            },
+        ),
+        (
+            "recommendation managed",
+            Filter {
+                recommendation: s("managed"),
+                ..f()
+            },
+        ),
         (
             "from/to one day",
-            Filter { from: s("2026-03-10T00:00:00Z"), to_before: s("2026-03-11T00:00:00Z"), ..f() },
+            Filter {
+                from: s("2026-03-10T00:00:00Z"),
+                to_before: s("2026-03-11T00:00:00Z"),
+                ..f()
+            },
         ),
         (
             "from/to one month",
-            Filter { from: s("2025-06-01T00:00:00Z"), to_before: s("2025-07-01T00:00:00Z"), ..f() },
+            Filter {
+                from: s("2025-06-01T00:00:00Z"),
+                to_before: s("2025-07-01T00:00:00Z"),
+                ..f()
+            },
         ),
-        ("from only", Filter { from: s("2026-10-01T00:00:00Z"), ..f() }),
-        ("status won", Filter { status: s("won"), ..f() }),
-        ("status new", Filter { status: s("new"), ..f() }),
-        ("tag common", Filter { tag: s("follow-up"), ..f() }),
-        ("tag rare", Filter { tag: s("q3-campaign"), ..f() }),
-        ("tag unused", Filter { tag: s("no-such-tag"), ..f() }),
-        ("flagged yes", Filter { flagged: Some(true), ..f() }),
-        ("flagged no", Filter { flagged: Some(false), ..f() }),
+        (
+            "from only",
+            Filter {
+                from: s("2026-10-01T00:00:00Z"),
+                ..f()
+            },
+        ),
+        (
+            "status won",
+            Filter {
+                status: s("won"),
+                ..f()
+            },
+        ),
+        (
+            "status new",
+            Filter {
+                status: s("new"),
+                ..f()
+            },
+        ),
+        (
+            "tag common",
+            Filter {
+                tag: s("follow-up"),
+                ..f()
+            },
+        ),
+        (
+            "tag rare",
+            Filter {
+                tag: s("q3-campaign"),
+                ..f()
+            },
+        ),
+        (
+            "tag unused",
+            Filter {
+                tag: s("no-such-tag"),
+                ..f()
+            },
+        ),
+        (
+            "flagged yes",
+            Filter {
+                flagged: Some(true),
+                ..f()
+            },
+        ),
+        (
+            "flagged no",
+            Filter {
+                flagged: Some(false),
+                ..f()
+            },
+        ),
         (
             "status + recommendation",
-            Filter { status: s("proposal"), recommendation: s("break_fix"), ..f() },
+            Filter {
+                status: s("proposal"),
+                recommendation: s("break_fix"),
+                ..f()
+            },
         ),
-        ("status + tag", Filter { status: s("won"), tag: s("referral"), ..f() }),
+        (
+            "status + tag",
+            Filter {
+                status: s("won"),
+                tag: s("referral"),
+                ..f()
+            },
+        ),
         (
             "q + recommendation + month",
             Filter {
@@ -75,7 +178,12 @@ fn filters() -> Vec<(&'static str, Filter)> {
         ),
         (
             "tag + q + flagged no",
-            Filter { tag: s("hipaa"), q: s("law"), flagged: Some(false), ..f() },
+            Filter {
+                tag: s("hipaa"),
+                q: s("law"),
+                flagged: Some(false),
+                ..f()
+            },
         ),
     ]
 }
@@ -152,7 +260,10 @@ async fn main() -> anyhow::Result<()> {
         eprintln!("opened and migrated in {:.1?}", t.elapsed());
     }
     let mut worst = (Duration::ZERO, String::new());
-    println!("{:<58} {:>6} {:>9} {:>9} {:>5}", "scenario", "rows", "p50", "p99", "runs");
+    println!(
+        "{:<58} {:>6} {:>9} {:>9} {:>5}",
+        "scenario", "rows", "p50", "p99", "runs"
+    );
     for (sort_name, sort) in SORTS {
         let deep = deep_cursor(&pool, sort, rows).await?;
         for (filter_name, filter) in filters() {

@@ -23,14 +23,52 @@ const NEWEST_UNIX: i64 = 1_795_000_000;
 const SPAN_SECONDS: i64 = 2 * 365 * 24 * 3600;
 
 const FIRST: [&str; 24] = [
-    "Harbor", "Pine", "Summit", "Maple", "Riverside", "Granite", "Cedar", "Lakeside", "Northgate",
-    "Oak", "Bluewater", "Redwood", "Sunrise", "Ironwood", "Meadow", "Copper", "Silver", "Hillcrest",
-    "Westfield", "Eastside", "Brook", "Falcon", "Willow", "Keystone",
+    "Harbor",
+    "Pine",
+    "Summit",
+    "Maple",
+    "Riverside",
+    "Granite",
+    "Cedar",
+    "Lakeside",
+    "Northgate",
+    "Oak",
+    "Bluewater",
+    "Redwood",
+    "Sunrise",
+    "Ironwood",
+    "Meadow",
+    "Copper",
+    "Silver",
+    "Hillcrest",
+    "Westfield",
+    "Eastside",
+    "Brook",
+    "Falcon",
+    "Willow",
+    "Keystone",
 ];
 const SECOND: [&str; 20] = [
-    "Dental", "Law", "Accounting", "Bakery", "Clinic", "Logistics", "Realty", "Architects",
-    "Veterinary", "Pharmacy", "Construction", "Insurance", "Studio", "Auto Repair", "Fitness",
-    "Printing", "Hotel", "Café", "Plumbing", "Nonprofit",
+    "Dental",
+    "Law",
+    "Accounting",
+    "Bakery",
+    "Clinic",
+    "Logistics",
+    "Realty",
+    "Architects",
+    "Veterinary",
+    "Pharmacy",
+    "Construction",
+    "Insurance",
+    "Studio",
+    "Auto Repair",
+    "Fitness",
+    "Printing",
+    "Hotel",
+    "Café",
+    "Plumbing",
+    "Nonprofit",
 ];
 const SUFFIX: [&str; 6] = ["Ltd", "LLC", "& Co", "Group", "Partners", "Inc"];
 const TAGS: [&str; 12] = [
@@ -209,7 +247,8 @@ pub async fn seed(url: &str, rows: usize) -> anyhow::Result<()> {
             .bind(flagged)
             .execute(&mut *tx)
             .await?;
-            let later = |rng: &mut Pcg64Mcg| timestamp(unix + i64::from(rng.next_u32() % 86_400), 0);
+            let later =
+                |rng: &mut Pcg64Mcg| timestamp(unix + i64::from(rng.next_u32() % 86_400), 0);
             if status != "new" {
                 sqlx::query(
                     "INSERT INTO notes (assessment_id, author, kind, body, created_at)

@@ -98,7 +98,9 @@ fn fts_query(q: &str) -> String {
     starts
         .iter()
         .map(|&i| {
-            let gram: String = chars[i..(i + MIN_INDEXED_CHARS).min(chars.len())].iter().collect();
+            let gram: String = chars[i..(i + MIN_INDEXED_CHARS).min(chars.len())]
+                .iter()
+                .collect();
             format!("\"{}\"", gram.replace('"', "\"\""))
         })
         .collect::<Vec<_>>()
@@ -184,7 +186,7 @@ async fn search_ids(pool: &SqlitePool, q: &str) -> sqlx::Result<Vec<String>> {
         .bind(fts_query(q))
     } else {
         sqlx::query_scalar(
-            "SELECT DISTINCT assessment_id FROM search_docs WHERE body LIKE ? ESCAPE '\\' LIMIT ?",
+            "SELECT DISTINCT assessment_id FROM search_docs NOT INDEXED WHERE body LIKE ? ESCAPE '\\' LIMIT ?",
         )
     };
     query
