@@ -55,22 +55,11 @@ pub struct NewAssessment<'a> {
     pub flagged: Option<&'a str>,
 }
 
+/// Stores one assessment in a commit of its own. Submissions go through [`GroupCommit`]; this
+/// is for loading rows directly (tests, seeding).
 pub async fn insert_assessment(pool: &SqlitePool, a: &NewAssessment<'_>) -> sqlx::Result<()> {
     let mut conn = pool.acquire().await?;
     insert_assessment_on(&mut conn, a).await
-}
-
-/// Stores an assessment and the webhook event announcing it in one transaction: both or
-/// neither, so no acknowledged assessment can miss its event.
-pub async fn insert_assessment_with_event(
-    pool: &SqlitePool,
-    a: &NewAssessment<'_>,
-    event: &NewWebhookEvent<'_>,
-) -> sqlx::Result<()> {
-    let mut tx = pool.begin().await?;
-    insert_assessment_on(&mut tx, a).await?;
-    webhooks::enqueue(&mut tx, event).await?;
-    tx.commit().await
 }
 
 async fn insert_assessment_on(
