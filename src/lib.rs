@@ -8,6 +8,7 @@ pub mod db;
 pub mod error;
 pub mod questionnaire;
 pub mod ratelimit;
+pub mod request_id;
 pub mod result_cache;
 pub mod retention;
 pub mod routes;
@@ -31,12 +32,13 @@ use sqlx::SqlitePool;
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
+use crate::request_id::MakeRequestUuid;
 use crate::rules::RuleSet;
 
 pub use server::serve;
@@ -44,9 +46,13 @@ pub use server::serve;
 /// Largest request body accepted anywhere: a full questionnaire is well under 2 KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Everything a handler needs, cheap to clone.
+/// Everything a handler needs. Every request clones it, so it is one shared pointer: cloning
+/// and dropping it is one atomic operation instead of one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The parts of [`AppState`].
+pub struct Shared {
     pub db: SqlitePool,
     pub rules: Arc<RuleSet>,
     pub config: Arc<Config>,
@@ -62,11 +68,19 @@ pub struct AppState {
     pub writer: Arc<db::GroupCommit>,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 impl AppState {
     /// The state of a server on `db`; reads (or, on first start, makes) the keys kept there.
     pub async fn new(db: SqlitePool, rules: RuleSet, config: Config) -> anyhow::Result<Self> {
         let form_guard = spam::FormGuard::load(&db, config.min_fill_seconds).await?;
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             rules: Arc::new(rules),
             submit_limiter: Arc::new(ratelimit::SubmitLimiter::new(config.submit_rate_limit)),
             form_guard: Arc::new(form_guard),
@@ -75,7 +89,7 @@ impl AppState {
             results: Arc::default(),
             writer: Arc::new(db::GroupCommit::new(db.clone())),
             db,
-        })
+        })))
     }
 
     /// True when new assessments are announced by webhook.
@@ -153,6 +167,9 @@ pub fn install_tls_provider() {
 /// Framing policy is set per route group: the embeddable pages get [`embed_csp`], everything
 /// else (the fallback included) refuses to be framed.
 pub fn build_app(state: AppState) -> Router {
+    // `Router::layer` boxes its layer around every route again and each request clones every
+    // box, so layers that must see the matched route are grouped into one `layer` call each,
+    // and the rest wrap the routed app once, below.
     let framed = routes::embed::framed_router().layer(SetResponseHeaderLayer::overriding(
         header::CONTENT_SECURITY_POLICY,
         embed_csp(&state.config),
@@ -166,61 +183,70 @@ pub fn build_app(state: AppState) -> Router {
         .merge(routes::api::router(&state.config))
         .merge(assets::router())
         .fallback(routes::pages::not_found)
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ));
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(CSP),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_FRAME_OPTIONS,
+                    HeaderValue::from_static("DENY"),
+                )),
+        );
+    // The request span needs the matched route, so it sits inside the router.
+    let trace = || TraceLayer::new_for_http().make_span_with(request_span);
     let mut app = Router::new()
         .merge(unframed)
         .merge(framed)
         // Past this many requests in flight, `503` at once instead of an unbounded queue; one
-        // semaphore shared by every route.
+        // semaphore shared by every route but the health checks.
         .layer(
             ServiceBuilder::new()
+                .layer(trace())
                 .layer(HandleErrorLayer::new(overloaded))
                 .load_shed()
                 .layer(GlobalConcurrencyLimitLayer::new(
                     state.config.max_concurrent_requests as usize,
                 )),
         )
-        .merge(routes::pages::health_router());
+        .merge(routes::pages::health_router().layer(trace()));
     if state.config.metrics {
         app = app
-            .merge(telemetry::router())
+            .merge(telemetry::router().layer(trace()))
             .layer(axum::middleware::from_fn(telemetry::track));
     }
-    if state.config.served_over_https() {
-        app = app.layer(SetResponseHeaderLayer::overriding(
+    let hsts = state.config.served_over_https().then(|| {
+        SetResponseHeaderLayer::overriding(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static(HSTS),
-        ));
-    }
-    app.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        )
+    });
+    let routed = app.with_state(state);
+    let whole = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
         .layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static("permissions-policy"),
-            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
         ))
-        .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .with_state(state)
+        .option_layer(hsts)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .service(routed);
+    Router::new().fallback_service(whole)
 }
 
 /// The span every request's log lines sit in: method, matched route (not the raw path, which
@@ -235,5 +261,7 @@ fn request_span(request: &axum::extract::Request) -> tracing::Span {
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    tracing::info_span!("request", method = %request.method(), route, request_id)
+    // The route is one of ours, so Display is safe for it and skips Debug's escaping, which
+    // every request would pay for; the request id may come from the client, so it stays quoted.
+    tracing::info_span!("request", method = %request.method(), route = %route, request_id)
 }

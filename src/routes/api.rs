@@ -37,12 +37,12 @@ pub const ROUTES: &[(&str, &str)] = &[
 /// The routes with their OpenAPI descriptions; registering a handler through `routes!` is what
 /// puts it in the document.
 fn documented_routes() -> OpenApiRouter<AppState> {
-    let api = OpenApiRouter::new()
+    // Full paths rather than `nest`: a nested router rewrites every request's URI.
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(questionnaire))
         .routes(routes!(create))
         .routes(routes!(read))
-        .routes(routes!(openapi_json));
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api)
+        .routes(routes!(openapi_json))
 }
 
 /// The API under `/api/v1`, with CORS and JSON answers for unsupported methods.
@@ -77,7 +77,7 @@ static OPENAPI_JSON: LazyLock<String> = LazyLock::new(|| {
 /// This document.
 #[utoipa::path(
     get,
-    path = "/openapi.json",
+    path = "/api/v1/openapi.json",
     tag = "meta",
     responses((status = 200, description = "The OpenAPI 3.1 document of this API", content_type = "application/json"))
 )]
@@ -137,7 +137,7 @@ pub struct QuestionnaireDoc {
 /// The questions of the questionnaire.
 #[utoipa::path(
     get,
-    path = "/questionnaire",
+    path = "/api/v1/questionnaire",
     tag = "questionnaire",
     responses(
         (status = 200, description = "The questionnaire", body = QuestionnaireDoc),
@@ -223,7 +223,7 @@ impl ClassifyLabel for serde_json::Error {
 /// Assesses a set of answers and stores the result.
 #[utoipa::path(
     post,
-    path = "/assessments",
+    path = "/api/v1/assessments",
     tag = "assessments",
     request_body(content = Answers, description = "A JSON object of answers, keys as in the questionnaire; numbers as JSON numbers. Unknown keys are ignored.", content_type = "application/json"),
     responses(
@@ -270,7 +270,7 @@ async fn create(
 /// One stored assessment, exactly as it was given.
 #[utoipa::path(
     get,
-    path = "/assessments/{id}",
+    path = "/api/v1/assessments/{id}",
     tag = "assessments",
     params(("id" = String, Path, description = "The assessment id (22 URL-safe characters)")),
     responses(
