@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Load test: servicefit beside a minimal axum plain-text server, both release builds, one wrk
 # setting for all. Prints requests/s, p99 latency, ratios to the baseline and peak server memory.
+# Also runs the baseline with bodies the size of servicefit's, to show what the bytes alone cost.
 # Not run in CI. Usage: benches/load/run.sh   (env: DURATION=10s CONNS=32 THREADS=2 SEED=200;
 # SERVICEFIT_BIN=path measures that binary instead of building this checkout)
 set -euo pipefail
@@ -121,6 +122,14 @@ measure "baseline GET / (plain text)" "$BASE_PID" "${W[@]}" "http://$BASE/"
 measure "results page GET /assessments/{id}" "$SF_PID" "${W[@]}" -s "$PAGE_LUA" "http://$SF"
 measure "results page, Accept-Encoding gzip" "$SF_PID" "${W[@]}" -s "$PAGE_LUA" -H 'Accept-Encoding: gzip' "http://$SF"
 measure "JSON GET /api/v1/assessments/{id}" "$SF_PID" "${W[@]}" -s "$JSON_LUA" "http://$SF"
+# The same minimal server answering bodies as large as servicefit's: what moving that many bytes
+# through axum, hyper and loopback costs on its own.
+PAGE_BYTES=$(curl -sf "http://$SF/assessments/${IDS[0]}" | wc -c)
+GZIP_BYTES=$(curl -sf -H 'Accept-Encoding: gzip' "http://$SF/assessments/${IDS[0]}" | wc -c)
+JSON_BYTES=$(curl -sf "http://$SF/api/v1/assessments/${IDS[0]}" | wc -c)
+measure "baseline, page-sized body ($PAGE_BYTES B)" "$BASE_PID" "${W[@]}" "http://$BASE/bytes/$PAGE_BYTES"
+measure "baseline, gzip-page-sized ($GZIP_BYTES B)" "$BASE_PID" "${W[@]}" "http://$BASE/bytes/$GZIP_BYTES"
+measure "baseline, JSON-sized body ($JSON_BYTES B)" "$BASE_PID" "${W[@]}" "http://$BASE/bytes/$JSON_BYTES"
 measure "POST /api/v1/assessments (durable)" "$SF_PID" "${W[@]}" -s "$HERE/post.lua" "http://$SF/api/v1/assessments"
 
 # Reads while submissions run: half the connections each.
