@@ -254,3 +254,58 @@ async fn the_webhook_log_says_when_webhooks_are_off() {
     assert!(html.contains("Webhooks are off"));
     assert!(html.contains("No delivery attempts yet"));
 }
+
+/// The href of the link whose text is `label`, as a path with its `&amp;`s undone.
+fn link(html: &str, label: &str) -> Option<String> {
+    let end = html.find(&format!(">{label}</a>"))?;
+    let tag = &html[html[..end].rfind("<a ")?..end];
+    let start = tag.find("href=\"")? + 6;
+    let href = &tag[start..start + tag[start..].find('"')?];
+    Some(href.replace("&amp;", "&").replace("&#38;", "&"))
+}
+
+#[tokio::test]
+async fn a_rare_match_past_the_search_budget_is_reached_by_continuing_the_search() {
+    let app = TestApp::spawn().await;
+    // 20,100 assessments a minute apart; only the three oldest have "zz" in their name, so the
+    // newest-first walk (20,000 entries a page) passes every other one before it gets there.
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 20099)
+         INSERT INTO assessments (id, created_at, rules_version, company, employees,
+                                  recommendation, confidence, score, answers, result)
+         SELECT printf('%022d', i),
+                strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || i || ' minutes'), 'test',
+                CASE WHEN i < 3 THEN 'Fuzzy Buzz ' || i ELSE 'Plain Firm ' || i END,
+                5, 'managed', 'moderate', 1.0, '{}', '{}'
+         FROM n",
+    )
+    .execute(&app.db().await)
+    .await
+    .expect("seed");
+    let b = Consultant::sign_in(&app).await;
+
+    let first = b.page(&app, "/consultant?q=zz").await;
+    assert!(!first.contains("Fuzzy Buzz"));
+    assert!(first.contains("No matches yet among the assessments searched"));
+    assert!(
+        first.contains("older assessments have not been searched yet"),
+        "the page says what it has not searched"
+    );
+    assert!(link(&first, "Next page").is_none());
+    let more = link(&first, "Continue searching").expect("a continue-searching link");
+    assert!(more.starts_with("/consultant?q=zz&after="), "{more}");
+
+    let rest = b.page(&app, &more).await;
+    for i in 0..3 {
+        assert!(rest.contains(&format!("Fuzzy Buzz {i}")), "{i}");
+    }
+    assert!(
+        rest.find("Fuzzy Buzz 2") < rest.find("Fuzzy Buzz 0"),
+        "newest first"
+    );
+    assert!(
+        link(&rest, "Continue searching").is_none(),
+        "the search is complete"
+    );
+    assert!(!rest.contains("have not been searched yet"));
+}

@@ -5,7 +5,7 @@ use sqlx::{FromRow, SqlitePool};
 
 mod list;
 
-pub use list::{Cursor, Filter, ListRow, Sort, list};
+pub use list::{Budget, Cursor, Filter, ListRow, Page, Sort, list, list_within};
 
 /// One row of the export: every stored column plus tags and the note history.
 #[derive(Debug, Clone, FromRow)]
@@ -22,15 +22,13 @@ pub struct ExportRow {
 
 /// The export query for a selection, newest first, for streaming with `fetch`.
 pub fn export_query(f: &Filter) -> (String, Vec<String>) {
-    let mut sql = String::from(
+    list::export_sql(
         "SELECT a.id, a.created_at, a.rules_version, a.status, a.answers, a.result,
             (SELECT group_concat(tag, ';') FROM (SELECT tag FROM tags t WHERE t.assessment_id = a.id ORDER BY tag)) AS tags,
             (SELECT group_concat(created_at || ' ' || author || ': ' || body, char(10))
                FROM (SELECT created_at, author, body FROM notes n WHERE n.assessment_id = a.id ORDER BY n.id)) AS notes",
-    );
-    let binds = list::selection_sql(f, &mut sql);
-    sql.push_str(Sort::NewestFirst.order_by());
-    (sql, binds)
+        f,
+    )
 }
 
 /// Review details of one assessment.

@@ -1,22 +1,31 @@
-//! The review list's selection: filters, sort orders and keyset paging, at any table size.
+//! The review list's selection: filters, sort orders and keyset paging, at any table size, each
+//! page in bounded time.
 //!
-//! The list reads `review_list`, a narrow copy of the columns it shows that triggers keep in step
-//! with `assessments` (whose rows carry the whole outcome, about 15 KB each): walking it touches
-//! a few bytes a row instead of several pages.
+//! The list reads `review_list`, a narrow copy of the columns it shows (plus the assessment's
+//! note texts and tags) that triggers keep in step with `assessments`, whose rows carry the whole
+//! outcome (about 15 KB each).
 //!
-//! Two query shapes. Most filters are column tests that an index in list order can answer while
-//! it walks; the walk stops after one page. Text search and tags instead name a set of
-//! assessments: when that set is small, walking the list order would pass over nearly every row
-//! before a page fills, so the set itself drives the query (and is sorted, which is cheap because
-//! it is small). Which shape a request gets is decided by counting the set, up to
-//! [`DRIVING_LIMIT`]; the count does not depend on the page position, so every page of one
-//! selection uses the same shape and paging shows each row exactly once.
+//! Two query shapes. When a text search, a tag or (in a score order) a date range names a set of
+//! at most [`DRIVING_LIMIT`] assessments, that set drives the query: its rows are tested and
+//! sorted, which is cheap because it is small, and the page is complete. Otherwise the list walks
+//! its own order along a covering index, testing every filter on each entry, for at most
+//! [`WALK_BUDGET`] entries (see `walk`). A walk that runs out of budget before the page is full
+//! returns the rows it found and the position it reached ([`Page::searched_to`]); continuing from
+//! there is an ordinary keyset page. Both shapes give, after any position, the first matching
+//! rows in order, so paging shows each matching row exactly once whichever shape a page takes.
 
-use sqlx::{AssertSqlSafe, FromRow, SqlitePool};
+mod sql;
+mod walk;
 
-/// Up to this many matches, a text or tag filter drives the query; beyond it, the filter matches
-/// at least 0.5% of a million rows, so a walk in list order fills a page within a few thousand.
+use sqlx::{FromRow, SqlitePool};
+
+use self::sql::{Applied, LIST_COLUMNS, Sql, Value, like_pattern, row_tests};
+
+/// Up to this many matches, a text, tag or date filter drives the query.
 const DRIVING_LIMIT: i64 = 5_000;
+
+/// Index entries a walk may examine for one page: about 10 ms on this machine's covering indexes.
+const WALK_BUDGET: i64 = 20_000;
 
 /// The trigram index needs three characters.
 const MIN_INDEXED_CHARS: usize = 3;
@@ -31,35 +40,31 @@ pub enum Sort {
     LowestScore,
 }
 
-impl Sort {
-    pub(super) fn order_by(self) -> &'static str {
-        match self {
-            Sort::NewestFirst => " ORDER BY a.created_at DESC, a.id DESC",
-            Sort::OldestFirst => " ORDER BY a.created_at ASC, a.id ASC",
-            Sort::HighestScore => " ORDER BY a.score DESC, a.id DESC",
-            Sort::LowestScore => " ORDER BY a.score ASC, a.id ASC",
-        }
-    }
-
-    fn after(self) -> &'static str {
-        match self {
-            Sort::NewestFirst => " AND (a.created_at, a.id) < (?, ?)",
-            Sort::OldestFirst => " AND (a.created_at, a.id) > (?, ?)",
-            Sort::HighestScore => " AND (a.score, a.id) < (?, ?)",
-            Sort::LowestScore => " AND (a.score, a.id) > (?, ?)",
-        }
-    }
-
-    fn is_by_score(self) -> bool {
-        matches!(self, Sort::HighestScore | Sort::LowestScore)
-    }
-}
-
-/// Where the previous page stopped: the sort value and the id of its last row.
+/// A position in the list: the sort value and the id of the row there. A page holds the rows
+/// after it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cursor {
     pub value: String,
     pub id: String,
+}
+
+impl Cursor {
+    /// The position of a row in `sort` order.
+    pub fn at(sort: Sort, created_at: &str, score: f64, id: &str) -> Cursor {
+        Cursor {
+            value: if sort.is_by_score() {
+                score.to_string()
+            } else {
+                created_at.to_owned()
+            },
+            id: id.to_owned(),
+        }
+    }
+
+    /// The position of a listed row, to page on from it.
+    pub fn of(sort: Sort, row: &ListRow) -> Cursor {
+        Cursor::at(sort, &row.created_at, row.score, &row.id)
+    }
 }
 
 /// A review selection. All fields are already validated by the caller.
@@ -78,13 +83,48 @@ pub struct Filter {
     pub flagged: Option<bool>,
 }
 
-/// Escapes LIKE wildcards so a search for "50%" finds "50%".
-fn like_pattern(q: &str) -> String {
-    let escaped = q
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
+/// One line of the review list.
+#[derive(Debug, Clone, FromRow)]
+pub struct ListRow {
+    pub id: String,
+    pub created_at: String,
+    pub company: Option<String>,
+    pub employees: i64,
+    pub recommendation: String,
+    pub confidence: String,
+    pub score: f64,
+    pub status: String,
+    pub flagged: Option<String>,
+}
+
+/// One page of the selection.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The matching rows after the cursor, in order, at most as many as asked for.
+    pub rows: Vec<ListRow>,
+    /// Set when the page stopped at its work budget before it was full: every row up to this
+    /// position has been searched, and those found are in `rows`; the rows after it have not.
+    /// `None` when `rows` holds every match up to the end, or the page is full.
+    pub searched_to: Option<Cursor>,
+}
+
+/// How much work one page may do. [`Budget::default`] is what the list uses; tests shrink it
+/// to reach the walk's limits with a few hundred rows.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// Index entries a walk may examine.
+    pub walk: i64,
+    /// The largest set that drives the query instead of a walk.
+    pub drive: i64,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            walk: WALK_BUDGET,
+            drive: DRIVING_LIMIT,
+        }
+    }
 }
 
 /// Up to four trigrams of the search, evenly spread, all required: every text containing the
@@ -107,177 +147,174 @@ fn fts_query(q: &str) -> String {
         .join(" AND ")
 }
 
-/// Which filter names the set that drives the query, if any.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The set that drives a query.
+#[derive(Debug, Clone, PartialEq)]
 enum Driver {
     /// The assessments the text search matched.
     Search(Vec<String>),
+    /// The assessments with the filter's tag.
     Tag,
+    /// The assessments in the filter's date range (for a score order; a date order walks it).
+    Dates,
 }
 
-/// Appends the WHERE fragments of `f` to `sql` and returns the values to bind, in order. The
-/// driving filter's own test is left out: the driving set already applies it.
-fn where_clause(f: &Filter, driver: &Option<Driver>, sql: &mut String) -> Vec<String> {
-    let mut binds = Vec::new();
-    sql.push_str(" WHERE 1 = 1");
-    let search_drives = matches!(driver, Some(Driver::Search(_)));
-    if let Some(q) = f.q.as_ref().filter(|_| !search_drives) {
-        sql.push_str(
-            " AND (a.company LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM notes n WHERE n.assessment_id = a.id AND n.kind = 'note' AND n.body LIKE ? ESCAPE '\\'))",
-        );
-        let p = like_pattern(q);
-        binds.push(p.clone());
-        binds.push(p);
+/// The assessments the text search matches, up to one past `limit`. Searches too short for the
+/// trigram index give `None`: the walk tests them on its entries instead.
+async fn search_ids(pool: &SqlitePool, q: &str, limit: i64) -> sqlx::Result<Option<Vec<String>>> {
+    if q.chars().count() < MIN_INDEXED_CHARS {
+        return Ok(None);
     }
-    if let Some(r) = &f.recommendation {
-        sql.push_str(" AND a.recommendation = ?");
-        binds.push(r.clone());
-    }
-    if let Some(from) = &f.from {
-        sql.push_str(" AND a.created_at >= ?");
-        binds.push(from.clone());
-    }
-    if let Some(to) = &f.to_before {
-        sql.push_str(" AND a.created_at < ?");
-        binds.push(to.clone());
-    }
-    if let Some(s) = &f.status {
-        sql.push_str(" AND a.status = ?");
-        binds.push(s.clone());
-    }
-    match f.flagged {
-        Some(true) => sql.push_str(" AND a.flagged IS NOT NULL"),
-        Some(false) => sql.push_str(" AND a.flagged IS NULL"),
-        None => {}
-    }
-    if let Some(t) = f.tag.as_ref().filter(|_| *driver != Some(Driver::Tag)) {
-        sql.push_str(
-            " AND EXISTS (SELECT 1 FROM tags t WHERE t.assessment_id = a.id AND t.tag = ?)",
-        );
-        binds.push(t.clone());
-    }
-    binds
+    let mut sql = Sql::default();
+    sql.push_bound(
+        "SELECT DISTINCT d.assessment_id FROM search_index s JOIN search_docs d ON d.id = s.rowid
+         WHERE search_index MATCH ? AND d.body LIKE ? ESCAPE '\\' LIMIT ?",
+        [
+            Value::Text(fts_query(q)),
+            Value::Text(like_pattern(q)),
+            Value::Int(limit + 1),
+        ],
+    );
+    let found: Vec<(String,)> = sql.fetch_all(pool).await?;
+    Ok(Some(found.into_iter().map(|(id,)| id).collect()))
 }
 
-/// The FROM clause of a list query (and its binds): the whole list, or the driving set first.
-/// `CROSS JOIN` keeps SQLite from reordering the loops.
-fn from_clause(f: &Filter, driver: &Option<Driver>) -> (&'static str, Vec<String>) {
-    match (driver, &f.tag) {
-        (Some(Driver::Search(ids)), _) => (
-            " FROM json_each(?) m CROSS JOIN review_list a ON a.id = m.value",
-            vec![serde_json::Value::from(ids.clone()).to_string()],
-        ),
-        (Some(Driver::Tag), Some(t)) => (
-            " FROM tags m CROSS JOIN review_list a ON a.id = m.assessment_id AND m.tag = ?",
-            vec![t.clone()],
-        ),
-        _ => (" FROM review_list a", Vec::new()),
-    }
+/// Rows counted by `sql` (a `SELECT 1 … LIMIT ?` without its limit), up to one past `limit`.
+async fn count_up_to(pool: &SqlitePool, inner: Sql, limit: i64) -> sqlx::Result<i64> {
+    let mut sql = Sql::new("SELECT count(*) FROM (");
+    sql.append(&inner)
+        .push_bound(" LIMIT ?)", [Value::Int(limit + 1)]);
+    sql.fetch_count(pool).await
 }
 
-/// The assessments the text search matches, up to one past [`DRIVING_LIMIT`]. Searches too
-/// short for the trigram index scan the search texts, which are far smaller than the list.
-async fn search_ids(pool: &SqlitePool, q: &str) -> sqlx::Result<Vec<String>> {
-    let query = if q.chars().count() >= MIN_INDEXED_CHARS {
-        sqlx::query_scalar(
-            "SELECT DISTINCT d.assessment_id FROM search_index s JOIN search_docs d ON d.id = s.rowid
-             WHERE search_index MATCH ? AND d.body LIKE ? ESCAPE '\\' LIMIT ?",
-        )
-        .bind(fts_query(q))
-    } else {
-        sqlx::query_scalar(
-            "SELECT DISTINCT assessment_id FROM search_docs NOT INDEXED WHERE body LIKE ? ESCAPE '\\' LIMIT ?",
-        )
-    };
-    query
-        .bind(like_pattern(q))
-        .bind(DRIVING_LIMIT + 1)
-        .fetch_all(pool)
-        .await
-}
-
-/// Assessments with the tag, counted up to one past [`DRIVING_LIMIT`].
-async fn tag_matches(pool: &SqlitePool, tag: &str) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT count(*) FROM (SELECT 1 FROM tags WHERE tag = ? LIMIT ?)")
-        .bind(tag)
-        .bind(DRIVING_LIMIT + 1)
-        .fetch_one(pool)
-        .await
-}
-
-/// The smallest set among the text and tag filters, if one is small enough to drive.
-async fn driver(pool: &SqlitePool, f: &Filter) -> sqlx::Result<Option<Driver>> {
-    let search = match f.q.as_deref() {
-        Some(q) => Some(search_ids(pool, q).await?),
-        None => None,
-    };
-    let tagged = match &f.tag {
-        Some(t) => Some(tag_matches(pool, t).await?),
-        None => None,
-    };
-    let small = |n: usize| n as i64 <= DRIVING_LIMIT;
-    Ok(match (search, tagged) {
-        (Some(ids), Some(n)) if small(ids.len()) && ids.len() as i64 <= n => {
-            Some(Driver::Search(ids))
+/// The smallest set among the filters that name one, if it is small enough to drive.
+async fn driver(
+    pool: &SqlitePool,
+    f: &Filter,
+    sort: Sort,
+    limit: i64,
+) -> sqlx::Result<Option<Driver>> {
+    let mut best: Option<(i64, Driver)> = None;
+    let consider = |best: &mut Option<(i64, Driver)>, n: i64, d: Driver| {
+        if n <= limit && best.as_ref().is_none_or(|(m, _)| n < *m) {
+            *best = Some((n, d));
         }
-        (_, Some(n)) if small(n as usize) => Some(Driver::Tag),
-        (Some(ids), _) if small(ids.len()) => Some(Driver::Search(ids)),
-        _ => None,
+    };
+    if let Some(t) = &f.tag {
+        let mut tagged = Sql::default();
+        tagged.push_bound("SELECT 1 FROM tags WHERE tag = ?", [Value::Text(t.clone())]);
+        consider(
+            &mut best,
+            count_up_to(pool, tagged, limit).await?,
+            Driver::Tag,
+        );
+    }
+    if sort.is_by_score() && (f.from.is_some() || f.to_before.is_some()) {
+        let mut dated =
+            Sql::new("SELECT 1 FROM review_list a INDEXED BY review_list_walk_created WHERE 1 = 1");
+        if let Some(from) = &f.from {
+            dated.push_bound(" AND a.created_at >= ?", [Value::Text(from.clone())]);
+        }
+        if let Some(to) = &f.to_before {
+            dated.push_bound(" AND a.created_at < ?", [Value::Text(to.clone())]);
+        }
+        consider(
+            &mut best,
+            count_up_to(pool, dated, limit).await?,
+            Driver::Dates,
+        );
+    }
+    // Last, and only when no other set is small enough: a common word's search reads more than
+    // the counts do, and a small set driving is quick whichever it is.
+    if let Some(q) = f.q.as_ref().filter(|_| best.is_none())
+        && let Some(ids) = search_ids(pool, q, limit).await?
+    {
+        consider(&mut best, ids.len() as i64, Driver::Search(ids));
+    }
+    Ok(best.map(|(_, d)| d))
+}
+
+/// The page when a set drives the query: the set's rows, tested, sorted, after the cursor.
+async fn driven(
+    pool: &SqlitePool,
+    f: &Filter,
+    driver: Driver,
+    sort: Sort,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> sqlx::Result<Page> {
+    let mut sql = Sql::new("SELECT ");
+    sql.push(LIST_COLUMNS);
+    // `CROSS JOIN` keeps SQLite from reordering the loops: the set first, then each row by key.
+    let applied = match &driver {
+        Driver::Search(ids) => {
+            sql.push_bound(
+                " FROM json_each(?) m CROSS JOIN review_list a ON a.id = m.value WHERE 1 = 1",
+                [Value::Text(
+                    serde_json::Value::from(ids.clone()).to_string(),
+                )],
+            );
+            Applied {
+                q: true,
+                tag: false,
+            }
+        }
+        Driver::Tag => {
+            sql.push_bound(
+                " FROM tags m CROSS JOIN review_list a ON a.id = m.assessment_id WHERE m.tag = ?",
+                [Value::Text(f.tag.clone().unwrap_or_default())],
+            );
+            Applied {
+                q: false,
+                tag: true,
+            }
+        }
+        Driver::Dates => {
+            sql.push(" FROM review_list a INDEXED BY review_list_walk_created WHERE 1 = 1");
+            Applied::default()
+        }
+    };
+    row_tests(f, applied, &mut sql);
+    if let Some(c) = after {
+        sort.after(c, &mut sql);
+    }
+    sql.push(sort.order_by())
+        .push_bound(" LIMIT ?", [Value::Int(limit)]);
+    Ok(Page {
+        rows: sql.fetch_all(pool).await?,
+        searched_to: None,
     })
 }
 
-/// A selection's FROM and WHERE clauses over the full rows, without a driving set (for the
-/// export, which walks every match anyway).
-pub(super) fn selection_sql(f: &Filter, sql: &mut String) -> Vec<String> {
-    sql.push_str(" FROM assessments a");
-    where_clause(f, &None, sql)
-}
-
-/// One line of the review list.
-#[derive(Debug, Clone, FromRow)]
-pub struct ListRow {
-    pub id: String,
-    pub created_at: String,
-    pub company: Option<String>,
-    pub employees: i64,
-    pub recommendation: String,
-    pub confidence: String,
-    pub score: f64,
-    pub status: String,
-    pub flagged: Option<String>,
-}
-
-/// One page of the selection, `limit` rows after `after`.
+/// One page of the selection: up to `limit` rows after `after`, in bounded time.
 pub async fn list(
     pool: &SqlitePool,
     f: &Filter,
     sort: Sort,
     after: Option<&Cursor>,
     limit: i64,
-) -> sqlx::Result<Vec<ListRow>> {
-    let driver = driver(pool, f).await?;
-    let mut sql = String::from(
-        "SELECT a.id, a.created_at, a.company, a.employees, a.recommendation, a.confidence, a.score, a.status, a.flagged",
-    );
-    let (from, mut binds) = from_clause(f, &driver);
-    sql.push_str(from);
-    binds.extend(where_clause(f, &driver, &mut sql));
-    if after.is_some() {
-        sql.push_str(sort.after());
+) -> sqlx::Result<Page> {
+    list_within(pool, f, sort, after, limit, Budget::default()).await
+}
+
+/// [`list`] with an explicit work budget.
+pub async fn list_within(
+    pool: &SqlitePool,
+    f: &Filter,
+    sort: Sort,
+    after: Option<&Cursor>,
+    limit: i64,
+    budget: Budget,
+) -> sqlx::Result<Page> {
+    match driver(pool, f, sort, budget.drive).await? {
+        Some(d) => driven(pool, f, d, sort, after, limit).await,
+        None => walk::walk(pool, f, sort, after, limit, budget.walk).await,
     }
-    sql.push_str(sort.order_by());
-    sql.push_str(" LIMIT ?");
-    let mut query = sqlx::query_as::<_, ListRow>(AssertSqlSafe(sql));
-    for b in binds {
-        query = query.bind(b);
-    }
-    if let Some(c) = after {
-        if sort.is_by_score() {
-            query = query.bind(c.value.parse::<f64>().unwrap_or(0.0));
-        } else {
-            query = query.bind(c.value.clone());
-        }
-        query = query.bind(c.id.clone());
-    }
-    query.bind(limit).fetch_all(pool).await
+}
+
+/// The export's query over the full rows: `select` (the columns, over `assessments a`), then
+/// the selection's FROM and WHERE, newest first; and the values to bind, in order.
+pub(super) fn export_sql(select: &str, f: &Filter) -> (String, Vec<String>) {
+    let mut sql = Sql::new(select);
+    sql::export_selection(f, &mut sql);
+    sql.into_text_binds()
 }

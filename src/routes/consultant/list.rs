@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::filter::{ListQuery, RECOMMENDATIONS, STATUSES, sort_code};
 use crate::auth::Consultant;
-use crate::db::review::{self, ListRow, Sort};
+use crate::db::review::{self, Cursor, ListRow, Page, Sort};
 use crate::error::Result;
 use crate::rules::Verdict;
 use crate::views::signed;
@@ -54,7 +54,47 @@ pub struct ListPage {
     rows: Vec<Row>,
     next_link: Option<String>,
     first_link: Option<String>,
+    more_to_search: Option<MoreToSearch>,
     export_query: String,
+}
+
+/// A page that stopped at its work budget: how far it searched and the link that carries on.
+pub struct MoreToSearch {
+    /// The date or score the search reached.
+    reached: String,
+    /// The assessments beyond that point, by the order: "older", "lower-scoring", ….
+    beyond: &'static str,
+    link: String,
+}
+
+fn more_to_search(sort: Sort, to: &Cursor, link: String) -> MoreToSearch {
+    let (reached, beyond) = match sort {
+        Sort::NewestFirst | Sort::OldestFirst => (
+            to.value.get(..10).unwrap_or(&to.value).to_owned(),
+            if sort == Sort::NewestFirst {
+                "older"
+            } else {
+                "newer"
+            },
+        ),
+        Sort::HighestScore | Sort::LowestScore => (
+            format!("score {}", signed(to.value.parse().unwrap_or(0.0))),
+            if sort == Sort::HighestScore {
+                "lower-scoring"
+            } else {
+                "higher-scoring"
+            },
+        ),
+    };
+    MoreToSearch {
+        reached,
+        beyond,
+        link,
+    }
+}
+
+fn cursor_param(c: &Cursor) -> (&'static str, String) {
+    ("after", format!("{}~{}", c.value, c.id))
 }
 
 fn row(r: ListRow) -> Row {
@@ -92,7 +132,7 @@ pub async fn show(
     Query(query): Query<ListQuery>,
 ) -> Result<Response> {
     let selection = query.selection();
-    let rows = if selection.errors.is_empty() {
+    let page = if selection.errors.is_empty() {
         review::list(
             &state.db,
             &selection.filter,
@@ -102,23 +142,24 @@ pub async fn show(
         )
         .await?
     } else {
-        Vec::new()
-    };
-    let has_more = rows.len() as i64 > PAGE_SIZE;
-    let rows: Vec<ListRow> = rows.into_iter().take(PAGE_SIZE as usize).collect();
-    let next_link = match rows.last() {
-        Some(last) if has_more => {
-            let value = match selection.sort {
-                Sort::HighestScore | Sort::LowestScore => last.score.to_string(),
-                _ => last.created_at.clone(),
-            };
-            Some(format!(
-                "/consultant?{}",
-                query.query_string(&[("after", format!("{value}~{}", last.id))])
-            ))
+        Page {
+            rows: Vec::new(),
+            searched_to: None,
         }
+    };
+    let has_more = page.rows.len() as i64 > PAGE_SIZE;
+    let rows: Vec<ListRow> = page.rows.into_iter().take(PAGE_SIZE as usize).collect();
+    let next_link = match rows.last() {
+        Some(last) if has_more => Some(format!(
+            "/consultant?{}",
+            query.query_string(&[cursor_param(&Cursor::of(selection.sort, last))])
+        )),
         _ => None,
     };
+    let more_to_search = page.searched_to.filter(|_| !has_more).map(|to| {
+        let link = format!("/consultant?{}", query.query_string(&[cursor_param(&to)]));
+        more_to_search(selection.sort, &to, link)
+    });
     let first_link = selection
         .after
         .as_ref()
@@ -165,6 +206,7 @@ pub async fn show(
         rows: rows.into_iter().map(row).collect(),
         next_link,
         first_link,
+        more_to_search,
         export_query: query.query_string(&[]),
     };
     Ok((status, page).into_response())
