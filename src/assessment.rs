@@ -36,6 +36,37 @@ pub fn is_well_formed_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// A new stored assessment and its contract JSON, made from the stored result text so the
+/// outcome is serialised once per submission.
+#[derive(Debug)]
+pub struct Created {
+    pub assessment: Assessment,
+    /// `assessment` as the API shows it, byte for byte what serialising it gives.
+    pub json: String,
+}
+
+/// The JSON of an [`Assessment`] from its id, time and the outcome's JSON object: what
+/// `#[serde(flatten)]` writes, without serialising the outcome again.
+fn assessment_json(id: &str, created_at: &str, outcome_json: &str) -> Result<String> {
+    let fields = outcome_json
+        .strip_prefix('{')
+        .filter(|rest| rest.len() > 1)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("an outcome is a non-empty object")))?;
+    let head = serde_json::to_string(&(id, created_at)).map_err(anyhow::Error::from)?;
+    // `head` is `["<id>","<created_at>"]`; both are plain ASCII we made, quoted by serde_json.
+    let (id_json, time_json) = head[1..head.len() - 1]
+        .split_once(',')
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("two strings make a pair")))?;
+    let mut json = String::with_capacity(outcome_json.len() + head.len() + 24);
+    json.push_str("{\"id\":");
+    json.push_str(id_json);
+    json.push_str(",\"created_at\":");
+    json.push_str(time_json);
+    json.push(',');
+    json.push_str(fields);
+    Ok(json)
+}
+
 /// RFC 3339 UTC with milliseconds and a fixed width, so text order is time order even for
 /// assessments made within the same second.
 pub fn now_rfc3339() -> String {
@@ -50,11 +81,7 @@ pub fn now_rfc3339() -> String {
 /// Scores the answers under the current rules and stores the result, flagged with the reason
 /// when the submission looked automated. Returns once the row is committed (and, with
 /// `synchronous=FULL`, on disk); concurrent submissions share a commit.
-pub async fn create(
-    state: &AppState,
-    answers: &Answers,
-    flagged: Option<&str>,
-) -> Result<Assessment> {
+pub async fn create(state: &AppState, answers: &Answers, flagged: Option<&str>) -> Result<Created> {
     let outcome = score(state, answers).await?;
     let assessment = Assessment {
         id: new_id()?,
@@ -62,6 +89,8 @@ pub async fn create(
         outcome,
     };
     let outcome = &assessment.outcome;
+    let result_json = serde_json::to_string(outcome).map_err(anyhow::Error::from)?;
+    let json = assessment_json(&assessment.id, &assessment.created_at, &result_json)?;
     let row = db::AssessmentRow {
         id: assessment.id.clone(),
         created_at: assessment.created_at.clone(),
@@ -72,7 +101,7 @@ pub async fn create(
         confidence: outcome.confidence.code(),
         score: outcome.score,
         answers_json: serde_json::to_string(answers).map_err(anyhow::Error::from)?,
-        result_json: serde_json::to_string(outcome).map_err(anyhow::Error::from)?,
+        result_json,
         flagged: flagged.map(str::to_owned),
     };
     let event = if state.webhooks_enabled() {
@@ -100,7 +129,7 @@ pub async fn create(
             tracing::info!(%id, recommendation = outcome.recommendation.code(), "assessment stored")
         }
     }
-    Ok(assessment)
+    Ok(Created { assessment, json })
 }
 
 /// Scorings running at once: one per core. More would only share the same cores, and each
@@ -141,6 +170,18 @@ pub async fn load(state: &AppState, id: &str) -> Result<Assessment> {
     })
 }
 
+/// A stored assessment's contract JSON, made from the result text stored when it was created:
+/// the same bytes the creating request was answered with, however numbers would print today.
+pub async fn load_json(state: &AppState, id: &str) -> Result<String> {
+    if !is_well_formed_id(id) {
+        return Err(AppError::NotFound);
+    }
+    let row = db::find_assessment(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    assessment_json(&row.id, &row.created_at, &row.result)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +192,38 @@ mod tests {
         let b = new_id().expect("id");
         assert!(is_well_formed_id(&a));
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn the_spliced_json_is_what_serialising_the_assessment_gives() {
+        let rules = crate::rules::RuleSet::embedded();
+        let raw: crate::rules::RawAnswers = [
+            ("company", "Quote \" & <Co> \\ é"),
+            ("employees", "25"),
+            ("growth", "growing"),
+            ("it_reliance", "high"),
+            ("complexity", "moderate"),
+            ("incidents_per_month", "4"),
+            ("support_hours", "business_hours"),
+            ("security", "sensitive"),
+            ("in_house_it", "none"),
+            ("budget", "moderate"),
+            ("cost_preference", "predictable"),
+            ("control", "hands_off"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let answers = Answers::parse(&raw).expect("answers");
+        let assessment = Assessment {
+            id: new_id().expect("id"),
+            created_at: now_rfc3339(),
+            outcome: assess(&answers, &rules),
+        };
+        let outcome_json = serde_json::to_string(&assessment.outcome).expect("outcome");
+        let spliced =
+            assessment_json(&assessment.id, &assessment.created_at, &outcome_json).expect("splice");
+        assert_eq!(spliced, serde_json::to_string(&assessment).expect("whole"));
     }
 
     #[test]

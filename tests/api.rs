@@ -115,6 +115,24 @@ async fn a_stored_assessment_reads_back_exactly() {
 }
 
 #[tokio::test]
+async fn the_created_answer_and_a_later_read_are_the_same_bytes() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post_json("/api/v1/assessments", &dental_practice())
+        .await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let created = res.text().await.unwrap();
+    let id = serde_json::from_str::<Value>(&created).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let read = app.get(&format!("/api/v1/assessments/{id}")).await;
+    assert_eq!(read.status(), 200);
+    assert_eq!(read.text().await.unwrap(), created);
+}
+
+#[tokio::test]
 async fn the_same_answers_give_the_same_assessment_costs_included() {
     let app = TestApp::spawn().await;
     let mut a = app.create(&dental_practice()).await;

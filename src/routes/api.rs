@@ -257,12 +257,18 @@ async fn create(
     let raw = raw_from_json(&body)?;
     let answers = Answers::parse(&raw).map_err(AppError::Validation)?;
     let created = assessment::create(&state, &answers, None).await?;
-    let location = HeaderValue::from_str(&format!("/assessments/{}", created.id))
+    let location = HeaderValue::from_str(&format!("/assessments/{}", created.assessment.id))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("location header: {e}")))?;
     Ok((
         StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(created),
+        [
+            (header::LOCATION, location),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+        ],
+        created.json,
     )
         .into_response())
 }
@@ -288,8 +294,7 @@ async fn read(
     let rendered = state
         .results
         .get_or_render(Kind::Json, &id, async {
-            let a = assessment::load(&state, &id).await?;
-            Ok(serde_json::to_vec(&a).map_err(anyhow::Error::from)?)
+            Ok(assessment::load_json(&state, &id).await?.into_bytes())
         })
         .await?;
     Ok(result_cache::respond(Kind::Json, rendered, &headers))
