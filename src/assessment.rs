@@ -152,14 +152,19 @@ async fn score(state: &AppState, answers: &Answers) -> Result<Outcome> {
         .map_err(|e| AppError::Internal(e.into()))
 }
 
-/// Loads a stored assessment exactly as it was given.
-pub async fn load(state: &AppState, id: &str) -> Result<Assessment> {
+/// The stored row of `id`; `NotFound` for an id that is not ours or not there.
+async fn find(state: &AppState, id: &str) -> Result<db::StoredAssessment> {
     if !is_well_formed_id(id) {
         return Err(AppError::NotFound);
     }
-    let row = db::find_assessment(&state.db, id)
+    db::find_assessment(&state.db, id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound)
+}
+
+/// Loads a stored assessment exactly as it was given.
+pub async fn load(state: &AppState, id: &str) -> Result<Assessment> {
+    let row = find(state, id).await?;
     let outcome: Outcome = serde_json::from_str(&row.result).map_err(|e| {
         AppError::Internal(anyhow::anyhow!("stored result {id} does not parse: {e}"))
     })?;
@@ -173,12 +178,7 @@ pub async fn load(state: &AppState, id: &str) -> Result<Assessment> {
 /// A stored assessment's contract JSON, made from the result text stored when it was created:
 /// the same bytes the creating request was answered with, however numbers would print today.
 pub async fn load_json(state: &AppState, id: &str) -> Result<String> {
-    if !is_well_formed_id(id) {
-        return Err(AppError::NotFound);
-    }
-    let row = db::find_assessment(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = find(state, id).await?;
     assessment_json(&row.id, &row.created_at, &row.result)
 }
 
