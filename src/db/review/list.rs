@@ -11,10 +11,11 @@
 //! list walks its own order along a covering index, testing every filter on each entry, for at
 //! most [`WALK_BUDGET`] entries (see `walk`). A walk that runs out of budget before the page is
 //! full returns the rows it found and the position it reached ([`Page::searched_to`]); continuing
-//! from there is an ordinary keyset page. Only then is the text search asked whether its matches
-//! are few enough to drive instead: a common word fills the walk's page before its search would
-//! have been counted. Both shapes give, after any position, the first matching rows in order, so
-//! paging shows each matching row exactly once whichever shape a page takes.
+//! from there is an ordinary keyset page. A text search first walks a tenth of the budget: a
+//! common word fills its page there; otherwise the trigram index is asked whether the text's
+//! matches are few enough to drive, and only if not does the full walk run. Both shapes give,
+//! after any position, the first matching rows in order, so paging shows each matching row
+//! exactly once whichever shape a page takes.
 
 mod sql;
 mod walk;
@@ -28,6 +29,9 @@ const DRIVING_LIMIT: i64 = 5_000;
 
 /// Index entries a walk may examine for one page: about 10 ms on this machine's covering indexes.
 const WALK_BUDGET: i64 = 20_000;
+
+/// A text search's first, short walk has this share of the budget.
+const PROBE_SHARE: i64 = 10;
 
 /// The trigram index needs three characters.
 const MIN_INDEXED_CHARS: usize = 3;
@@ -307,17 +311,21 @@ pub async fn list_within(
     if let Some(d) = counted_driver(pool, f, sort, budget.drive).await? {
         return driven(pool, f, d, sort, after, limit).await;
     }
-    let page = walk::walk(pool, f, sort, after, limit, budget.walk).await?;
-    // A walk that stopped short may have passed over a text that is rare in the whole list;
-    // then its matches drive instead. Asked only now: a common word fills the walk's page
-    // long before its search would have been counted.
-    if page.searched_to.is_some()
-        && let Some(q) = &f.q
-        && let Some(ids) = small_search(pool, q, budget.drive).await?
+    // With a text to search, a short walk first: a common word fills its page within it. When
+    // it does not, the text search is asked whether its matches are few enough to drive (a rare
+    // name); only if not does the full walk run.
+    if let Some(q) = &f.q
+        && q.chars().count() >= MIN_INDEXED_CHARS
     {
-        return driven(pool, f, Driver::Search(ids), sort, after, limit).await;
+        let probe = walk::walk(pool, f, sort, after, limit, budget.walk / PROBE_SHARE).await?;
+        if probe.searched_to.is_none() {
+            return Ok(probe);
+        }
+        if let Some(ids) = small_search(pool, q, budget.drive).await? {
+            return driven(pool, f, Driver::Search(ids), sort, after, limit).await;
+        }
     }
-    Ok(page)
+    walk::walk(pool, f, sort, after, limit, budget.walk).await
 }
 
 /// The export's query over the full rows: `select` (the columns, over `assessments a`), then
