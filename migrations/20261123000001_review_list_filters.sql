@@ -82,9 +82,11 @@ CREATE INDEX review_list_walk_score ON review_list (
     score, id, created_at, recommendation, status, flagged, employees, confidence, company,
     tag_list, note_text
 );
--- Within one status, and among flagged submissions (3% of them): a walk there spends its budget
--- on rows that already pass that filter, so rare combinations (won + a tag, flagged + status +
--- verdict) still fill pages. Verdicts are a third each, too common to be worth their own copies.
+-- Within one status, within one verdict, and among flagged submissions (3% of them): a walk
+-- there spends its budget on rows that already pass that filter, so rare combinations (won + a
+-- tag, flagged + status + verdict) still fill pages. A verdict is a band of scores, so in a score
+-- order a verdict walked along the whole list would pass every row of the other bands first
+-- (a page of co-managed by highest score would search 20,000 managed rows and find none).
 DROP INDEX review_list_status_created;
 DROP INDEX review_list_status_score;
 DROP INDEX review_list_recommendation_created;
@@ -95,6 +97,14 @@ CREATE INDEX review_list_walk_status_created ON review_list (
 );
 CREATE INDEX review_list_walk_status_score ON review_list (
     status, score, id, created_at, recommendation, flagged, employees, confidence, company,
+    tag_list, note_text
+);
+CREATE INDEX review_list_walk_recommendation_created ON review_list (
+    recommendation, created_at, id, score, status, flagged, employees, confidence, company,
+    tag_list, note_text
+);
+CREATE INDEX review_list_walk_recommendation_score ON review_list (
+    recommendation, score, id, created_at, status, flagged, employees, confidence, company,
     tag_list, note_text
 );
 CREATE INDEX review_list_walk_flagged_created ON review_list (

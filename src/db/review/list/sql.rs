@@ -137,24 +137,11 @@ pub(super) struct Applied {
     pub(super) tag: bool,
 }
 
-/// Appends ` AND <test>` for every filter of `f` not already applied, as tests on one
+/// Appends ` AND <test>` for every filter of `f` not already applied, cheapest first (the text
+/// search's LIKE last, so it only reads the entries that pass the rest), as tests on one
 /// `review_list a` row (its own columns only, except for a q or tag that holds the separator,
 /// which is tested against `notes` or `tags`: their joined copies could not answer it exactly).
 pub(super) fn row_tests(f: &Filter, applied: Applied, sql: &mut Sql) {
-    if let Some(q) = f.q.as_deref().filter(|_| !applied.q) {
-        let p = like_pattern(q);
-        let notes = if q.contains(SEPARATOR) {
-            "EXISTS (SELECT 1 FROM notes n WHERE n.assessment_id = a.id AND n.kind = 'note' \
-             AND n.body LIKE ? ESCAPE '\\')"
-        } else {
-            "a.note_text LIKE ? ESCAPE '\\'"
-        };
-        sql.push_bound(
-            " AND (a.company LIKE ? ESCAPE '\\' OR ",
-            [Value::Text(p.clone())],
-        );
-        sql.push_bound(notes, [Value::Text(p)]).push(")");
-    }
     if let Some(r) = &f.recommendation {
         sql.push_bound(" AND a.recommendation = ?", [Value::Text(r.clone())]);
     }
@@ -188,6 +175,20 @@ pub(super) fn row_tests(f: &Filter, applied: Applied, sql: &mut Sql) {
                 [Value::Text(format!("{SEPARATOR}{t}{SEPARATOR}"))],
             );
         }
+    }
+    if let Some(q) = f.q.as_deref().filter(|_| !applied.q) {
+        let p = like_pattern(q);
+        let notes = if q.contains(SEPARATOR) {
+            "EXISTS (SELECT 1 FROM notes n WHERE n.assessment_id = a.id AND n.kind = 'note' \
+             AND n.body LIKE ? ESCAPE '\\')"
+        } else {
+            "a.note_text LIKE ? ESCAPE '\\'"
+        };
+        sql.push_bound(
+            " AND (a.company LIKE ? ESCAPE '\\' OR ",
+            [Value::Text(p.clone())],
+        );
+        sql.push_bound(notes, [Value::Text(p)]).push(")");
     }
 }
 

@@ -17,39 +17,46 @@ struct Index {
     prefix: Sql,
 }
 
-/// Flagged submissions are few, and a status is usually rarer than any verdict: walking the
-/// index of the rarer filter spends the budget on rows that already pass it.
+/// The index of the rarest equality filter, so the budget is spent on rows that already pass
+/// it: flagged submissions are few; in a score order a verdict is a band of scores, which its
+/// own index walks without passing the other bands; otherwise a status is usually rarer than a
+/// verdict.
 fn index(f: &Filter, sort: Sort) -> Index {
     let by_score = sort.is_by_score();
+    let pick = |created: &'static str, score: &'static str| if by_score { score } else { created };
+    let equal = |test: &str, value: &String| {
+        let mut prefix = Sql::default();
+        prefix.push_bound(test, [Value::Text(value.clone())]);
+        prefix
+    };
     if f.flagged == Some(true) {
         return Index {
-            name: if by_score {
-                "review_list_walk_flagged_score"
-            } else {
-                "review_list_walk_flagged_created"
-            },
+            name: pick(
+                "review_list_walk_flagged_created",
+                "review_list_walk_flagged_score",
+            ),
             prefix: Sql::new(" AND a.flagged IS NOT NULL"),
         };
     }
-    if let Some(status) = &f.status {
-        let mut prefix = Sql::default();
-        prefix.push_bound(" AND a.status = ?", [Value::Text(status.clone())]);
-        return Index {
-            name: if by_score {
-                "review_list_walk_status_score"
-            } else {
-                "review_list_walk_status_created"
-            },
-            prefix,
-        };
-    }
-    Index {
-        name: if by_score {
-            "review_list_walk_score"
-        } else {
-            "review_list_walk_created"
+    match (&f.status, &f.recommendation) {
+        (_, Some(verdict)) if by_score || f.status.is_none() => Index {
+            name: pick(
+                "review_list_walk_recommendation_created",
+                "review_list_walk_recommendation_score",
+            ),
+            prefix: equal(" AND a.recommendation = ?", verdict),
         },
-        prefix: Sql::default(),
+        (Some(status), _) => Index {
+            name: pick(
+                "review_list_walk_status_created",
+                "review_list_walk_status_score",
+            ),
+            prefix: equal(" AND a.status = ?", status),
+        },
+        _ => Index {
+            name: pick("review_list_walk_created", "review_list_walk_score"),
+            prefix: Sql::default(),
+        },
     }
 }
 
