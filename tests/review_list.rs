@@ -388,6 +388,19 @@ async fn the_list_follows_notes_tags_status_changes_and_deletions() {
         ids(noted("quotezebra")).await.is_empty(),
         "a search never spans two notes"
     );
+    // A text with the separator the joined notes use is searched in the notes themselves.
+    review::add_note(
+        &pool,
+        &id_for(3),
+        "ana@msp.example",
+        "odd\u{1f}byte",
+        "2026-04-03T00:00:00Z",
+    )
+    .await
+    .expect("note");
+    assert_eq!(ids(noted("d\u{1f}b")).await, [id_for(3)]);
+    assert!(ids(noted("byte\u{1f}")).await.is_empty());
+    assert!(ids(tagged("vip\u{1f}")).await.is_empty());
 
     let deleted = db::delete_assessments_before(&pool, "2026-01-15T00:00:00.000Z")
         .await

@@ -148,6 +148,24 @@ struct Position {
     id: String,
 }
 
+/// A walk's two queries: the page (at most `limit` matches among the first `budget` entries)
+/// and the position of the last of those entries.
+fn queries(f: &Filter, sort: Sort, after: Option<&Cursor>, limit: i64, budget: i64) -> (Sql, Sql) {
+    let index = index(f, sort);
+    let bounds = bounds(f, sort, after);
+    let mut page = Sql::new("SELECT ");
+    page.push(super::sql::LIST_COLUMNS)
+        .push(" FROM (")
+        .append(&range(&index, &bounds, sort, WALK_COLUMNS))
+        .push_bound(" LIMIT ?) AS a WHERE 1 = 1", [Value::Int(budget)]);
+    row_tests(f, Applied::default(), &mut page);
+    page.push(sort.order_by())
+        .push_bound(" LIMIT ?", [Value::Int(limit)]);
+    let mut end = range(&index, &bounds, sort, "a.created_at, a.score, a.id");
+    end.push_bound(" LIMIT 1 OFFSET ?", [Value::Int(budget - 1)]);
+    (page, end)
+}
+
 /// Up to `limit` matching rows after `after`, looking at no more than `budget` index entries.
 pub(super) async fn walk(
     pool: &SqlitePool,
@@ -157,25 +175,12 @@ pub(super) async fn walk(
     limit: i64,
     budget: i64,
 ) -> sqlx::Result<Page> {
-    let index = index(f, sort);
-    let bounds = bounds(f, sort, after);
-
-    let mut page = Sql::new("SELECT ");
-    page.push(super::sql::LIST_COLUMNS).push(" FROM (");
-    let inner = range(&index, &bounds, sort, WALK_COLUMNS);
-    page.append(&inner)
-        .push_bound(" LIMIT ?) AS a WHERE 1 = 1", [Value::Int(budget.max(1))]);
-    row_tests(f, Applied::default(), &mut page);
-    page.push(sort.order_by())
-        .push_bound(" LIMIT ?", [Value::Int(limit)]);
-
+    let (page, end) = queries(f, sort, after, limit, budget.max(1));
     // One snapshot for the page and the position it reached, so that both describe the same
     // list even while assessments arrive.
     let mut tx = pool.begin().await?;
     let rows: Vec<ListRow> = page.fetch_all(&mut *tx).await?;
     let searched_to = if (rows.len() as i64) < limit {
-        let mut end = range(&index, &bounds, sort, "a.created_at, a.score, a.id");
-        end.push_bound(" LIMIT 1 OFFSET ?", [Value::Int(budget.max(1) - 1)]);
         let last: Option<Position> = end.fetch_optional(&mut *tx).await?;
         last.map(|p| Cursor::at(sort, &p.created_at, p.score, &p.id))
     } else {
@@ -248,5 +253,75 @@ mod tests {
             ops(&bounds(&f, Sort::LowestScore, Some(&cursor("-2.5")))),
             [(">", Value::Real(-2.5))]
         );
+    }
+
+    /// The budget only bounds the work if SQLite reads the entries straight from the covering
+    /// index, within the range, in order: no table lookups, no sort that would read them all.
+    #[tokio::test]
+    async fn every_walk_reads_one_covering_index_in_order_within_its_range() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("plan.db").display());
+        let pool = crate::db::connect(&url).await.expect("database");
+        let s = |v: &str| Some(v.to_owned());
+        let filters = [
+            Filter::default(),
+            Filter {
+                q: s("ab"),
+                tag: s("legal"),
+                flagged: Some(false),
+                ..Filter::default()
+            },
+            Filter {
+                status: s("won"),
+                from: s("2026-01-01"),
+                to_before: s("2026-02-01"),
+                ..Filter::default()
+            },
+            Filter {
+                recommendation: s("managed"),
+                status: s("new"),
+                ..Filter::default()
+            },
+            Filter {
+                flagged: Some(true),
+                recommendation: s("managed"),
+                from: s("2026-01-01"),
+                ..Filter::default()
+            },
+        ];
+        for f in &filters {
+            for sort in [
+                Sort::NewestFirst,
+                Sort::OldestFirst,
+                Sort::HighestScore,
+                Sort::LowestScore,
+            ] {
+                let c = Cursor::at(sort, "2026-01-15", 1.5, "x");
+                for after in [None, Some(&c)] {
+                    let (page, end) = queries(f, sort, after, 51, 20_000);
+                    for q in [page, end] {
+                        let mut explain = Sql::new("EXPLAIN QUERY PLAN ");
+                        explain.append(&q);
+                        let plan: Vec<(i64, i64, i64, String)> =
+                            explain.fetch_all(&pool).await.expect("plan");
+                        let plan: Vec<String> = plan.into_iter().map(|r| r.3).collect();
+                        let context = format!("{f:?} {sort:?} {after:?}: {plan:?}");
+                        assert!(plan.iter().all(|p| !p.contains("TEMP B-TREE")), "{context}");
+                        let search = plan
+                            .iter()
+                            .find(|p| p.contains("review_list_walk_"))
+                            .unwrap_or_else(|| panic!("{context}"));
+                        assert!(search.contains("USING COVERING INDEX"), "{context}");
+                        // Each bound of the range appears in the index search, none as a
+                        // mere test after it.
+                        let ranges = bounds(f, sort, after).len();
+                        assert_eq!(search.matches(",id)").count(), ranges, "{context}");
+                        if ranges == 0 && !search.contains('=') {
+                            assert!(search.starts_with("SCAN"), "{context}");
+                        }
+                    }
+                }
+            }
+        }
     }
 }
