@@ -137,11 +137,9 @@ pub(super) struct Applied {
     pub(super) tag: bool,
 }
 
-/// Appends ` AND <test>` for every filter of `f` not already applied, cheapest first (the text
-/// search's LIKE last, so it only reads the entries that pass the rest), as tests on one
-/// `review_list a` row (its own columns only, except for a q or tag that holds the separator,
-/// which is tested against `notes` or `tags`: their joined copies could not answer it exactly).
-pub(super) fn row_tests(f: &Filter, applied: Applied, sql: &mut Sql) {
+/// Appends ` AND <test>` for the filters that are plain column tests, the same on `review_list`
+/// and on `assessments`: verdict, dates, status, flagged.
+fn column_tests(f: &Filter, sql: &mut Sql) {
     if let Some(r) = &f.recommendation {
         sql.push_bound(" AND a.recommendation = ?", [Value::Text(r.clone())]);
     }
@@ -163,6 +161,14 @@ pub(super) fn row_tests(f: &Filter, applied: Applied, sql: &mut Sql) {
         }
         None => {}
     }
+}
+
+/// Appends ` AND <test>` for every filter of `f` not already applied, cheapest first (the text
+/// search's LIKE last, so it only reads the entries that pass the rest), as tests on one
+/// `review_list a` row (its own columns only, except for a q or tag that holds the separator,
+/// which is tested against `notes` or `tags`: their joined copies could not answer it exactly).
+pub(super) fn row_tests(f: &Filter, applied: Applied, sql: &mut Sql) {
+    column_tests(f, sql);
     if let Some(t) = f.tag.as_deref().filter(|_| !applied.tag) {
         if t.contains(SEPARATOR) {
             sql.push_bound(
@@ -243,27 +249,7 @@ pub(super) fn export_selection(f: &Filter, sql: &mut Sql) {
             [Value::Text(p.clone()), Value::Text(p)],
         );
     }
-    if let Some(r) = &f.recommendation {
-        sql.push_bound(" AND a.recommendation = ?", [Value::Text(r.clone())]);
-    }
-    if let Some(from) = &f.from {
-        sql.push_bound(" AND a.created_at >= ?", [Value::Text(from.clone())]);
-    }
-    if let Some(to) = &f.to_before {
-        sql.push_bound(" AND a.created_at < ?", [Value::Text(to.clone())]);
-    }
-    if let Some(s) = &f.status {
-        sql.push_bound(" AND a.status = ?", [Value::Text(s.clone())]);
-    }
-    match f.flagged {
-        Some(true) => {
-            sql.push(" AND a.flagged IS NOT NULL");
-        }
-        Some(false) => {
-            sql.push(" AND a.flagged IS NULL");
-        }
-        None => {}
-    }
+    column_tests(f, sql);
     if let Some(t) = &f.tag {
         sql.push_bound(
             " AND EXISTS (SELECT 1 FROM tags t WHERE t.assessment_id = a.id AND t.tag = ?)",
