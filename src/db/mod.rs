@@ -18,7 +18,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 /// Opens (creating when missing) the database and applies the embedded migrations.
 ///
@@ -62,28 +62,50 @@ pub async fn insert_assessment(pool: &SqlitePool, a: &NewAssessment<'_>) -> sqlx
     insert_assessment_on(&mut conn, a).await
 }
 
-async fn insert_assessment_on(
+/// The columns a new assessment fills, in the order [`push_assessment`] binds them.
+const ASSESSMENT_COLUMNS: &str = "INSERT INTO assessments \
+    (id, created_at, rules_version, company, employees, recommendation, confidence, score, answers, result, flagged) ";
+
+/// Binds one assessment's values, in [`ASSESSMENT_COLUMNS`] order, as one row of an INSERT.
+fn push_assessment(
+    mut row: sqlx::query_builder::Separated<'_, Sqlite, &'static str>,
+    a: &NewAssessment<'_>,
+) {
+    row.push_bind(a.id)
+        .push_bind(a.created_at)
+        .push_bind(a.rules_version)
+        .push_bind(a.company)
+        .push_bind(a.employees)
+        .push_bind(a.recommendation)
+        .push_bind(a.confidence)
+        .push_bind(a.score)
+        .push_bind(a.answers_json)
+        .push_bind(a.result_json)
+        .push_bind(a.flagged);
+}
+
+pub(super) async fn insert_assessment_on(
     conn: &mut SqliteConnection,
     a: &NewAssessment<'_>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO assessments
-            (id, created_at, rules_version, company, employees, recommendation, confidence, score, answers, result, flagged)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(a.id)
-    .bind(a.created_at)
-    .bind(a.rules_version)
-    .bind(a.company)
-    .bind(a.employees)
-    .bind(a.recommendation)
-    .bind(a.confidence)
-    .bind(a.score)
-    .bind(a.answers_json)
-    .bind(a.result_json)
-    .bind(a.flagged)
-    .execute(conn)
-    .await?;
+    insert_assessments_on(conn, std::slice::from_ref(a)).await
+}
+
+/// Stores `rows` with one multi-row INSERT: one statement for many rows instead of a round trip
+/// to the connection's thread for each. All or none of them (one failing row fails the
+/// statement).
+pub(super) async fn insert_assessments_on(
+    conn: &mut SqliteConnection,
+    rows: &[NewAssessment<'_>],
+) -> sqlx::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    QueryBuilder::new(ASSESSMENT_COLUMNS)
+        .push_values(rows, push_assessment)
+        .build()
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! SQL of the webhook outbox and its delivery log.
 
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use sqlx::{FromRow, QueryBuilder, SqliteConnection, SqlitePool};
 
 /// An event to announce, written with the assessment it belongs to.
 pub struct NewWebhookEvent<'a> {
@@ -12,19 +12,25 @@ pub struct NewWebhookEvent<'a> {
     pub due_at_ms: i64,
 }
 
+/// Stores `events` in the outbox with one multi-row INSERT.
 pub(super) async fn enqueue(
     conn: &mut SqliteConnection,
-    e: &NewWebhookEvent<'_>,
+    events: &[NewWebhookEvent<'_>],
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO webhook_outbox (id, event_type, payload, created_at, next_attempt_at)
-         VALUES (?, ?, ?, ?, ?)",
+    if events.is_empty() {
+        return Ok(());
+    }
+    QueryBuilder::new(
+        "INSERT INTO webhook_outbox (id, event_type, payload, created_at, next_attempt_at) ",
     )
-    .bind(e.id)
-    .bind(e.event_type)
-    .bind(e.payload)
-    .bind(e.created_at)
-    .bind(e.due_at_ms)
+    .push_values(events, |mut row, e| {
+        row.push_bind(e.id)
+            .push_bind(e.event_type)
+            .push_bind(e.payload)
+            .push_bind(e.created_at)
+            .push_bind(e.due_at_ms);
+    })
+    .build()
     .execute(conn)
     .await?;
     Ok(())
