@@ -8,7 +8,8 @@
 
 use std::sync::OnceLock;
 
-use sqlx::{Acquire, Sqlite, SqlitePool, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::{Acquire, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
@@ -19,7 +20,7 @@ use super::{
 const MAX_BATCH: usize = 256;
 
 /// Rows bound in one INSERT: 11 parameters each, far below SQLite's limit of 32,766.
-const ROWS_PER_STATEMENT: usize = 128;
+const ROWS_PER_STATEMENT: usize = 16;
 
 /// Submissions waiting for the writer; past this, submitters wait for room (back-pressure).
 const QUEUE: usize = 4096;
@@ -120,11 +121,26 @@ impl GroupCommit {
 
 /// The writer: waits for at least one submission, takes every one waiting (up to
 /// [`MAX_BATCH`]), commits them together, answers them, repeats.
+///
+/// The writer keeps one connection of the pool for itself: the pages it writes stay in that
+/// connection's page cache, instead of every connection of the pool caching its own copies as
+/// batches rotate through them. After an error it gives the connection back and takes another.
 async fn run(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut kept: Option<PoolConnection<Sqlite>> = None;
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let size = batch.len();
-        match write(&pool, &batch).await {
+        let written = match &mut kept {
+            Some(conn) => write(conn, &batch).await,
+            None => match pool.acquire().await {
+                Ok(conn) => write(kept.insert(conn), &batch).await,
+                Err(e) => Err(e),
+            },
+        };
+        if written.is_err() {
+            kept = None;
+        }
+        match written {
             Ok(results) => {
                 for (job, result) in batch.drain(..).zip(results) {
                     let _ = job.done.send(result.map_err(anyhow::Error::from));
@@ -146,8 +162,8 @@ async fn run(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>) {
 /// table: a round trip to the connection's thread for each row took a third of the writer's
 /// time. If that fails, the batch is rolled back and written again with each submission in its
 /// own savepoint, so only the one that fails is left out, and none is ever half-stored.
-async fn write(pool: &SqlitePool, batch: &[Job]) -> sqlx::Result<Vec<sqlx::Result<()>>> {
-    let mut tx = pool.begin().await?;
+async fn write(conn: &mut SqliteConnection, batch: &[Job]) -> sqlx::Result<Vec<sqlx::Result<()>>> {
+    let mut tx = conn.begin().await?;
     match write_all(&mut tx, batch).await {
         Ok(()) => {
             tx.commit().await?;
@@ -158,7 +174,7 @@ async fn write(pool: &SqlitePool, batch: &[Job]) -> sqlx::Result<Vec<sqlx::Resul
             tx.rollback().await?;
         }
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
         results.push(write_one(&mut tx, job).await);
@@ -251,7 +267,8 @@ mod tests {
         let batch: Vec<Job> = (0..300)
             .map(|i| job(&format!("a{i:03}"), i % 3 == 0))
             .collect();
-        let results = write(&pool, &batch).await.expect("commit");
+        let mut conn = pool.acquire().await.expect("connection");
+        let results = write(&mut conn, &batch).await.expect("commit");
         assert!(results.iter().all(Result::is_ok));
         let (ids, events) = stored(&pool).await;
         assert_eq!(ids.len(), 300);
@@ -266,9 +283,12 @@ mod tests {
     #[tokio::test]
     async fn a_failing_submission_is_left_out_and_the_rest_of_its_batch_is_stored() {
         let (_dir, pool) = database().await;
-        write(&pool, &[job("taken", false)]).await.expect("commit");
+        let mut conn = pool.acquire().await.expect("connection");
+        write(&mut conn, &[job("taken", false)])
+            .await
+            .expect("commit");
         let batch = [job("b", true), job("taken", true), job("c", false)];
-        let results = write(&pool, &batch).await.expect("commit");
+        let results = write(&mut conn, &batch).await.expect("commit");
         assert!(results[0].is_ok());
         assert!(results[1].is_err(), "a duplicate id is refused");
         assert!(results[2].is_ok());

@@ -104,6 +104,9 @@ pub(super) async fn insert_assessments_on(
     QueryBuilder::new(ASSESSMENT_COLUMNS)
         .push_values(rows, push_assessment)
         .build()
+        // Not kept in the statement cache: every batch size is its own statement text, and
+        // each prepared copy carries the triggers' programs.
+        .persistent(false)
         .execute(conn)
         .await?;
     Ok(())

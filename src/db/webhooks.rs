@@ -31,6 +31,7 @@ pub(super) async fn enqueue(
             .push_bind(e.due_at_ms);
     })
     .build()
+    .persistent(false)
     .execute(conn)
     .await?;
     Ok(())
