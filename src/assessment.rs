@@ -36,12 +36,12 @@ pub fn is_well_formed_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// A new stored assessment and its contract JSON, made from the stored result text so the
-/// outcome is serialised once per submission.
+/// A new stored assessment: its id and its contract JSON, made from the stored result text so
+/// the outcome is serialised once per submission.
 #[derive(Debug)]
 pub struct Created {
-    pub assessment: Assessment,
-    /// `assessment` as the API shows it, byte for byte what serialising it gives.
+    pub id: String,
+    /// The assessment as the API shows it, byte for byte what serialising it gives.
     pub json: String,
 }
 
@@ -52,19 +52,12 @@ fn assessment_json(id: &str, created_at: &str, outcome_json: &str) -> Result<Str
         .strip_prefix('{')
         .filter(|rest| rest.len() > 1)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("an outcome is a non-empty object")))?;
-    let head = serde_json::to_string(&(id, created_at)).map_err(anyhow::Error::from)?;
-    // `head` is `["<id>","<created_at>"]`; both are plain ASCII we made, quoted by serde_json.
-    let (id_json, time_json) = head[1..head.len() - 1]
-        .split_once(',')
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("two strings make a pair")))?;
-    let mut json = String::with_capacity(outcome_json.len() + head.len() + 24);
-    json.push_str("{\"id\":");
-    json.push_str(id_json);
-    json.push_str(",\"created_at\":");
-    json.push_str(time_json);
-    json.push(',');
-    json.push_str(fields);
-    Ok(json)
+    let quoted = |text: &str| serde_json::to_string(text).map_err(anyhow::Error::from);
+    Ok(format!(
+        "{{\"id\":{},\"created_at\":{},{fields}",
+        quoted(id)?,
+        quoted(created_at)?
+    ))
 }
 
 /// RFC 3339 UTC with milliseconds and a fixed width, so text order is time order even for
@@ -129,7 +122,10 @@ pub async fn create(state: &AppState, answers: &Answers, flagged: Option<&str>) 
             tracing::info!(%id, recommendation = outcome.recommendation.code(), "assessment stored")
         }
     }
-    Ok(Created { assessment, json })
+    Ok(Created {
+        id: assessment.id,
+        json,
+    })
 }
 
 /// Scorings running at once: one per core. More would only share the same cores, and each

@@ -257,7 +257,7 @@ async fn create(
     let raw = raw_from_json(&body)?;
     let answers = Answers::parse(&raw).map_err(AppError::Validation)?;
     let created = assessment::create(&state, &answers, None).await?;
-    let location = HeaderValue::from_str(&format!("/assessments/{}", created.assessment.id))
+    let location = HeaderValue::from_str(&format!("/assessments/{}", created.id))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("location header: {e}")))?;
     Ok((
         StatusCode::CREATED,

@@ -238,7 +238,7 @@ pub async fn accept(
         Ok(answers) => {
             let flagged = state.form_guard.suspicion(&raw);
             let created = assessment::create(state, &answers, flagged.as_deref()).await?;
-            Ok(Submission::Stored(created.assessment.id))
+            Ok(Submission::Stored(created.id))
         }
         Err(errors) => Ok(Submission::Invalid(raw, errors)),
     }

@@ -68,23 +68,13 @@ pub struct MoreToSearch {
 }
 
 fn more_to_search(sort: Sort, to: &Cursor, link: String) -> MoreToSearch {
+    let date = || to.value.get(..10).unwrap_or(&to.value).to_owned();
+    let score = || format!("score {}", signed(to.value.parse().unwrap_or(0.0)));
     let (reached, beyond) = match sort {
-        Sort::NewestFirst | Sort::OldestFirst => (
-            to.value.get(..10).unwrap_or(&to.value).to_owned(),
-            if sort == Sort::NewestFirst {
-                "older"
-            } else {
-                "newer"
-            },
-        ),
-        Sort::HighestScore | Sort::LowestScore => (
-            format!("score {}", signed(to.value.parse().unwrap_or(0.0))),
-            if sort == Sort::HighestScore {
-                "lower-scoring"
-            } else {
-                "higher-scoring"
-            },
-        ),
+        Sort::NewestFirst => (date(), "older"),
+        Sort::OldestFirst => (date(), "newer"),
+        Sort::HighestScore => (score(), "lower-scoring"),
+        Sort::LowestScore => (score(), "higher-scoring"),
     };
     MoreToSearch {
         reached,

@@ -1,8 +1,9 @@
 //! The review list's SQL, assembled from fixed fragments. Every value a consultant sends is
 //! bound, never formatted into the text; what is formatted in is chosen from constants here.
 
+use sqlx::query::QueryAs;
 use sqlx::sqlite::SqliteArguments;
-use sqlx::{Arguments, AssertSqlSafe, FromRow, SqlitePool};
+use sqlx::{Arguments, AssertSqlSafe, FromRow, Sqlite, SqlitePool};
 
 use super::{Cursor, Filter, Sort};
 
@@ -76,26 +77,33 @@ impl Sql {
         Ok(args)
     }
 
+    /// The query, mapping each row to `T`.
+    fn query_as<T>(&self) -> sqlx::Result<QueryAs<'static, Sqlite, T, SqliteArguments>>
+    where
+        T: for<'r> FromRow<'r, sqlx::sqlite::SqliteRow>,
+    {
+        Ok(sqlx::query_as_with(
+            AssertSqlSafe(self.text.clone()),
+            self.arguments()?,
+        ))
+    }
+
     /// Runs the query and collects its rows.
     pub(super) async fn fetch_all<'c, T, E>(&self, executor: E) -> sqlx::Result<Vec<T>>
     where
         T: for<'r> FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
-        E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
+        E: sqlx::Executor<'c, Database = Sqlite>,
     {
-        sqlx::query_as_with(AssertSqlSafe(self.text.clone()), self.arguments()?)
-            .fetch_all(executor)
-            .await
+        self.query_as()?.fetch_all(executor).await
     }
 
     /// Runs the query for its first row, if any.
     pub(super) async fn fetch_optional<'c, T, E>(&self, executor: E) -> sqlx::Result<Option<T>>
     where
         T: for<'r> FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
-        E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
+        E: sqlx::Executor<'c, Database = Sqlite>,
     {
-        sqlx::query_as_with(AssertSqlSafe(self.text.clone()), self.arguments()?)
-            .fetch_optional(executor)
-            .await
+        self.query_as()?.fetch_optional(executor).await
     }
 
     /// Runs a query that gives one integer.
