@@ -1,28 +1,25 @@
-//! The review list against a plain reading of its filters: for every filter, sort and page size,
-//! paging through the list (following "continue searching" positions where a walk stopped at
-//! its budget) gives exactly the rows that one obvious SQL query over `assessments` gives, in
-//! the same order, each once; and the list's narrow copy follows inserts, notes, tags, status
-//! changes and deletes.
+//! The fixture and the reference the review list is checked against: 420 seeded assessments,
+//! the filters to try, and the obvious query that says which rows each selection holds.
 
-use servicefit::db::review::{self, Budget, Cursor, Filter, Page, Sort};
+use servicefit::db::review::{self, Filter, Sort};
 use servicefit::db::{self, NewAssessment};
 use sqlx::SqlitePool;
 
-const SORTS: [Sort; 4] = [
+pub const SORTS: [Sort; 4] = [
     Sort::NewestFirst,
     Sort::OldestFirst,
     Sort::HighestScore,
     Sort::LowestScore,
 ];
 
-fn id_for(i: usize) -> String {
+pub fn id_for(i: usize) -> String {
     format!("{i:0>22}")
 }
 
 /// 420 assessments with ties in both sort keys: every 7th has a note (every 21st two), every
 /// 5th the tag `hot-lead`, every 9th `legal`, every 11th is "won", every 13th "contacted",
 /// every 6th flagged.
-async fn seeded() -> (tempfile::TempDir, SqlitePool) {
+pub async fn seeded() -> (tempfile::TempDir, SqlitePool) {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("list.db").display());
     let pool = db::connect(&url).await.expect("database");
@@ -98,7 +95,7 @@ async fn seeded() -> (tempfile::TempDir, SqlitePool) {
 }
 
 /// The obvious query: every filter as a test of its own over `assessments`, `notes` and `tags`.
-async fn expected(pool: &SqlitePool, f: &Filter, sort: Sort) -> Vec<String> {
+pub async fn expected(pool: &SqlitePool, f: &Filter, sort: Sort) -> Vec<String> {
     let mut sql = String::from("SELECT a.id FROM assessments a WHERE 1 = 1");
     let mut binds: Vec<String> = Vec::new();
     if let Some(q) = &f.q {
@@ -155,43 +152,7 @@ async fn expected(pool: &SqlitePool, f: &Filter, sort: Sort) -> Vec<String> {
     query.fetch_all(pool).await.expect("plain query")
 }
 
-/// Every page of the selection, `limit` rows a page, following the cursor as the list page
-/// does: from the last row of a full page, or from where a walk stopped searching.
-async fn all_pages(
-    pool: &SqlitePool,
-    f: &Filter,
-    sort: Sort,
-    limit: i64,
-    budget: Budget,
-) -> (Vec<String>, usize) {
-    let mut ids = Vec::new();
-    let mut after: Option<Cursor> = None;
-    let mut continued = 0;
-    loop {
-        let Page { rows, searched_to } =
-            review::list_within(pool, f, sort, after.as_ref(), limit, budget)
-                .await
-                .expect("page");
-        assert!(rows.len() as i64 <= limit);
-        ids.extend(rows.iter().map(|r| r.id.clone()));
-        after = if rows.len() as i64 == limit {
-            assert!(searched_to.is_none(), "a full page needs no continuation");
-            rows.last().map(|last| Cursor::of(sort, last))
-        } else if let Some(to) = searched_to {
-            continued += 1;
-            Some(to)
-        } else {
-            None
-        };
-        if after.is_none() {
-            break;
-        }
-        assert!(ids.len() <= 420 && continued <= 420, "paging must end");
-    }
-    (ids, continued)
-}
-
-fn filters() -> Vec<Filter> {
+pub fn filters() -> Vec<Filter> {
     let s = |v: &str| Some(v.to_owned());
     let f = Filter::default;
     vec![
@@ -278,139 +239,4 @@ fn filters() -> Vec<Filter> {
             ..f()
         },
     ]
-}
-
-#[tokio::test]
-async fn every_filter_sort_and_page_size_pages_through_exactly_the_plain_querys_rows() {
-    let (_dir, pool) = seeded().await;
-    let filters = filters();
-    assert_eq!(filters.len(), 21);
-    // Sets drive when small (the list's own rule, at this table's scale), or never: every
-    // selection then walks, with budgets far smaller than the table.
-    let budgets = [
-        Budget {
-            walk: 20_000,
-            drive: 60,
-        },
-        Budget {
-            walk: 37,
-            drive: 60,
-        },
-        Budget {
-            walk: 11,
-            drive: -1,
-        },
-    ];
-    let mut continued = 0;
-    for f in &filters {
-        for sort in SORTS {
-            let want = expected(&pool, f, sort).await;
-            for limit in [1, 7, 51] {
-                for budget in budgets {
-                    let (got, steps) = all_pages(&pool, f, sort, limit, budget).await;
-                    assert_eq!(got, want, "{f:?} {sort:?} limit {limit} {budget:?}");
-                    continued += steps;
-                }
-            }
-        }
-    }
-    assert!(continued > 1_000, "the walks stopped at their budget");
-}
-
-#[tokio::test]
-async fn the_list_follows_notes_tags_status_changes_and_deletions() {
-    let (_dir, pool) = seeded().await;
-    let walking = Budget {
-        walk: 50,
-        drive: -1,
-    };
-    let ids = |f: Filter| {
-        let pool = pool.clone();
-        async move { all_pages(&pool, &f, Sort::NewestFirst, 20, walking).await.0 }
-    };
-    let won = Filter {
-        status: Some("won".into()),
-        ..Filter::default()
-    };
-    let before = ids(won.clone()).await.len();
-    review::set_status(
-        &pool,
-        &id_for(1),
-        "won",
-        "ana@msp.example",
-        "2026-04-01T00:00:00Z",
-    )
-    .await
-    .expect("status");
-    assert_eq!(ids(won).await.len(), before + 1);
-
-    let tagged = |t: &str| Filter {
-        tag: Some(t.into()),
-        ..Filter::default()
-    };
-    review::set_tags(&pool, &id_for(45), &["vip".to_owned()])
-        .await
-        .expect("tags");
-    assert_eq!(ids(tagged("vip")).await, [id_for(45)]);
-    assert!(!ids(tagged("legal")).await.contains(&id_for(45)));
-    assert!(!ids(tagged("hot-lead")).await.contains(&id_for(45)));
-    assert!(ids(tagged("hot-lead")).await.contains(&id_for(40)));
-    review::set_tags(&pool, &id_for(45), &[])
-        .await
-        .expect("tags");
-    assert!(ids(tagged("vip")).await.is_empty());
-
-    let noted = |q: &str| Filter {
-        q: Some(q.into()),
-        ..Filter::default()
-    };
-    review::add_note(
-        &pool,
-        &id_for(2),
-        "ana@msp.example",
-        "Wants a quote",
-        "2026-04-01T00:00:00Z",
-    )
-    .await
-    .expect("note");
-    review::add_note(
-        &pool,
-        &id_for(2),
-        "ana@msp.example",
-        "Zebra print shop",
-        "2026-04-02T00:00:00Z",
-    )
-    .await
-    .expect("note");
-    assert_eq!(ids(noted("zebra")).await, [id_for(2)]);
-    assert_eq!(ids(noted("a quote")).await, [id_for(2)]);
-    assert!(
-        ids(noted("quotezebra")).await.is_empty(),
-        "a search never spans two notes"
-    );
-    // A text with the separator the joined notes use is searched in the notes themselves.
-    review::add_note(
-        &pool,
-        &id_for(3),
-        "ana@msp.example",
-        "odd\u{1f}byte",
-        "2026-04-03T00:00:00Z",
-    )
-    .await
-    .expect("note");
-    assert_eq!(ids(noted("d\u{1f}b")).await, [id_for(3)]);
-    assert!(ids(noted("byte\u{1f}")).await.is_empty());
-    assert!(ids(tagged("vip\u{1f}")).await.is_empty());
-
-    let deleted = db::delete_assessments_before(&pool, "2026-01-15T00:00:00.000Z")
-        .await
-        .expect("retention");
-    let left = ids(Filter::default()).await;
-    assert_eq!(left.len() as u64, 420 - deleted);
-    for q in ["dental", "ransomware"] {
-        assert!(
-            ids(noted(q)).await.iter().all(|id| left.contains(id)),
-            "search must not find deleted assessments"
-        );
-    }
 }
