@@ -43,6 +43,8 @@ pub struct Created {
     pub id: String,
     /// The assessment as the API shows it, byte for byte what serialising it gives.
     pub json: String,
+    /// True when a retry key found an assessment made earlier: nothing new was stored.
+    pub replayed: bool,
 }
 
 /// The JSON of an [`Assessment`] from its id, time and the outcome's JSON object: what
@@ -63,18 +65,76 @@ fn assessment_json(id: &str, created_at: &str, outcome_json: &str) -> Result<Str
 /// RFC 3339 UTC with milliseconds and a fixed width, so text order is time order even for
 /// assessments made within the same second.
 pub fn now_rfc3339() -> String {
+    timestamp(time::OffsetDateTime::now_utc())
+}
+
+/// `at` in the format of [`now_rfc3339`].
+pub fn timestamp(at: time::OffsetDateTime) -> String {
     let format = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
     );
-    let now = time::OffsetDateTime::now_utc();
-    now.format(&format)
-        .unwrap_or_else(|_| now.unix_timestamp().to_string())
+    at.format(&format)
+        .unwrap_or_else(|_| at.unix_timestamp().to_string())
+}
+
+/// A key that makes a retried submission return the assessment the first one made: an API
+/// client's `Idempotency-Key`, or a questionnaire form's one-time token.
+pub struct RetryKey {
+    pub key: String,
+    /// SHA-256 of the request body.
+    pub body_hash: Vec<u8>,
+}
+
+/// How long a retry key counts.
+const KEY_LIFETIME: time::Duration = time::Duration::hours(24);
+
+impl RetryKey {
+    pub fn new(key: String, body: &[u8]) -> Self {
+        use sha2::Digest;
+        RetryKey {
+            key,
+            body_hash: sha2::Sha256::digest(body).to_vec(),
+        }
+    }
+}
+
+impl RetryKey {
+    /// The key of a questionnaire form: its one-time token with the hash of what was sent, so
+    /// that the same form sent again finds its assessment, and the same form with changed
+    /// answers (back, change, submit) makes a new one.
+    pub fn for_form(token: &str, body: &[u8]) -> Self {
+        let mut key = Self::new(String::new(), body);
+        let hash: String = key.body_hash[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        key.key = format!("form:{token}:{hash}");
+        key
+    }
+}
+
+/// Creation times before this belong to retry keys that no longer count.
+pub fn key_cutoff() -> String {
+    timestamp(time::OffsetDateTime::now_utc() - KEY_LIFETIME)
 }
 
 /// Scores the answers under the current rules and stores the result, flagged with the reason
 /// when the submission looked automated. Returns once the row is committed (and, with
 /// `synchronous=FULL`, on disk); concurrent submissions share a commit.
-pub async fn create(state: &AppState, answers: &Answers, flagged: Option<&str>) -> Result<Created> {
+///
+/// With a retry key that already made an assessment from the same body, that assessment is
+/// returned and nothing new is stored; the same key with another body is refused.
+pub async fn create(
+    state: &AppState,
+    answers: &Answers,
+    flagged: Option<&str>,
+    key: Option<RetryKey>,
+) -> Result<Created> {
+    if let Some(key) = &key
+        && let Some(made) = made_with(state, key).await?
+    {
+        return Ok(made);
+    }
     let outcome = score(state, answers).await?;
     let assessment = Assessment {
         id: new_id()?,
@@ -107,8 +167,33 @@ pub async fn create(state: &AppState, answers: &Answers, flagged: Option<&str>) 
     } else {
         None
     };
+    let key_row = key.as_ref().map(|key| db::KeyRow {
+        key: key.key.clone(),
+        body_hash: key.body_hash.clone(),
+        expired_before: key_cutoff(),
+    });
     let announced = event.is_some();
-    state.writer.insert(row, event).await?;
+    match state.writer.insert(row, event, key_row).await {
+        Ok(()) => {}
+        Err(db::WriteError::KeyTaken) => {
+            // Another request with the same key was committed first.
+            let key = key.as_ref().ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("a key was taken without a key"))
+            })?;
+            return made_with(state, key)
+                .await?
+                .ok_or_else(|| AppError::Unavailable {
+                    retry_after_secs: RETRY_AFTER_SECS,
+                });
+        }
+        Err(db::WriteError::Unavailable(reason)) => {
+            tracing::warn!(%reason, "assessment not stored: the database cannot take writes");
+            return Err(AppError::Unavailable {
+                retry_after_secs: RETRY_AFTER_SECS,
+            });
+        }
+        Err(db::WriteError::Refused(e)) => return Err(AppError::Db(e)),
+    }
     if announced {
         state.outbox_wake.notify_one();
     }
@@ -125,7 +210,28 @@ pub async fn create(state: &AppState, answers: &Answers, flagged: Option<&str>) 
     Ok(Created {
         id: assessment.id,
         json,
+        replayed: false,
     })
+}
+
+/// Seconds a client is asked to wait when the database cannot take the submission.
+const RETRY_AFTER_SECS: u64 = 5;
+
+/// The assessment `key` made, when it made one from the same body; an error when it was used
+/// with another body.
+async fn made_with(state: &AppState, key: &RetryKey) -> Result<Option<Created>> {
+    let Some(stored) = db::find_key(&state.db, &key.key, &key_cutoff()).await? else {
+        return Ok(None);
+    };
+    if stored.body_hash != key.body_hash {
+        return Err(AppError::KeyReused);
+    }
+    let json = load_json(state, &stored.assessment_id).await?;
+    Ok(Some(Created {
+        id: stored.assessment_id,
+        json,
+        replayed: true,
+    }))
 }
 
 /// Scorings running at once: one per core. More would only share the same cores, and each

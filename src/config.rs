@@ -79,6 +79,16 @@ pub struct Config {
     )]
     pub database_url: String,
 
+    /// Keep the database file under this many MiB: past it, new assessments are answered `503`
+    /// (nothing stored, "try again") and `/readyz` reports not ready, as on a full disk, instead
+    /// of filling the disk other programs need. No limit when unset.
+    #[arg(long, env = "SERVICEFIT_DATABASE_MAX_MB", global = true, value_parser = clap::value_parser!(u64).range(1..))]
+    pub database_max_mb: Option<u64>,
+
+    /// Longest a request may take before it is answered `408 Request Timeout`.
+    #[arg(long, env = "SERVICEFIT_REQUEST_TIMEOUT_SECONDS", default_value_t = 30, global = true, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_seconds: u64,
+
     /// Replace the built-in rules with this TOML file (same format as rules/rules.toml).
     #[arg(long, env = "SERVICEFIT_RULES", global = true)]
     pub rules: Option<PathBuf>,
@@ -237,6 +247,8 @@ impl Default for Config {
             trust_proxy: false,
             min_fill_seconds: 3,
             retention_days: None,
+            database_max_mb: None,
+            request_timeout_seconds: 30,
             metrics: false,
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
         }

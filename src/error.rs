@@ -31,6 +31,16 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("overloaded; retry after {retry_after_secs} s")]
     Overloaded { retry_after_secs: u64 },
+    /// The database cannot take writes now (no space, a lock held elsewhere); nothing was stored.
+    #[error("the database cannot take writes; retry after {retry_after_secs} s")]
+    Unavailable { retry_after_secs: u64 },
+    /// An `Idempotency-Key` sent again with a different body.
+    #[error("idempotency key reused with another body")]
+    KeyReused,
+    #[error("request timed out")]
+    Timeout,
+    #[error("request headers too large")]
+    HeadersTooLarge,
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
     #[error("internal error: {0}")]
@@ -47,6 +57,9 @@ impl From<axum::extract::rejection::BytesRejection> for AppError {
     }
 }
 
+/// Seconds to wait after a database error that says "not now" (a lock, no space).
+const DB_RETRY_AFTER_SECS: u64 = 5;
+
 /// `Result` with `AppError` as the default error.
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
@@ -62,7 +75,13 @@ impl AppError {
             AppError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Overloaded { .. } | AppError::Unavailable { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            AppError::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            AppError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            AppError::Db(e) if crate::db::is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -86,9 +105,31 @@ impl AppError {
             AppError::Overloaded { retry_after_secs } => format!(
                 "The server is busy right now. Try again in {retry_after_secs} seconds; nothing you sent was stored."
             ),
+            AppError::Unavailable { retry_after_secs } => format!(
+                "We could not save this just now: the server cannot store anything at the moment. Nothing was saved. Try again in {retry_after_secs} seconds; your answers are still in the form."
+            ),
+            AppError::KeyReused => "This Idempotency-Key was already used in the last 24 hours with a different request body. Send a new key with new answers, or the same body to get the assessment it made.".to_owned(),
+            AppError::Timeout => "The server took too long to answer. Try again; if you were submitting answers, check whether they were saved before sending them again.".to_owned(),
+            AppError::HeadersTooLarge => format!(
+                "The request's headers are larger than {} KiB or more than {} lines. Clear this site's cookies, or send fewer or smaller headers.",
+                crate::server::MAX_HEADER_BYTES / 1024,
+                crate::server::MAX_HEADERS
+            ),
+            AppError::Db(e) if crate::db::is_unavailable(e) => format!(
+                "The server cannot reach its database right now. Try again in {DB_RETRY_AFTER_SECS} seconds."
+            ),
             AppError::Db(_) | AppError::Internal(_) => {
                 "Something went wrong on our side. Your answers were not lost: go back and submit again.".to_owned()
             }
+        }
+    }
+
+    /// The answer for a request to `path`: JSON under the API, a page elsewhere.
+    pub fn for_path(self, path: &str) -> Response {
+        if path.starts_with("/api/") {
+            ApiError(self).into_response()
+        } else {
+            self.into_response()
         }
     }
 
@@ -103,10 +144,15 @@ impl AppError {
     /// Headers the status needs: `Retry-After` on 429 and 503.
     fn headers(&self) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        if let AppError::TooManyRequests { retry_after_secs }
-        | AppError::Overloaded { retry_after_secs } = self
-        {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        let retry_after = match self {
+            AppError::TooManyRequests { retry_after_secs }
+            | AppError::Overloaded { retry_after_secs }
+            | AppError::Unavailable { retry_after_secs } => Some(*retry_after_secs),
+            AppError::Db(e) if crate::db::is_unavailable(e) => Some(DB_RETRY_AFTER_SECS),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         headers
     }
@@ -138,7 +184,8 @@ impl IntoResponse for AppError {
         let title = match status {
             StatusCode::NOT_FOUND => "Page not found",
             StatusCode::INTERNAL_SERVER_ERROR => "Something went wrong",
-            StatusCode::SERVICE_UNAVAILABLE => "The server is busy",
+            StatusCode::SERVICE_UNAVAILABLE => "Please try again shortly",
+            StatusCode::REQUEST_TIMEOUT => "The server took too long",
             _ => "We could not use that request",
         };
         let page = ErrorPage {

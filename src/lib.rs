@@ -27,14 +27,13 @@ use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::MatchedPath;
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, header};
 use sqlx::SqlitePool;
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
@@ -140,7 +139,6 @@ const HSTS: &str = "max-age=31536000";
 
 /// Answers a request the concurrency limit refused (tower's only error here, `Overloaded`).
 async fn overloaded(uri: axum::http::Uri, error: tower::BoxError) -> axum::response::Response {
-    use axum::response::IntoResponse;
     let error = if error.is::<tower::load_shed::error::Overloaded>() {
         tracing::warn!("concurrency limit reached; request shed");
         error::AppError::Overloaded {
@@ -149,11 +147,48 @@ async fn overloaded(uri: axum::http::Uri, error: tower::BoxError) -> axum::respo
     } else {
         error::AppError::Internal(anyhow::anyhow!(error))
     };
-    if uri.path().starts_with("/api/") {
-        error::ApiError(error).into_response()
-    } else {
-        error.into_response()
-    }
+    outside_router(error, uri.path())
+}
+
+/// An error answered before or around the routers, with the framing policy they would have set.
+fn outside_router(error: error::AppError, path: &str) -> axum::response::Response {
+    let mut response = error.for_path(path);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+/// `--request-timeout-seconds`, [`server::MAX_HEADER_BYTES`] and [`server::MAX_HEADERS`], answered like every other error: JSON
+/// under the API, a page elsewhere, with the framing policy the routers would have set.
+async fn limits(
+    timeout: Duration,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = request.uri().path().to_owned();
+    let head_bytes = request.uri().to_string().len()
+        + request
+            .headers()
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 4)
+            .sum::<usize>();
+    let error =
+        if head_bytes > server::MAX_HEADER_BYTES || request.headers().len() > server::MAX_HEADERS {
+            error::AppError::HeadersTooLarge
+        } else {
+            match tokio::time::timeout(timeout, next.run(request)).await {
+                Ok(response) => return response,
+                Err(_) => {
+                    tracing::warn!(%path, "request timed out");
+                    error::AppError::Timeout
+                }
+            }
+        };
+    outside_router(error, &path)
 }
 
 /// Makes rustls use the ring crypto provider. Every HTTPS client (the webhook sender, and
@@ -222,14 +257,13 @@ pub fn build_app(state: AppState) -> Router {
             HeaderValue::from_static(HSTS),
         )
     });
+    // Writes answer long before the timeout (the writer's own deadline), so a request that
+    // timed out stored nothing.
+    let timeout = Duration::from_secs(state.config.request_timeout_seconds);
     let routed = app.with_state(state);
     let whole = ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static("permissions-policy"),
@@ -244,6 +278,9 @@ pub fn build_app(state: AppState) -> Router {
             HeaderValue::from_static("nosniff"),
         ))
         .option_layer(hsts)
+        .layer(axum::middleware::from_fn(move |request, next| {
+            limits(timeout, request, next)
+        }))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .service(routed);
     Router::new().fallback_service(whole)

@@ -119,9 +119,12 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
         None => RuleSet::embedded(),
     };
     tracing::info!(version = %rules.version, "rules loaded");
-    let pool = db::connect(&config.database_url)
-        .await
-        .with_context(|| format!("opening database {}", config.database_url))?;
+    let pool = db::connect_limited(
+        &config.database_url,
+        config.database_max_mb.map(|mb| mb * 1024 * 1024),
+    )
+    .await
+    .with_context(|| format!("opening database {}", config.database_url))?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;
@@ -140,6 +143,7 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
             state.results.clone(),
         ))
     });
+    let key_sweep = tokio::spawn(servicefit::retention::sweep_keys(pool.clone()));
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = state.spawn_webhook_worker(async {
         let _ = worker_stopped.await;
@@ -153,15 +157,20 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
     if let Some(retention) = retention {
         retention.abort();
     }
+    key_sweep.abort();
     // Fold the write-ahead log into the main file so the database is one self-contained file.
-    if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+    let checkpoint = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
         .execute(&pool)
-        .await
-    {
-        tracing::warn!(error = %e, "checkpoint at shutdown failed");
-    }
+        .await;
     pool.close().await;
-    tracing::info!("shut down cleanly");
+    match checkpoint {
+        Ok(_) => tracing::info!("shut down cleanly"),
+        // Committed data is safe in the WAL; the next start folds it in.
+        Err(e) => tracing::warn!(
+            error = %e,
+            "shut down; the write-ahead log could not be folded into the database file (no space?) and will be at the next start"
+        ),
+    }
     Ok(())
 }
 

@@ -14,12 +14,7 @@ const EVERY: Duration = Duration::from_secs(24 * 3600);
 
 /// The cutoff for `days`: creation times before it are deleted. Same format as `created_at`.
 pub fn cutoff(days: u32, now: time::OffsetDateTime) -> String {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
-    let at = now - time::Duration::days(i64::from(days));
-    at.format(&format)
-        .unwrap_or_else(|_| "0000-01-01T00:00:00.000Z".to_owned())
+    crate::assessment::timestamp(now - time::Duration::days(i64::from(days)))
 }
 
 /// Deletes what is older than `days` now and logs how much went. Returns the count.
@@ -46,6 +41,22 @@ pub async fn run(pool: SqlitePool, days: u32, cache: Arc<ResultCache>) {
             Ok(0) => {}
             Ok(_) => cache.clear(),
             Err(e) => tracing::warn!(error = %e, "retention: could not delete old assessments"),
+        }
+    }
+}
+
+/// How often retry keys past their day are deleted.
+const KEYS_EVERY: Duration = Duration::from_secs(3600);
+
+/// Deletes retry keys (`Idempotency-Key`, form tokens) past their lifetime, now and then
+/// hourly, until the task is dropped. Expired keys no longer count even before they go.
+pub async fn sweep_keys(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(KEYS_EVERY);
+    loop {
+        tick.tick().await;
+        match db::delete_keys_before(&pool, &crate::assessment::key_cutoff()).await {
+            Ok(deleted) => tracing::debug!(deleted, "expired retry keys deleted"),
+            Err(e) => tracing::warn!(error = %e, "could not delete expired retry keys"),
         }
     }
 }

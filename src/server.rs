@@ -15,10 +15,22 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
-/// Largest request line plus headers accepted; past it hyper answers `431` and closes the
-/// connection. Browsers send well under 2 KiB; 16 KiB leaves room for large cookies and
-/// proxies' forwarding headers, as common proxies do (nginx allows 4 × 8 KiB).
+/// Largest request line plus headers accepted; past it the app answers `431` (JSON under the
+/// API). Browsers send well under 2 KiB; 16 KiB leaves room for large cookies and proxies'
+/// forwarding headers, as common proxies do (nginx allows 4 × 8 KiB).
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// Most header lines accepted; past it the app answers `431`.
+pub const MAX_HEADERS: usize = 100;
+
+/// What hyper itself parses before it answers a bare `431`, above [`MAX_HEADERS`] for the same
+/// reason as [`HYPER_MAX_HEADER_BYTES`].
+const HYPER_MAX_HEADERS: usize = 400;
+
+/// What hyper itself reads of a request head before it answers a bare `431` and closes the
+/// connection: room above [`MAX_HEADER_BYTES`] so that the app, which knows the route and
+/// answers in the route's format, is the one that refuses. It must fit in [`MAX_BUF_BYTES`].
+const HYPER_MAX_HEADER_BYTES: usize = 56 * 1024;
 
 /// The read buffer of one connection. Bodies stream through it, so it bounds memory per
 /// connection, not body size (hyper's default is ~400 KiB).
@@ -37,7 +49,8 @@ pub async fn serve(
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
-        .max_header_size(MAX_HEADER_BYTES)
+        .max_header_size(HYPER_MAX_HEADER_BYTES)
+        .max_headers(HYPER_MAX_HEADERS)
         .max_buf_size(MAX_BUF_BYTES);
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);

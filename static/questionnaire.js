@@ -14,7 +14,7 @@
   }
   var STORE = "servicefit:questionnaire:v1";
   // The spam check's fields belong to this page view, never to a saved draft.
-  var NOT_SAVED = { form_started: true, website: true };
+  var NOT_SAVED = { form_started: true, submission: true, website: true };
   var total = sections.length;
   var current = 0;
   var serverSummary = document.getElementById("error-summary");

@@ -1,5 +1,8 @@
-//! The real binary under crash, termination and backup: acknowledged assessments survive
-//! SIGKILL, SIGTERM exits cleanly, and `servicefit backup` copies a live database.
+//! The real binary under crash, termination, a full disk and backup: acknowledged assessments
+//! survive SIGKILL and a full filesystem byte for byte, SIGTERM exits cleanly, and
+//! `servicefit backup` copies a live database.
+
+mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -17,10 +20,15 @@ struct Server {
 
 impl Server {
     fn start(db: &Path) -> Server {
+        Self::start_with(db, &[])
+    }
+
+    fn start_with(db: &Path, args: &[&str]) -> Server {
         let mut child = Command::new(BIN)
             .args(["--bind", "127.0.0.1:0", "--submit-rate-limit", "0"])
             .arg("--database-url")
             .arg(format!("sqlite://{}", db.display()))
+            .args(args)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -90,45 +98,76 @@ fn answers(i: usize) -> serde_json::Value {
     })
 }
 
-/// `tasks` concurrent writers, each posting up to `per_task` assessments until one fails;
-/// returns every id acknowledged with 201.
-async fn write_concurrently(
-    base: String,
-    tasks: usize,
-    per_task: usize,
-    acked: Arc<Mutex<Vec<String>>>,
-) {
+/// An acknowledged assessment: its id and the exact body of the `201`.
+type Acked = Arc<Mutex<Vec<(String, String)>>>;
+
+fn client() -> reqwest::Client {
     servicefit::install_tls_provider();
-    let client = reqwest::Client::builder()
+    reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+/// Posts one assessment as a browser's `fetch` would (asking for gzip); the status, the
+/// `Retry-After` header and the decoded body.
+async fn post(
+    client: &reqwest::Client,
+    base: &str,
+    i: usize,
+) -> reqwest::Result<(u16, Option<String>, String)> {
+    let res = client
+        .post(format!("{base}/api/v1/assessments"))
+        .header("content-type", "application/json")
+        .header("accept-encoding", common::ACCEPT_ENCODING)
+        .body(answers(i).to_string())
+        .send()
+        .await?;
+    let status = res.status().as_u16();
+    let retry = res
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    Ok((status, retry, common::text(res).await))
+}
+
+fn id_of(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body).expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+/// Every acknowledged assessment reads back from `server` as the bytes it was acknowledged with.
+async fn assert_readable(server: &Server, acked: &[(String, String)], after: &str) {
+    let client = client();
+    for (id, body) in acked {
+        let res = client
+            .get(server.url(&format!("/api/v1/assessments/{id}")))
+            .header("accept-encoding", common::ACCEPT_ENCODING)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "acknowledged {id} lost after {after}");
+        assert_eq!(&common::text(res).await, body, "{id} changed after {after}");
+    }
+}
+
+/// `tasks` concurrent writers, each posting up to `per_task` assessments until one fails;
+/// collects every assessment acknowledged with 201.
+async fn write_concurrently(base: String, tasks: usize, per_task: usize, acked: Acked) {
+    let client = client();
     let mut handles = Vec::new();
     for t in 0..tasks {
         let client = client.clone();
-        let url = format!("{base}/api/v1/assessments");
+        let base = base.clone();
         let acked = acked.clone();
         handles.push(tokio::spawn(async move {
             for i in 0..per_task {
-                let Ok(res) = client
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .body(answers(t * per_task + i).to_string())
-                    .send()
-                    .await
-                else {
+                let Ok((201, _, body)) = post(&client, &base, t * per_task + i).await else {
                     return;
                 };
-                if res.status() != 201 {
-                    return;
-                }
-                let Ok(body) = res.json::<serde_json::Value>().await else {
-                    return;
-                };
-                acked
-                    .lock()
-                    .unwrap()
-                    .push(body["id"].as_str().unwrap().to_owned());
+                acked.lock().unwrap().push((id_of(&body), body));
             }
         }));
     }
@@ -171,16 +210,7 @@ async fn every_acknowledged_assessment_survives_sigkill_under_concurrent_writes(
     );
 
     let server = Server::start(&db);
-    servicefit::install_tls_provider();
-    let client = reqwest::Client::new();
-    for id in &acked {
-        let res = client
-            .get(server.url(&format!("/api/v1/assessments/{id}")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200, "acknowledged {id} lost after SIGKILL");
-    }
+    assert_readable(&server, &acked, "SIGKILL").await;
     eprintln!(
         "{} acknowledged before SIGKILL, all readable after restart",
         acked.len()
@@ -246,7 +276,7 @@ async fn backup_copies_the_live_database_while_the_server_writes() {
         .await
         .unwrap();
     assert_eq!(check, "ok");
-    for id in &before {
+    for (id, _) in &before {
         let found: Option<String> = sqlx::query_scalar("SELECT id FROM assessments WHERE id = ?")
             .bind(id)
             .fetch_optional(&pool)
@@ -259,4 +289,126 @@ async fn backup_copies_the_live_database_while_the_server_writes() {
         .await
         .unwrap();
     assert!((20..=60).contains(&rows), "{rows}");
+}
+
+/// A small tmpfs mounted for one test, unmounted when dropped.
+struct SmallFilesystem {
+    dir: tempfile::TempDir,
+}
+
+impl SmallFilesystem {
+    /// `None` where this machine does not let the test mount one (not root, no `mount`).
+    fn mount(size: &str) -> Option<SmallFilesystem> {
+        let dir = tempfile::tempdir().ok()?;
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then_some(SmallFilesystem { dir })
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+impl Drop for SmallFilesystem {
+    fn drop(&mut self) {
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_refuses_with_503_loses_nothing_acknowledged_and_recovers_when_space_returns() {
+    let Some(fs) = SmallFilesystem::mount("3m") else {
+        eprintln!("skipped: mounting a 3 MB tmpfs needs root and mount(8) on this machine");
+        return;
+    };
+    // A file the "operator" deletes later to give the space back.
+    let ballast = fs.path("ballast");
+    std::fs::write(&ballast, vec![0u8; 1024 * 1024]).unwrap();
+    let db = fs.path("full.db");
+    let mut server = Server::start(&db);
+    let client = client();
+    let ready = |server: &Server| {
+        let (client, url) = (client.clone(), server.url("/readyz"));
+        async move { client.get(url).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(ready(&server).await, 200);
+
+    // Four clients at a time until the disk is full, then forty refusals more.
+    let mut acked = Vec::new();
+    let (mut refused, mut next) = (0, 0);
+    while refused < 40 {
+        assert!(next < 4_000, "3 MB never filled up");
+        let wave: Vec<_> = (next..next + 4)
+            .map(|i| post(&client, &server.base, i))
+            .collect();
+        next += 4;
+        for answer in futures_util::future::join_all(wave).await {
+            match answer.expect("every submission is answered") {
+                (201, _, body) => acked.push((id_of(&body), body)),
+                (503, retry, body) => {
+                    assert!(retry.is_some(), "503 without Retry-After");
+                    assert!(body.contains("Nothing was saved"), "{body}");
+                    refused += 1;
+                }
+                (status, _, body) => panic!("a full disk answered {status}: {body}"),
+            }
+        }
+    }
+    assert!(acked.len() >= 5, "only {} fitted", acked.len());
+    assert_eq!(
+        ready(&server).await,
+        503,
+        "not ready while the disk is full"
+    );
+    assert_readable(&server, &acked, "the disk filled up").await;
+
+    std::fs::remove_file(&ballast).unwrap();
+    // A probe's answer is reused for a second, as a load balancer polling would see it.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while ready(&server).await != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "not ready 5 s after space came back"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for i in 0..5 {
+        let (status, _, body) = post(&client, &server.base, 100_000 + i).await.unwrap();
+        assert_eq!(status, 201, "{body}");
+        acked.push((id_of(&body), body));
+    }
+    assert_readable(&server, &acked, "space came back").await;
+
+    let status = Command::new("kill")
+        .args(["-TERM", &server.pid()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    assert_eq!(server.wait_exit(Duration::from_secs(15)).code(), Some(0));
+    let server = Server::start(&db);
+    assert_readable(&server, &acked, "a restart").await;
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", db.display()))
+        .await
+        .unwrap();
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM assessments")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored as usize,
+        acked.len(),
+        "nothing answered 503 was stored"
+    );
+    eprintln!(
+        "{} acknowledged and {refused} refused on a full 3 MB disk; all readable after a restart",
+        acked.len()
+    );
 }

@@ -6,28 +6,86 @@ use common::TestApp;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-#[tokio::test]
-async fn oversized_headers_are_answered_with_431() {
-    let app = TestApp::spawn().await;
-    let res = app
-        .client
-        .get(app.url("/"))
-        .header("x-padding", "a".repeat(20 * 1024))
-        .send()
-        .await
-        .expect("the server answers instead of dropping the connection");
-    assert_eq!(res.status(), 431);
+/// The headers every answer carries, errors included.
+fn assert_security_headers(res: &reqwest::Response) {
+    let headers = res.headers();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    assert!(headers.contains_key("referrer-policy"));
+}
+
+/// A JSON error body with a message a person can act on, containing `words`.
+async fn assert_json_error(res: reqwest::Response, words: &str) {
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let body: serde_json::Value =
+        serde_json::from_str(&common::text(res).await).expect("a JSON error body");
+    let message = body["errors"][0]["message"].as_str().expect("a message");
+    assert!(message.contains(words), "{message}");
 }
 
 #[tokio::test]
-async fn too_many_headers_are_answered_with_431() {
+async fn oversized_headers_are_answered_with_431_as_a_page_or_as_json_under_the_api() {
     let app = TestApp::spawn().await;
-    let mut req = app.client.get(app.url("/"));
+    let send = |path: &str| {
+        app.client
+            .get(app.url(path))
+            .header("accept-encoding", common::ACCEPT_ENCODING)
+            .header("x-padding", "a".repeat(20 * 1024))
+            .send()
+    };
+    let res = send("/")
+        .await
+        .expect("the server answers instead of dropping the connection");
+    assert_eq!(res.status(), 431);
+    assert_security_headers(&res);
+    assert!(common::text(res).await.contains("cookies"));
+    let res = send("/api/v1/questionnaire").await.expect("an answer");
+    assert_eq!(res.status(), 431);
+    assert_security_headers(&res);
+    assert_json_error(res, "headers").await;
+}
+
+#[tokio::test]
+async fn too_many_headers_are_answered_with_431_in_json_under_the_api() {
+    let app = TestApp::spawn().await;
+    let mut req = app.client.post(app.url("/api/v1/assessments"));
     for i in 0..150 {
         req = req.header(format!("x-h{i}"), "1");
     }
     let res = req.send().await.expect("an answer");
     assert_eq!(res.status(), 431);
+    assert_security_headers(&res);
+    assert_json_error(res, "headers").await;
+}
+
+#[tokio::test]
+async fn a_request_past_the_timeout_gets_408_in_json_under_the_api() {
+    let app = TestApp::spawn_with(|c| c.request_timeout_seconds = 1).await;
+    // The body never finishes arriving.
+    let mut socket = hold_a_request_open(&app).await;
+    let mut answer = Vec::new();
+    socket.read_to_end(&mut answer).await.expect("read");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let lower = answer.to_ascii_lowercase();
+    assert!(lower.contains("content-type: application/json"), "{answer}");
+    assert!(
+        lower.contains("x-content-type-options: nosniff"),
+        "{answer}"
+    );
+    assert!(lower.contains("content-security-policy:"), "{answer}");
+    assert!(answer.contains("took too long"), "{answer}");
 }
 
 #[tokio::test]
@@ -89,6 +147,7 @@ async fn past_the_concurrency_limit_requests_are_shed_with_503_and_retry_after()
     }
     let res = shed.expect("a second request is shed while the first is in flight");
     assert_eq!(res.headers()["retry-after"], "1");
+    assert_security_headers(&res);
     assert!(res.text().await.expect("text").contains("busy"));
 
     let api = app.get("/api/v1/questionnaire").await;

@@ -6,10 +6,12 @@
 //! submissions queue behind each other's fsync. Batched, the commit cost is shared and the
 //! durability promise is unchanged: nobody hears "stored" before their row is on disk.
 
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
-use sqlx::{Acquire, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{Acquire, Connection, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
@@ -68,10 +70,41 @@ pub struct EventRow {
     pub due_at_ms: i64,
 }
 
+/// A retry key stored with the assessment it made, in the same transaction.
+pub struct KeyRow {
+    pub key: String,
+    /// SHA-256 of the request body the key came with.
+    pub body_hash: Vec<u8>,
+    /// Keys created before this (same format as `created_at`) no longer count and are reused.
+    pub expired_before: String,
+}
+
+/// Why a submission was not stored. In every case nothing of it was written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// Its idempotency key already names a committed assessment.
+    #[error("the idempotency key is already taken")]
+    KeyTaken,
+    /// The database cannot take writes now (full, locked by another process, unreachable), or
+    /// the submission waited longer than [`WAIT`] for its turn.
+    #[error("the database cannot take writes now: {0}")]
+    Unavailable(String),
+    /// The row itself was refused by a constraint.
+    #[error("the assessment was refused: {0}")]
+    Refused(sqlx::Error),
+}
+
+/// Longest a submission waits in the queue for its batch to start. Past it the submitter is
+/// told "not stored, try again" and the row is never written: a row written after its
+/// submitter stopped waiting would become a duplicate when they submit again.
+pub const WAIT: Duration = Duration::from_secs(3);
+
 struct Job {
     row: AssessmentRow,
     event: Option<EventRow>,
-    done: oneshot::Sender<anyhow::Result<()>>,
+    key: Option<KeyRow>,
+    deadline: Instant,
+    done: oneshot::Sender<Result<(), WriteError>>,
 }
 
 impl Job {
@@ -92,33 +125,109 @@ impl Job {
 pub struct GroupCommit {
     pool: SqlitePool,
     queue: OnceLock<mpsc::Sender<Job>>,
+    health: Arc<Health>,
 }
+
+/// Whether the database takes writes, as the last batch and the last probe found it.
+#[derive(Default)]
+struct Health {
+    /// Set when a batch failed for want of space, a lock or the database; a committed batch or
+    /// a successful probe clears it.
+    failing: AtomicBool,
+    /// The last probe: when, and whether it could write. One probe runs at a time.
+    probed: tokio::sync::Mutex<Option<(Instant, bool)>>,
+}
+
+/// A probe's answer is reused for this long, so that readiness checks from several balancers
+/// cost one probe.
+const PROBE_REUSE: Duration = Duration::from_secs(1);
+
+/// What a probe writes: a stored assessment with its list row and indexes takes about 40 KB,
+/// so room for the probe is room for a batch of several submissions. Smaller probes passed
+/// on a full disk where the next batch failed.
+const PROBE_BYTES: i64 = 256 * 1024;
 
 impl GroupCommit {
     pub fn new(pool: SqlitePool) -> Self {
         Self {
             pool,
             queue: OnceLock::new(),
+            health: Arc::default(),
         }
     }
 
-    /// Stores the row (and its event: both or neither) and returns once the transaction that
-    /// holds it is committed, which with `synchronous=FULL` means on disk.
-    pub async fn insert(&self, row: AssessmentRow, event: Option<EventRow>) -> anyhow::Result<()> {
+    /// Stores the row (with its event and its retry key: all or none) and returns once the
+    /// transaction that holds it is committed, which with `synchronous=FULL` means on disk.
+    /// An error means nothing of it was stored.
+    pub async fn insert(
+        &self,
+        row: AssessmentRow,
+        event: Option<EventRow>,
+        key: Option<KeyRow>,
+    ) -> Result<(), WriteError> {
         let queue = self.queue.get_or_init(|| {
             let (tx, rx) = mpsc::channel(QUEUE);
-            tokio::spawn(run(self.pool.clone(), rx));
+            tokio::spawn(run(self.pool.clone(), self.health.clone(), rx));
             tx
         });
         let (done, committed) = oneshot::channel();
+        let job = Job {
+            row,
+            event,
+            key,
+            deadline: Instant::now() + WAIT,
+            done,
+        };
         queue
-            .send(Job { row, event, done })
+            .send(job)
             .await
-            .map_err(|_| anyhow::anyhow!("the assessment writer has stopped"))?;
-        committed
-            .await
-            .map_err(|_| anyhow::anyhow!("the assessment writer stopped before answering"))?
+            .map_err(|_| WriteError::Unavailable("the assessment writer has stopped".into()))?;
+        committed.await.map_err(|_| {
+            WriteError::Unavailable("the assessment writer stopped before answering".into())
+        })?
     }
+
+    /// True when the database takes writes: no batch has failed since the last success, or a
+    /// probe (a committed write of [`PROBE_BYTES`], deleted again) succeeds now. Probes run
+    /// only after a failure, so a healthy server's readiness checks write nothing.
+    pub async fn writable(&self) -> bool {
+        if !self.health.failing.load(Ordering::Acquire) {
+            return true;
+        }
+        let mut probed = self.health.probed.lock().await;
+        if let Some((at, ok)) = *probed
+            && at.elapsed() < PROBE_REUSE
+        {
+            return ok;
+        }
+        let ok = match probe(&self.pool).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "the database still cannot take writes");
+                false
+            }
+        };
+        if ok {
+            self.health.failing.store(false, Ordering::Release);
+        }
+        *probed = Some((Instant::now(), ok));
+        ok
+    }
+}
+
+/// Commits a row of [`PROBE_BYTES`], then deletes it.
+async fn probe(pool: &SqlitePool) -> sqlx::Result<()> {
+    let mut conn = pool.acquire().await?;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    sqlx::query("INSERT INTO write_probe (filler) VALUES (zeroblob(?))")
+        .bind(PROBE_BYTES)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    sqlx::query("DELETE FROM write_probe")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// The writer: waits for at least one submission, takes every one waiting (up to
@@ -126,12 +235,33 @@ impl GroupCommit {
 ///
 /// The writer keeps one connection of the pool for itself: the pages it writes stay in that
 /// connection's page cache, instead of every connection of the pool caching its own copies as
-/// batches rotate through them. After an error it gives the connection back and takes another.
-async fn run(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>) {
+/// batches rotate through them. A connection whose batch failed is closed, never reused: after
+/// a failed `COMMIT` SQLite may have rolled the transaction back itself while sqlx still counts
+/// it open, and every later "transaction" on it would be a savepoint that never commits.
+async fn run(pool: SqlitePool, health: Arc<Health>, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut kept: Option<PoolConnection<Sqlite>> = None;
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        // A submitter that is gone was told nothing, and one past its deadline is told "not
+        // stored": neither row may be written.
+        let now = Instant::now();
+        let (late, waiting): (Vec<Job>, Vec<Job>) = batch
+            .drain(..)
+            .filter(|job| !job.done.is_closed())
+            .partition(|job| job.deadline <= now);
+        for job in late {
+            let _ = job.done.send(Err(WriteError::Unavailable(format!(
+                "the submission waited more than {WAIT:?} for the database"
+            ))));
+        }
+        batch.extend(waiting);
+        if batch.is_empty() {
+            continue;
+        }
         let size = batch.len();
+        if kept.as_ref().is_some_and(|conn| conn.is_in_transaction()) {
+            discard(kept.take()).await;
+        }
         let written = match &mut kept {
             Some(conn) => write(conn, &batch).await,
             None => match pool.acquire().await {
@@ -139,78 +269,141 @@ async fn run(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>) {
                 Err(e) => Err(e),
             },
         };
-        if written.is_err() {
-            kept = None;
-        }
         match written {
             Ok(results) => {
+                health.failing.store(false, Ordering::Release);
                 for (job, result) in batch.drain(..).zip(results) {
-                    let _ = job.done.send(result.map_err(anyhow::Error::from));
+                    let _ = job.done.send(result);
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, size, "a batch of assessments could not be committed");
+                discard(kept.take()).await;
+                health.failing.store(true, Ordering::Release);
+                tracing::error!(error = %e, size, "a batch of assessments could not be committed; none of it was stored");
+                let reason = e.to_string();
                 for job in batch.drain(..) {
-                    let _ = job.done.send(Err(anyhow::anyhow!(
-                        "the batch of {size} assessments could not be committed: {e}"
-                    )));
+                    let _ = job.done.send(Err(WriteError::Unavailable(reason.clone())));
                 }
             }
         }
+    }
+}
+
+/// Closes a connection instead of giving it back to the pool.
+async fn discard(conn: Option<PoolConnection<Sqlite>>) {
+    if let Some(conn) = conn {
+        let _ = conn.close().await;
     }
 }
 
 /// One transaction for the batch. Normally the rows go in with one multi-row statement per
 /// table: a round trip to the connection's thread for each row took a third of the writer's
-/// time. If that fails, the batch is rolled back and written again with each submission in its
-/// own savepoint, so only the one that fails is left out, and none is ever half-stored.
-async fn write(conn: &mut SqliteConnection, batch: &[Job]) -> sqlx::Result<Vec<sqlx::Result<()>>> {
-    let mut tx = conn.begin().await?;
+/// time. If a row is refused (a constraint, a retry key already taken), the batch is rolled
+/// back and written again with each submission in its own savepoint, so only the refused one
+/// is left out, and none is ever half-stored.
+///
+/// `Err` means the transaction failed as a whole (no space, a lock held elsewhere, a failed
+/// `COMMIT`): nothing of the batch was stored, and the connection's state is unknown.
+async fn write(
+    conn: &mut SqliteConnection,
+    batch: &[Job],
+) -> sqlx::Result<Vec<Result<(), WriteError>>> {
+    // IMMEDIATE takes the write lock at once (waiting at most the busy timeout), so a lock held
+    // by another process fails the batch before any work instead of half-way through it.
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     match write_all(&mut tx, batch).await {
-        Ok(()) => {
+        Ok(true) => {
             tx.commit().await?;
             return Ok(batch.iter().map(|_| Ok(())).collect());
         }
-        Err(e) => {
-            tracing::warn!(error = %e, size = batch.len(), "a batch insert failed; storing its submissions one at a time");
+        Ok(false) => tx.rollback().await?,
+        Err(e) if is_refusal(&e) => {
+            tracing::warn!(error = %e, size = batch.len(), "a batch insert was refused; storing its submissions one at a time");
             tx.rollback().await?;
         }
+        Err(e) => return Err(e),
     }
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
-        results.push(write_one(&mut tx, job).await);
+        results.push(write_one(&mut tx, job).await?);
     }
     tx.commit().await?;
     Ok(results)
 }
 
-/// Every row of the batch, and every event, in statements of [`ROWS_PER_STATEMENT`] rows.
-async fn write_all(tx: &mut Transaction<'_, Sqlite>, batch: &[Job]) -> sqlx::Result<()> {
+/// True for an error that refuses one row (a constraint) rather than the whole transaction.
+fn is_refusal(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.kind() != sqlx::error::ErrorKind::Other)
+}
+
+/// Every row of the batch, its events and its retry keys, in statements of
+/// [`ROWS_PER_STATEMENT`] rows. `Ok(false)` when a retry key is already taken.
+async fn write_all(tx: &mut Transaction<'_, Sqlite>, batch: &[Job]) -> sqlx::Result<bool> {
     for jobs in batch.chunks(ROWS_PER_STATEMENT) {
         let rows: Vec<NewAssessment<'_>> = jobs.iter().map(|job| job.row.as_new()).collect();
         insert_assessments_on(tx, &rows).await?;
         let events: Vec<NewWebhookEvent<'_>> = jobs.iter().filter_map(Job::new_event).collect();
         webhooks::enqueue(tx, &events).await?;
+        for job in jobs {
+            if !claim_key(tx, job).await? {
+                return Ok(false);
+            }
+        }
     }
-    Ok(())
+    Ok(true)
 }
 
-async fn write_one(tx: &mut Transaction<'_, Sqlite>, job: &Job) -> sqlx::Result<()> {
+/// Stores the job's retry key, if it has one; false when a live key of that name exists.
+async fn claim_key(conn: &mut SqliteConnection, job: &Job) -> sqlx::Result<bool> {
+    let Some(key) = &job.key else {
+        return Ok(true);
+    };
+    let done = sqlx::query(
+        "INSERT INTO idempotency_keys (key, body_hash, assessment_id, created_at) \
+         VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (key) DO UPDATE SET body_hash = excluded.body_hash, \
+             assessment_id = excluded.assessment_id, created_at = excluded.created_at \
+         WHERE idempotency_keys.created_at < ?5",
+    )
+    .bind(&key.key)
+    .bind(&key.body_hash)
+    .bind(&job.row.id)
+    .bind(&job.row.created_at)
+    .bind(&key.expired_before)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// One submission in a savepoint. The inner `Err` refuses this submission alone; the outer one
+/// means the transaction itself failed.
+async fn write_one(
+    tx: &mut Transaction<'_, Sqlite>,
+    job: &Job,
+) -> sqlx::Result<Result<(), WriteError>> {
     let mut savepoint = tx.begin().await?;
     let stored = async {
         insert_assessment_on(&mut savepoint, &job.row.as_new()).await?;
         let event = job.new_event();
         webhooks::enqueue(&mut savepoint, event.as_slice()).await?;
-        Ok(())
+        claim_key(&mut savepoint, job).await
     }
     .await;
     match stored {
-        Ok(()) => savepoint.commit().await,
-        Err(e) => {
-            savepoint.rollback().await?;
-            Err(e)
+        Ok(true) => {
+            savepoint.commit().await?;
+            Ok(Ok(()))
         }
+        Ok(false) => {
+            savepoint.rollback().await?;
+            Ok(Err(WriteError::KeyTaken))
+        }
+        Err(e) if is_refusal(&e) => {
+            savepoint.rollback().await?;
+            Ok(Err(WriteError::Refused(e)))
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -240,6 +433,8 @@ mod tests {
                 payload: "{}".to_owned(),
                 due_at_ms: 0,
             }),
+            key: None,
+            deadline: Instant::now() + WAIT,
             done,
         }
     }
@@ -301,5 +496,32 @@ mod tests {
             ["msg_b"],
             "the refused row's event is not stored either"
         );
+    }
+
+    #[tokio::test]
+    async fn a_taken_retry_key_refuses_its_submission_alone() {
+        let (_dir, pool) = database().await;
+        let keyed = |id: &str, key: &str| {
+            let mut job = job(id, false);
+            job.key = Some(KeyRow {
+                key: key.to_owned(),
+                body_hash: vec![1; 32],
+                expired_before: "2026-11-29T00:00:00.000Z".to_owned(),
+            });
+            job
+        };
+        let mut conn = pool.acquire().await.expect("connection");
+        write(&mut conn, &[keyed("first", "k")])
+            .await
+            .expect("commit");
+        let batch = [keyed("b", "other"), keyed("again", "k"), job("c", true)];
+        let results = write(&mut conn, &batch).await.expect("commit");
+        assert!(results[0].is_ok());
+        assert!(matches!(results[1], Err(WriteError::KeyTaken)));
+        assert!(results[2].is_ok());
+        let (ids, events) = stored(&pool).await;
+        assert_eq!(ids, ["b", "c", "first"]);
+        assert_eq!(events, ["msg_c"]);
+        assert!(!conn.is_in_transaction(), "the connection is clean again");
     }
 }

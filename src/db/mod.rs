@@ -6,7 +6,7 @@ pub mod review;
 pub mod settings;
 mod webhooks;
 
-pub use group_commit::{AssessmentRow, EventRow, GroupCommit};
+pub use group_commit::{AssessmentRow, EventRow, GroupCommit, KeyRow, WAIT, WriteError};
 
 pub use webhooks::{
     AttemptOutcome, NewWebhookEvent, PendingWebhook, WebhookAttempt, WebhookDelivery, due_webhooks,
@@ -20,23 +20,100 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
+/// How long a statement waits for a lock another connection or process holds before it fails
+/// with `SQLITE_BUSY`: long enough for our own short transactions to pass, short enough that a
+/// lock held elsewhere is answered with `503` in a few seconds, not a hang.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Opens (creating when missing) the database and applies the embedded migrations.
 ///
 /// WAL with `synchronous=FULL` makes every commit reach the disk before it returns, so an
 /// assessment acknowledged to the client survives a crash or power loss.
 pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
-    let options = SqliteConnectOptions::from_str(url)?
+    connect_limited(url, None).await
+}
+
+/// [`connect`], with the database file held under `max_bytes` when given: a write that would
+/// grow it past the limit fails with `SQLITE_FULL`, as on a full disk.
+pub async fn connect_limited(url: &str, max_bytes: Option<u64>) -> anyhow::Result<SqlitePool> {
+    let mut options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
+        .busy_timeout(BUSY_TIMEOUT);
+    if let Some(bytes) = max_bytes {
+        // Pages of the default 4 KiB; `max_page_count` lasts as long as the connection, so it
+        // is set on every one.
+        options = options.pragma("max_page_count", (bytes / 4096).max(1).to_string());
+    }
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        // A request waiting this long for a connection is answered `503`, not left to hang.
+        .acquire_timeout(Duration::from_secs(3))
+        // A connection whose COMMIT or ROLLBACK failed still counts a transaction open, while
+        // SQLite may have ended it: reused, its next "transaction" would be a savepoint that
+        // never commits. Such a connection is closed instead.
+        .after_release(|conn, _| {
+            Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) })
+        })
         .connect_with(options)
         .await?;
     sqlx::migrate!().run(&pool).await?;
     Ok(pool)
+}
+
+/// True for an error that says the database cannot take the work now (no space, a lock held
+/// elsewhere, an I/O failure, no free connection), as opposed to a bug or bad data: the client
+/// is told to try again later.
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            // SQLite's primary result code is the low byte of the extended one.
+            let primary = db
+                .code()
+                .and_then(|code| code.parse::<i32>().ok())
+                .map(|code| code & 0xff);
+            // BUSY, LOCKED, NOMEM, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.
+            matches!(primary, Some(5 | 6 | 7 | 8 | 10 | 13 | 14 | 15))
+        }
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Io(_) => true,
+        _ => false,
+    }
+}
+
+/// The assessment a live retry key made and the SHA-256 of the body it came with.
+#[derive(Debug, FromRow)]
+pub struct StoredKey {
+    pub body_hash: Vec<u8>,
+    pub assessment_id: String,
+}
+
+/// The retry key `key`, unless it was created before `expired_before`.
+pub async fn find_key(
+    pool: &SqlitePool,
+    key: &str,
+    expired_before: &str,
+) -> sqlx::Result<Option<StoredKey>> {
+    sqlx::query_as::<_, StoredKey>(
+        "SELECT body_hash, assessment_id FROM idempotency_keys WHERE key = ? AND created_at >= ?",
+    )
+    .bind(key)
+    .bind(expired_before)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Deletes the retry keys created before `expired_before`. Returns how many.
+pub async fn delete_keys_before(pool: &SqlitePool, expired_before: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?")
+        .bind(expired_before)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// A new assessment, ready to store.

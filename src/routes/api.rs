@@ -17,6 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::assessment::Assessment;
+use crate::assessment::RetryKey;
 use crate::config::Config;
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::questionnaire::{Section, sections};
@@ -225,11 +226,12 @@ impl ClassifyLabel for serde_json::Error {
     post,
     path = "/api/v1/assessments",
     tag = "assessments",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: a request with the key and body of one answered in the last 24 hours gets the same assessment and status, and nothing new is stored (the answer then carries `Idempotent-Replayed: true`); the same key with another body is refused with 422. 1 to 255 visible ASCII characters, e.g. a UUID.")),
     request_body(content = Answers, description = "A JSON object of answers, keys as in the questionnaire; numbers as JSON numbers. Unknown keys are ignored.", content_type = "application/json"),
     responses(
-        (status = 201, description = "Assessed and stored", body = Assessment,
+        (status = 201, description = "Assessed and stored (or, with a retried Idempotency-Key, stored earlier)", body = Assessment,
             headers(("location" = String, description = "The results page, /assessments/{id}"))),
-        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 400, description = "The body is not JSON, or the Idempotency-Key header is malformed", body = ErrorBody),
         (status = 405, description = "Method not allowed", body = ErrorBody),
         (status = 413, description = "The body is larger than 64 KiB", body = ErrorBody),
         (status = 415, description = "The content type is not JSON", body = ErrorBody),
@@ -237,6 +239,8 @@ impl ClassifyLabel for serde_json::Error {
         (status = 429, description = "Too many submissions from this address in the last minute; `Retry-After` says how many seconds to wait", body = ErrorBody,
             headers(("retry-after" = u64, description = "Seconds to wait before submitting again"))),
         (status = 500, description = "Server error", body = ErrorBody),
+        (status = 503, description = "The database cannot take the submission now (no space, a lock held elsewhere, overloaded); nothing was stored. `Retry-After` says how many seconds to wait", body = ErrorBody,
+            headers(("retry-after" = u64, description = "Seconds to wait before submitting again"))),
     )
 )]
 #[tracing::instrument(skip_all)]
@@ -254,12 +258,13 @@ async fn create(
         )
         .into());
     }
+    let key = idempotency_key(&headers)?.map(|key| RetryKey::new(format!("api:{key}"), &body));
     let raw = raw_from_json(&body)?;
     let answers = Answers::parse(&raw).map_err(AppError::Validation)?;
-    let created = assessment::create(&state, &answers, None).await?;
+    let created = assessment::create(&state, &answers, None, key).await?;
     let location = HeaderValue::from_str(&format!("/assessments/{}", created.id))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("location header: {e}")))?;
-    Ok((
+    let mut response = (
         StatusCode::CREATED,
         [
             (header::LOCATION, location),
@@ -270,7 +275,37 @@ async fn create(
         ],
         created.json,
     )
-        .into_response())
+        .into_response();
+    if created.replayed {
+        response
+            .headers_mut()
+            .insert(REPLAYED, HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// The header a client sends to make a retried POST safe.
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// Set on an answer that repeats the assessment an earlier request with the same key made.
+const REPLAYED: header::HeaderName = header::HeaderName::from_static("idempotent-replayed");
+
+/// The request's `Idempotency-Key`: 1 to 255 visible ASCII characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .filter(|key| (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()))
+        .map(|key| Some(key.to_owned()))
+        .ok_or_else(|| {
+            AppError::BadRequest(
+                "The Idempotency-Key header must be 1 to 255 visible ASCII characters, e.g. a UUID."
+                    .into(),
+            )
+        })
 }
 
 /// One stored assessment, exactly as it was given.

@@ -111,6 +111,8 @@ pub struct EmbedQuestionnairePage {
     pub form_js: String,
     pub form_action: &'static str,
     pub form_started: String,
+    pub submission: String,
+    pub alert: String,
     pub sections: Vec<SectionView>,
     pub errors: Vec<(String, String)>,
 }
@@ -123,6 +125,8 @@ fn form_page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> Embed
         form_js: full.form_js,
         form_action: "/assess/embed",
         form_started: full.form_started,
+        submission: full.submission,
+        alert: full.alert,
         sections: full.sections,
         errors: full.errors,
     }
@@ -148,6 +152,11 @@ async fn submit_form(
             form_page(&state, &raw, &errors),
         )
             .into_response(),
+        form::Submission::Unsaved(raw, error) => {
+            let mut page = form_page(&state, &raw, &[]);
+            page.alert = error.public_message();
+            form::unsaved(&error, page)
+        }
     })
 }
 

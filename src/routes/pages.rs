@@ -8,7 +8,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::error::{ApiError, AppError};
+use crate::error::AppError;
 use crate::{AppState, assets, db};
 
 pub fn router() -> Router<AppState> {
@@ -42,10 +42,16 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Ready for traffic: every migration of this binary is applied and the database answers.
+/// Ready for traffic: every migration of this binary is applied and the database takes writes
+/// (a full disk or a lock held by another process makes it `503` until writes succeed again).
 async fn readyz(State(state): State<AppState>) -> Response {
     match db::migrations_applied(&state.db).await {
-        Ok(true) => (StatusCode::OK, "ready").into_response(),
+        Ok(true) if state.writer.writable().await => (StatusCode::OK, "ready").into_response(),
+        Ok(true) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database cannot take writes",
+        )
+            .into_response(),
         Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
@@ -56,9 +62,5 @@ async fn readyz(State(state): State<AppState>) -> Response {
 
 /// Unknown paths: JSON under the API, a page everywhere else.
 pub async fn not_found(uri: Uri) -> Response {
-    if uri.path().starts_with("/api/") {
-        ApiError(AppError::NotFound).into_response()
-    } else {
-        AppError::NotFound.into_response()
-    }
+    AppError::NotFound.for_path(uri.path())
 }

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
+use crate::assessment::RetryKey;
 use crate::error::{AppError, Result};
 use crate::questionnaire::{Kind, Question, sections};
 use crate::ratelimit::ClientAddr;
@@ -69,6 +70,10 @@ pub struct QuestionnairePage {
     pub form_action: &'static str,
     /// The signed time the form was shown, for the spam check.
     pub form_started: String,
+    /// The form's one-time token: sent again, the same form shows the assessment it made.
+    pub submission: String,
+    /// A problem with the whole submission (it could not be saved), shown above the form.
+    pub alert: String,
     pub sections: Vec<SectionView>,
     /// Every problem, in question order, for the summary at the top.
     pub errors: Vec<(String, String)>,
@@ -159,10 +164,20 @@ pub fn page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> Questi
         form_js: assets::url_of("questionnaire"),
         form_action: "/assessments",
         form_started: state.form_guard.token_for(raw),
+        submission: raw
+            .get(SUBMISSION_FIELD)
+            .filter(|token| assessment::is_well_formed_id(token))
+            .cloned()
+            // Without randomness the form still works, only without retry protection.
+            .unwrap_or_else(|| assessment::new_id().unwrap_or_default()),
+        alert: String::new(),
         sections,
         errors: summary,
     }
 }
+
+/// The hidden field that carries the form's one-time token.
+pub const SUBMISSION_FIELD: &str = "submission";
 
 /// The questionnaire; `?embed=1` is the embedded questionnaire's other address and redirects
 /// to it, where the embed framing policy applies.
@@ -206,7 +221,7 @@ fn is_form(headers: &HeaderMap) -> bool {
 fn read_form(
     headers: &HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
-) -> Result<RawAnswers> {
+) -> Result<(Bytes, RawAnswers)> {
     let body = body?;
     if !is_form(headers) {
         return Err(AppError::UnsupportedMediaType(
@@ -214,18 +229,23 @@ fn read_form(
                 .into(),
         ));
     }
-    parse_form(&body)
+    let raw = parse_form(&body)?;
+    Ok((body, raw))
 }
 
 /// What became of a submitted questionnaire: stored, or to be shown again with its problems.
 pub enum Submission {
-    /// Stored under this id.
+    /// Stored under this id (now, or by an earlier sending of the same form).
     Stored(String),
     Invalid(RawAnswers, Vec<FieldError>),
+    /// Valid, but the database could not take it: nothing was stored, the form is shown again
+    /// with this error.
+    Unsaved(RawAnswers, AppError),
 }
 
 /// The one path both questionnaires (full and embedded) take: rate limit, read, parse, flag
-/// suspicious entries, store.
+/// suspicious entries, store. A form sent again with the same token and the same answers (a
+/// reload after submitting, a double click) gets the assessment it made the first time.
 pub async fn accept(
     state: &AppState,
     client: ClientAddr,
@@ -233,15 +253,35 @@ pub async fn accept(
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Submission> {
     state.submit_limiter.check(client.0)?;
-    let raw = read_form(headers, body)?;
-    match Answers::parse(&raw) {
-        Ok(answers) => {
-            let flagged = state.form_guard.suspicion(&raw);
-            let created = assessment::create(state, &answers, flagged.as_deref()).await?;
-            Ok(Submission::Stored(created.id))
-        }
-        Err(errors) => Ok(Submission::Invalid(raw, errors)),
+    let (body, raw) = read_form(headers, body)?;
+    let answers = match Answers::parse(&raw) {
+        Ok(answers) => answers,
+        Err(errors) => return Ok(Submission::Invalid(raw, errors)),
+    };
+    let key = raw
+        .get(SUBMISSION_FIELD)
+        .filter(|token| assessment::is_well_formed_id(token))
+        .map(|token| RetryKey::for_form(token, &body));
+    let flagged = state.form_guard.suspicion(&raw);
+    match assessment::create(state, &answers, flagged.as_deref(), key).await {
+        Ok(created) => Ok(Submission::Stored(created.id)),
+        Err(e @ AppError::Unavailable { .. }) => Ok(Submission::Unsaved(raw, e)),
+        Err(e) => Err(e),
     }
+}
+
+/// The 503 answer to a valid form that could not be saved: the form again, answers kept.
+pub fn unsaved<T: IntoResponse>(error: &AppError, page: T) -> Response {
+    let retry_after = match error {
+        AppError::Unavailable { retry_after_secs } => *retry_after_secs,
+        _ => 5,
+    };
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, retry_after.to_string())],
+        page,
+    )
+        .into_response()
 }
 
 #[tracing::instrument(skip_all)]
@@ -258,5 +298,10 @@ async fn submit(
             page(&state, &raw, &errors),
         )
             .into_response(),
+        Submission::Unsaved(raw, error) => {
+            let mut form = page(&state, &raw, &[]);
+            form.alert = error.public_message();
+            unsaved(&error, form)
+        }
     })
 }

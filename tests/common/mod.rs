@@ -75,7 +75,9 @@ impl TestApp {
     async fn spawn_in(dir: tempfile::TempDir, rules: RuleSet, config: Config) -> Self {
         let db_path = dir.path().join("test.db");
         let url = format!("sqlite://{}", db_path.display());
-        let pool = db::connect(&url).await.expect("database");
+        let pool = db::connect_limited(&url, config.database_max_mb.map(|mb| mb << 20))
+            .await
+            .expect("database");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -215,6 +217,25 @@ impl TestApp {
         );
         res.json().await.expect("json")
     }
+}
+
+/// What every browser and most HTTP libraries send: most answers then come back gzipped.
+pub const ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
+
+/// The body as text, gunzipped when the server compressed it; a gzip stream cut short fails.
+pub async fn text(res: reqwest::Response) -> String {
+    let gzipped = res
+        .headers()
+        .get("content-encoding")
+        .is_some_and(|v| v == "gzip");
+    let bytes = res.bytes().await.expect("body");
+    if !gzipped {
+        return String::from_utf8(bytes.to_vec()).expect("utf-8");
+    }
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
+        .expect("a whole gzip stream");
+    out
 }
 
 /// The `name=value` of the session cookie a response sets.
