@@ -1,6 +1,10 @@
 //! The consultant's exports: CSV and JSON of the assessments the list's query selects.
 
 mod common;
+#[path = "consultant_export/compressed.rs"]
+mod compressed;
+#[path = "consultant_export/seed.rs"]
+mod seed;
 
 use common::consultant::Consultant;
 use common::{CONSULTANT_EMAIL as EMAIL, TestApp, dental_practice, tiny_studio};
