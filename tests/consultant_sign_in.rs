@@ -162,6 +162,62 @@ async fn sign_in_never_follows_a_link_off_site() {
 }
 
 #[tokio::test]
+async fn a_next_link_with_line_breaks_control_characters_or_another_site_goes_to_the_list() {
+    let app = app_with_consultant().await;
+    for next in [
+        "/consultant\r\nSet-Cookie: planted=1",
+        "\r\nSet-Cookie: planted=1",
+        "/consultant/assessments/x\nLocation: https://evil.example/",
+        "/consultant\0",
+        "/consultant\t",
+        "/consultant/\u{7f}",
+        "/consultant/caf\u{e9}",
+        "/consultant?q=two words",
+        "//evil.example/consultant",
+        "/\\evil.example",
+        "https://evil.example/consultant",
+        " /consultant",
+    ] {
+        // The login page carries it into its form unharmed.
+        let page = app
+            .get(&format!(
+                "/consultant/login?{}",
+                serde_urlencoded::to_string([("next", next)]).unwrap()
+            ))
+            .await;
+        assert_eq!(page.status(), 200, "{next:?}");
+        assert_eq!(hidden(&page.text().await.unwrap(), "next"), "/consultant");
+
+        let mut b = Browser::open_login(&app).await;
+        let res = b.try_sign_in(&app, EMAIL, PASSWORD, next).await;
+        assert_eq!(res.status(), 303, "{next:?}");
+        assert_eq!(res.headers()[LOCATION], "/consultant", "{next:?}");
+        assert!(
+            res.headers()
+                .get_all(SET_COOKIE)
+                .iter()
+                .all(|c| !c.to_str().unwrap().contains("planted")),
+            "{next:?}"
+        );
+        assert_eq!(b.get(&app, "/consultant").await.status(), 200, "{next:?}");
+    }
+    // A local path with a query still leads back to it.
+    let mut b = Browser::open_login(&app).await;
+    let res = b
+        .try_sign_in(
+            &app,
+            EMAIL,
+            PASSWORD,
+            "/consultant?q=harbour%20dental&page=2",
+        )
+        .await;
+    assert_eq!(
+        res.headers()[LOCATION],
+        "/consultant?q=harbour%20dental&page=2"
+    );
+}
+
+#[tokio::test]
 async fn a_wrong_password_and_an_unknown_email_look_the_same() {
     let app = app_with_consultant().await;
     let mut b = Browser::open_login(&app).await;
