@@ -8,7 +8,7 @@ use common::{
     CONSULTANT_EMAIL as EMAIL, CONSULTANT_PASSWORD as PASSWORD, TestApp, dental_practice, hidden,
     session_cookie,
 };
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{CACHE_CONTROL, COOKIE, LOCATION, SET_COOKIE};
 use servicefit::routes::consultant::protected_routes;
 
 /// A browser on the sign-in form: its session cookie and the form's CSRF token.
@@ -127,6 +127,64 @@ async fn every_consultant_route_refuses_an_anonymous_request() {
         .await
         .unwrap();
     assert_eq!(notes, 0);
+}
+
+#[tokio::test]
+async fn no_signed_in_response_may_be_stored_by_the_browser() {
+    let app = app_with_consultant().await;
+    let id = app.create(&dental_practice()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let no_store = |res: &reqwest::Response, what: &str| {
+        assert_eq!(
+            res.headers()
+                .get(CACHE_CONTROL)
+                .map(|v| v.to_str().unwrap()),
+            Some("no-store"),
+            "{what} answered {}",
+            res.status()
+        );
+    };
+    let mut b = Browser::open_login(&app).await;
+    no_store(&b.try_sign_in(&app, EMAIL, PASSWORD, "").await, "sign-in");
+    let consultant = Consultant {
+        csrf: hidden(
+            &b.get(&app, "/consultant").await.text().await.unwrap(),
+            "csrf",
+        ),
+        cookie: b.cookie.clone(),
+    };
+    no_store(
+        &consultant.get(&app, "/consultant/login").await,
+        "the login page",
+    );
+    let missing = "/consultant/assessments/AAAAAAAAAAAAAAAAAAAAAA";
+    no_store(&consultant.get(&app, missing).await, missing);
+    for (path, _) in protected_routes() {
+        let path = path.replace("{id}", &id);
+        if path == "/consultant/logout" {
+            continue;
+        }
+        let res = consultant.get(&app, &path).await;
+        if res.status() == 405 {
+            let form = [
+                ("body", "Called back"),
+                ("status", "contacted"),
+                ("tags", "vip"),
+            ];
+            let res = consultant.post(&app, &path, &form).await;
+            assert_eq!(res.status(), 303, "POST {path}");
+            no_store(&res, &format!("POST {path}"));
+        } else {
+            assert_eq!(res.status(), 200, "GET {path}");
+            no_store(&res, &format!("GET {path}"));
+        }
+    }
+    no_store(
+        &consultant.post(&app, "/consultant/logout", &[]).await,
+        "sign-out",
+    );
 }
 
 #[tokio::test]

@@ -14,11 +14,13 @@ mod webhooks;
 
 use axum::Router;
 use axum::extract::Request;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use time::Duration;
+use tower::ServiceBuilder;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -75,9 +77,17 @@ pub fn router(state: &AppState) -> Router<AppState> {
     for (path, handler) in protected_routes() {
         router = router.route(path, handler);
     }
-    router
-        .layer(middleware::from_fn(same_origin_only))
-        .layer(sessions)
+    router.layer(
+        ServiceBuilder::new()
+            // Nothing from here may be kept by the browser or a proxy: after sign-out, the
+            // back button on a shared computer must not show client data.
+            .layer(SetResponseHeaderLayer::overriding(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            ))
+            .layer(sessions)
+            .layer(middleware::from_fn(same_origin_only)),
+    )
 }
 
 /// Refuses state-changing requests that a browser marks as coming from another site, or whose
