@@ -171,14 +171,17 @@ fn form_urlencoded_component(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Only local paths inside the consultant area are followed after sign-in.
+/// Only local paths inside the consultant area are followed after sign-in, and only when every
+/// character is printable ASCII: the path goes into a `Location` header, where CR, LF and other
+/// control characters cannot go (a path the server itself sends is percent-encoded already).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
             if n.starts_with("/consultant")
                 && !n.starts_with("//")
                 && !n.contains('\\')
-                && !n.starts_with("/consultant/login") =>
+                && !n.starts_with("/consultant/login")
+                && n.bytes().all(|b| b.is_ascii_graphic()) =>
         {
             n.to_owned()
         }

@@ -131,10 +131,9 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!("listening on http://{addr}");
     let mut config = config;
-    if config.public_url.is_none() {
-        // The address actually bound, so that port 0 still gives working embed snippets.
-        config.public_url = format!("http://{addr}").parse().ok();
-    }
+    // The address actually bound, so that port 0 still gives working embed snippets. It is not
+    // made the public URL: without one, requests are checked against the host they name.
+    config.bind = addr;
     let state = AppState::new(pool.clone(), rules, config).await?;
     let retention = state.config.retention_days.map(|days| {
         tokio::spawn(servicefit::retention::run(

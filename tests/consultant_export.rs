@@ -1,13 +1,19 @@
 //! The consultant's exports: CSV and JSON of the assessments the list's query selects.
 
 mod common;
+#[path = "consultant_export/compressed.rs"]
+mod compressed;
+#[path = "consultant_export/formulas.rs"]
+mod formulas;
+#[path = "consultant_export/seed.rs"]
+mod seed;
 
 use common::consultant::Consultant;
 use common::{CONSULTANT_EMAIL as EMAIL, TestApp, dental_practice, tiny_studio};
 use serde_json::Value;
 
 /// The CSV as a header and rows of (column → cell).
-async fn csv_rows(
+pub async fn csv_rows(
     app: &TestApp,
     consultant: &Consultant,
     path: &str,
@@ -35,8 +41,19 @@ async fn csv_rows(
     (header, rows)
 }
 
-fn id_of(v: &Value) -> String {
+pub fn id_of(v: &Value) -> String {
     v["id"].as_str().expect("id").to_owned()
+}
+
+/// The id as the CSV writes it: about one in 64 starts with `-` and gets the `'` that stops a
+/// spreadsheet from reading it as a formula.
+pub fn csv_id(v: &Value) -> String {
+    let id = id_of(v);
+    if id.starts_with('-') {
+        format!("'{id}")
+    } else {
+        id
+    }
 }
 
 #[tokio::test]
@@ -88,7 +105,7 @@ async fn the_csv_has_a_header_and_one_row_per_assessment_with_verdict_and_points
     for created in [&dental, &studio] {
         let row = rows
             .iter()
-            .find(|r| r["id"] == id_of(created))
+            .find(|r| r["id"] == csv_id(created))
             .expect("row for each assessment");
         assert_eq!(
             row["recommendation"],
@@ -155,7 +172,7 @@ async fn the_csv_keeps_the_list_filters_and_refuses_bad_ones() {
     .await;
     assert_eq!(
         rows.iter().map(|r| r["id"].clone()).collect::<Vec<_>>(),
-        [id_of(&studio)]
+        [csv_id(&studio)]
     );
     assert_eq!(rows[0]["tags"], "agency;follow-up");
     assert!(
@@ -167,7 +184,7 @@ async fn the_csv_keeps_the_list_filters_and_refuses_bad_ones() {
     let (_, rows) = csv_rows(&app, &consultant, "/consultant/export.csv?q=harbour").await;
     assert_eq!(
         rows.iter().map(|r| r["id"].clone()).collect::<Vec<_>>(),
-        [id_of(&dental)]
+        [csv_id(&dental)]
     );
     let (_, rows) = csv_rows(
         &app,
@@ -177,7 +194,7 @@ async fn the_csv_keeps_the_list_filters_and_refuses_bad_ones() {
     .await;
     assert_eq!(
         rows.iter().map(|r| r["id"].clone()).collect::<Vec<_>>(),
-        [id_of(&studio)]
+        [csv_id(&studio)]
     );
     let (header, rows) = csv_rows(&app, &consultant, "/consultant/export.csv?status=won").await;
     assert!(rows.is_empty());
@@ -197,38 +214,6 @@ async fn the_csv_keeps_the_list_filters_and_refuses_bad_ones() {
     assert!(
         text.contains("recommendation") && text.contains("from"),
         "{text}"
-    );
-}
-
-#[tokio::test]
-async fn cells_a_spreadsheet_would_run_as_formulas_are_defused() {
-    let app = TestApp::spawn().await;
-    let consultant = Consultant::sign_in(&app).await;
-    let mut answers = dental_practice();
-    answers["company"] = Value::from("=HYPERLINK(\"http://evil.example\",\"click\")");
-    let created = app.create(&answers).await;
-    let mut plain = tiny_studio();
-    plain["company"] = Value::from("Smith-Jones & Co");
-    app.create(&plain).await;
-    let pool = app.db().await;
-    servicefit::db::review::set_tags(&pool, &id_of(&created), &["-1+2".into()])
-        .await
-        .unwrap();
-
-    let (_, rows) = csv_rows(&app, &consultant, "/consultant/export.csv").await;
-    let row = rows.iter().find(|r| r["id"] == id_of(&created)).unwrap();
-    assert_eq!(
-        row["company"],
-        "'=HYPERLINK(\"http://evil.example\",\"click\")"
-    );
-    assert_eq!(row["tags"], "'-1+2");
-    let other = rows.iter().find(|r| r["id"] != id_of(&created)).unwrap();
-    assert_eq!(other["company"], "Smith-Jones & Co");
-    // Numbers stay numbers, negative ones included.
-    assert!(
-        other["score"].parse::<f64>().unwrap() < 0.0,
-        "{}",
-        other["score"]
     );
 }
 

@@ -8,7 +8,7 @@ use common::{
     CONSULTANT_EMAIL as EMAIL, CONSULTANT_PASSWORD as PASSWORD, TestApp, dental_practice, hidden,
     session_cookie,
 };
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{CACHE_CONTROL, COOKIE, LOCATION, SET_COOKIE};
 use servicefit::routes::consultant::protected_routes;
 
 /// A browser on the sign-in form: its session cookie and the form's CSRF token.
@@ -130,6 +130,64 @@ async fn every_consultant_route_refuses_an_anonymous_request() {
 }
 
 #[tokio::test]
+async fn no_signed_in_response_may_be_stored_by_the_browser() {
+    let app = app_with_consultant().await;
+    let id = app.create(&dental_practice()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let no_store = |res: &reqwest::Response, what: &str| {
+        assert_eq!(
+            res.headers()
+                .get(CACHE_CONTROL)
+                .map(|v| v.to_str().unwrap()),
+            Some("no-store"),
+            "{what} answered {}",
+            res.status()
+        );
+    };
+    let mut b = Browser::open_login(&app).await;
+    no_store(&b.try_sign_in(&app, EMAIL, PASSWORD, "").await, "sign-in");
+    let consultant = Consultant {
+        csrf: hidden(
+            &b.get(&app, "/consultant").await.text().await.unwrap(),
+            "csrf",
+        ),
+        cookie: b.cookie.clone(),
+    };
+    no_store(
+        &consultant.get(&app, "/consultant/login").await,
+        "the login page",
+    );
+    let missing = "/consultant/assessments/AAAAAAAAAAAAAAAAAAAAAA";
+    no_store(&consultant.get(&app, missing).await, missing);
+    for (path, _) in protected_routes() {
+        let path = path.replace("{id}", &id);
+        if path == "/consultant/logout" {
+            continue;
+        }
+        let res = consultant.get(&app, &path).await;
+        if res.status() == 405 {
+            let form = [
+                ("body", "Called back"),
+                ("status", "contacted"),
+                ("tags", "vip"),
+            ];
+            let res = consultant.post(&app, &path, &form).await;
+            assert_eq!(res.status(), 303, "POST {path}");
+            no_store(&res, &format!("POST {path}"));
+        } else {
+            assert_eq!(res.status(), 200, "GET {path}");
+            no_store(&res, &format!("GET {path}"));
+        }
+    }
+    no_store(
+        &consultant.post(&app, "/consultant/logout", &[]).await,
+        "sign-out",
+    );
+}
+
+#[tokio::test]
 async fn signing_in_gives_a_new_session_and_goes_back_where_you_were() {
     let app = app_with_consultant().await;
     let anonymous = app.get("/consultant?status=new").await;
@@ -159,6 +217,62 @@ async fn sign_in_never_follows_a_link_off_site() {
         .try_sign_in(&app, EMAIL, PASSWORD, "https://evil.example/")
         .await;
     assert_eq!(res.headers()[LOCATION], "/consultant");
+}
+
+#[tokio::test]
+async fn a_next_link_with_line_breaks_control_characters_or_another_site_goes_to_the_list() {
+    let app = app_with_consultant().await;
+    for next in [
+        "/consultant\r\nSet-Cookie: planted=1",
+        "\r\nSet-Cookie: planted=1",
+        "/consultant/assessments/x\nLocation: https://evil.example/",
+        "/consultant\0",
+        "/consultant\t",
+        "/consultant/\u{7f}",
+        "/consultant/caf\u{e9}",
+        "/consultant?q=two words",
+        "//evil.example/consultant",
+        "/\\evil.example",
+        "https://evil.example/consultant",
+        " /consultant",
+    ] {
+        // The login page carries it into its form unharmed.
+        let page = app
+            .get(&format!(
+                "/consultant/login?{}",
+                serde_urlencoded::to_string([("next", next)]).unwrap()
+            ))
+            .await;
+        assert_eq!(page.status(), 200, "{next:?}");
+        assert_eq!(hidden(&page.text().await.unwrap(), "next"), "/consultant");
+
+        let mut b = Browser::open_login(&app).await;
+        let res = b.try_sign_in(&app, EMAIL, PASSWORD, next).await;
+        assert_eq!(res.status(), 303, "{next:?}");
+        assert_eq!(res.headers()[LOCATION], "/consultant", "{next:?}");
+        assert!(
+            res.headers()
+                .get_all(SET_COOKIE)
+                .iter()
+                .all(|c| !c.to_str().unwrap().contains("planted")),
+            "{next:?}"
+        );
+        assert_eq!(b.get(&app, "/consultant").await.status(), 200, "{next:?}");
+    }
+    // A local path with a query still leads back to it.
+    let mut b = Browser::open_login(&app).await;
+    let res = b
+        .try_sign_in(
+            &app,
+            EMAIL,
+            PASSWORD,
+            "/consultant?q=harbour%20dental&page=2",
+        )
+        .await;
+    assert_eq!(
+        res.headers()[LOCATION],
+        "/consultant?q=harbour%20dental&page=2"
+    );
 }
 
 #[tokio::test]
@@ -289,4 +403,68 @@ async fn cross_site_posts_do_nothing() {
         .await
         .unwrap();
     assert!(!page.contains("from evil") && !page.contains("no token"));
+}
+
+/// The status a note posted with `Origin: origin` (and any `extra` headers) gets.
+async fn post_note_from(app: &TestApp, origin: &str, extra: &[(&str, &str)]) -> u16 {
+    let id = app.create(&dental_practice()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b = Consultant::sign_in(app).await;
+    let body =
+        serde_urlencoded::to_string([("body", "Called"), ("csrf", b.csrf.as_str())]).unwrap();
+    let mut request = app
+        .client
+        .post(app.url(&format!("/consultant/assessments/{id}/notes")))
+        .header(COOKIE, &b.cookie)
+        .header("origin", origin)
+        .header("content-type", "application/x-www-form-urlencoded");
+    for (name, value) in extra {
+        request = request.header(*name, *value);
+    }
+    request.body(body).send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn a_post_must_come_from_the_public_url_with_its_scheme_and_port() {
+    let app = TestApp::spawn_with(|c| {
+        c.public_url = Some("https://advice.example".parse().unwrap());
+    })
+    .await;
+    for (origin, status) in [
+        ("https://advice.example", 303),
+        ("https://advice.example:443", 303),
+        ("http://advice.example", 403),
+        ("https://advice.example:8443", 403),
+        ("https://evil.example", 403),
+        (&format!("http://{}", app.addr), 403),
+    ] {
+        assert_eq!(post_note_from(&app, origin, &[]).await, status, "{origin}");
+    }
+}
+
+#[tokio::test]
+async fn without_a_public_url_a_post_must_come_from_the_host_over_the_scheme_it_came_on() {
+    let app = TestApp::spawn_with(|c| c.public_url = None).await;
+    let host = app.addr.to_string();
+    let http = format!("http://{host}");
+    let https = format!("https://{host}");
+    assert_eq!(post_note_from(&app, &http, &[]).await, 303);
+    assert_eq!(post_note_from(&app, &https, &[]).await, 403);
+    // A client's word about the scheme counts for nothing without a trusted proxy.
+    let claims_https = [("x-forwarded-proto", "https")];
+    assert_eq!(post_note_from(&app, &https, &claims_https).await, 403);
+
+    let proxied = TestApp::spawn_with(|c| {
+        c.public_url = None;
+        c.trust_proxy = true;
+    })
+    .await;
+    let host = proxied.addr.to_string();
+    let http = format!("http://{host}");
+    let https = format!("https://{host}");
+    assert_eq!(post_note_from(&proxied, &https, &claims_https).await, 303);
+    assert_eq!(post_note_from(&proxied, &http, &claims_https).await, 403);
+    assert_eq!(post_note_from(&proxied, &http, &[]).await, 303);
 }

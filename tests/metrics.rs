@@ -43,3 +43,42 @@ async fn without_the_flag_there_is_no_metrics_page() {
     let app = TestApp::spawn().await;
     assert_eq!(app.get("/metrics").await.status(), 404);
 }
+
+#[tokio::test]
+async fn invented_method_names_are_counted_under_one_label_and_the_page_stays_small() {
+    let app = TestApp::spawn_with(|c| c.metrics = true).await;
+    let sent = 500;
+    for i in 0..sent {
+        let method = reqwest::Method::from_bytes(format!("INVENTED{i}").as_bytes()).unwrap();
+        let path = if i % 2 == 0 {
+            "/assess"
+        } else {
+            "/no/such/page"
+        };
+        let res = app
+            .client
+            .request(method, app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_client_error(), "{}", res.status());
+    }
+
+    let text = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        !text.contains("INVENTED"),
+        "an invented method became a label"
+    );
+    let other: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("http_requests_total{") && l.contains(r#"method="OTHER""#))
+        .collect();
+    let counted: f64 = other
+        .iter()
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(counted, f64::from(sent), "{other:?}");
+    // One series for each route and status the invented methods reached, however many names.
+    assert!(other.len() <= 2, "{other:?}");
+    assert!(text.len() < 64 * 1024, "{} bytes", text.len());
+}

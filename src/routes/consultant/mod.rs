@@ -9,16 +9,17 @@ mod filter;
 mod list;
 mod login;
 mod rescore;
+mod same_origin;
 mod trends;
 mod webhooks;
 
 use axum::Router;
-use axum::extract::Request;
-use axum::http::{Method, StatusCode, header};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderValue, header};
+use axum::middleware;
 use axum::routing::{MethodRouter, get, post};
 use time::Duration;
+use tower::ServiceBuilder;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -75,42 +76,18 @@ pub fn router(state: &AppState) -> Router<AppState> {
     for (path, handler) in protected_routes() {
         router = router.route(path, handler);
     }
-    router
-        .layer(middleware::from_fn(same_origin_only))
-        .layer(sessions)
-}
-
-/// Refuses state-changing requests that a browser marks as coming from another site, or whose
-/// `Origin` names another host. Forms also carry a per-session token; this is the second lock.
-async fn same_origin_only(request: Request, next: Next) -> Response {
-    if request.method() == Method::GET || request.method() == Method::HEAD {
-        return next.run(request).await;
-    }
-    let headers = request.headers();
-    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
-    if let Some(site) = site
-        && site != "same-origin"
-        && site != "none"
-    {
-        return forbidden();
-    }
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
-        if origin == "null" || origin_host != host {
-            return forbidden();
-        }
-    }
-    next.run(request).await
-}
-
-fn forbidden() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        "Cross-site requests are not accepted here. Reload the page and try again.",
+    router.layer(
+        ServiceBuilder::new()
+            // Nothing from here may be kept by the browser or a proxy: after sign-out, the
+            // back button on a shared computer must not show client data.
+            .layer(SetResponseHeaderLayer::overriding(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            ))
+            .layer(sessions)
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                same_origin::same_origin_only,
+            )),
     )
-        .into_response()
 }

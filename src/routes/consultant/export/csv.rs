@@ -7,13 +7,23 @@ use super::stream::{CHUNK_BYTES, Encoder};
 use super::{ANSWER_KEYS, FACTOR_KEYS, answer_text};
 use crate::db::review::ExportRow;
 
-/// A spreadsheet runs a cell that starts with one of these as a formula; a leading `'` makes it
-/// text. Applied to everything a person typed (company, tags, notes), never to numbers.
+/// A spreadsheet runs a cell that starts with one of these as a formula (`-` and `+` too: `-2+3`
+/// is a sum, and `-cmd|…` has been used to run programs); a leading `'` makes it text. Applied
+/// to every text cell, whoever wrote it (about one id in 64 starts with `-`); numbers are
+/// written as numbers and never pass through here.
 fn defuse(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']) {
         format!("'{text}")
     } else {
         text.to_owned()
+    }
+}
+
+/// An answer as a cell: numbers as numbers, everything else as defused text.
+fn answer_cell(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::Number(n)) => n.to_string(),
+        other => defuse(&answer_text(other)),
     }
 }
 
@@ -96,16 +106,14 @@ impl Encoder for CsvEncoder {
         let r: CsvResult = serde_json::from_str(&row.result)
             .map_err(|e| anyhow::anyhow!("stored result {} does not parse: {e}", row.id))?;
         let mut cells = Vec::with_capacity(48);
-        cells.extend([row.id, row.created_at, row.rules_version, row.status]);
-        for (key, _) in ANSWER_KEYS {
-            let text = answer_text(r.answers.get(key));
-            cells.push(if key == "company" {
-                defuse(&text)
-            } else {
-                text
-            });
-        }
-        cells.extend([r.recommendation, r.confidence, r.score.to_string()]);
+        cells.extend([row.id, row.created_at, row.rules_version, row.status].map(|t| defuse(&t)));
+        cells.extend(
+            ANSWER_KEYS
+                .iter()
+                .map(|(key, _)| answer_cell(r.answers.get(*key))),
+        );
+        cells.extend([r.recommendation, r.confidence].map(|t| defuse(&t)));
+        cells.push(r.score.to_string());
         for (key, _) in FACTOR_KEYS {
             let points = r
                 .factors
@@ -146,11 +154,30 @@ mod tests {
 
     #[test]
     fn text_that_a_spreadsheet_would_run_is_defused() {
-        for bad in ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+        for bad in [
+            "=HYPERLINK(\"x\")",
+            "+1",
+            "-2+3",
+            "-cmd|' /C calc'!A0",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "\nx",
+        ] {
             assert_eq!(defuse(bad), format!("'{bad}"));
         }
         assert_eq!(defuse("Harbour Dental"), "Harbour Dental");
+        assert_eq!(defuse("Smith-Jones"), "Smith-Jones");
         assert_eq!(defuse(""), "");
+    }
+
+    #[test]
+    fn numeric_answers_stay_numbers_and_text_answers_are_defused() {
+        assert_eq!(answer_cell(Some(&serde_json::json!(-3.5))), "-3.5");
+        assert_eq!(answer_cell(Some(&serde_json::json!(20))), "20");
+        assert_eq!(answer_cell(Some(&serde_json::json!("-5"))), "'-5");
+        assert_eq!(answer_cell(Some(&serde_json::json!("growing"))), "growing");
+        assert_eq!(answer_cell(None), "");
     }
 
     #[test]

@@ -39,7 +39,7 @@ type Chunk = std::result::Result<Bytes, std::io::Error>;
 /// Runs the export query in a task and returns the body that streams its encoded rows.
 pub(super) fn stream_export(pool: SqlitePool, filter: &Filter, mut encoder: impl Encoder) -> Body {
     let (sql, binds) = review::export_query(filter);
-    let (tx, rx) = mpsc::channel::<Chunk>(CHANNEL_CHUNKS);
+    let (tx, mut rx) = mpsc::channel::<Chunk>(CHANNEL_CHUNKS);
     tokio::spawn(async move {
         match produce(&pool, sql, binds, &mut encoder, &tx).await {
             Ok(rows) => tracing::debug!(rows, "export finished"),
@@ -52,9 +52,9 @@ pub(super) fn stream_export(pool: SqlitePool, filter: &Filter, mut encoder: impl
             }
         }
     });
-    Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
-    }))
+    // The compression layer polls the body again after its end; the receiver keeps answering
+    // `None` then, where `unfold` panicked and cut every compressed download short.
+    Body::from_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)))
 }
 
 async fn produce(
