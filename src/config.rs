@@ -7,8 +7,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod values;
 
-use values::parse_webhook_url;
 pub use values::{Origin, Secret};
+use values::{parse_origin_list, parse_webhook_url};
 
 /// servicefit: should a small business buy break/fix, managed or co-managed IT support?
 #[derive(Debug, Clone, Parser)]
@@ -112,13 +112,17 @@ pub struct Config {
 
     /// Origins allowed to frame the embeddable pages, comma-separated
     /// (e.g. `https://msp.example,https://www.msp.example`); any origin when empty.
+    // One value holding the whole list (a `std::vec::Vec` is not split by clap), so that an
+    // empty value, such as an empty environment variable, is the empty list.
     #[arg(
         long,
         env = "SERVICEFIT_EMBED_ORIGINS",
-        value_delimiter = ',',
+        value_parser = parse_origin_list,
+        default_value = "",
+        hide_default_value = true,
         global = true
     )]
-    pub embed_origins: Vec<Origin>,
+    pub embed_origins: std::vec::Vec<Origin>,
 
     /// The address people reach this server at, e.g. `https://advice.example`; used in embed
     /// snippets and oEmbed answers. Default: `http://` followed by the bind address.
@@ -310,6 +314,27 @@ mod tests {
             "https://a.example http://localhost:8080"
         );
         assert!(Cli::try_parse_from(["servicefit", "--embed-origins", "nope"]).is_err());
+        assert!(
+            Cli::try_parse_from(["servicefit", "--embed-origins", "https://a.example,nope"])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn empty_embed_origins_mean_any_origin_as_the_help_says() {
+        for args in [
+            &["servicefit"][..],
+            &["servicefit", "--embed-origins", ""],
+            &["servicefit", "--embed-origins="],
+            &["servicefit", "--embed-origins", " , "],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            assert!(cli.config.embed_origins.is_empty(), "{args:?}");
+            assert_eq!(cli.config.frame_ancestors(), "*", "{args:?}");
+        }
+        let cli = Cli::try_parse_from(["servicefit", "--embed-origins", "https://a.example,"])
+            .expect("a trailing comma is harmless");
+        assert_eq!(cli.config.frame_ancestors(), "https://a.example");
     }
 
     #[test]
