@@ -179,8 +179,8 @@ pub struct Config {
     )]
     pub submit_rate_limit: u32,
 
-    /// Take the client address from the left-most `X-Forwarded-For` entry instead of the
-    /// socket. Set it only behind a reverse proxy that sets that header; otherwise any client
+    /// Take the client address (for the submission limit, the sign-in throttle and the logs)
+    /// from the left-most `X-Forwarded-For` entry instead of the socket. Set it only behind a reverse proxy that sets that header; otherwise any client
     /// could claim any address.
     #[arg(long, env = "SERVICEFIT_TRUST_PROXY", global = true)]
     pub trust_proxy: bool,

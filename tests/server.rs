@@ -71,3 +71,23 @@ fn a_bad_rules_file_stops_the_server_with_a_clear_message() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("rules file"));
 }
+
+#[test]
+fn an_empty_embed_origins_variable_starts_the_server_for_any_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_servicefit"))
+        .args(["--bind", "127.0.0.1:0", "--database-url"])
+        .arg(format!("sqlite://{}", dir.path().join("x.db").display()))
+        .env("SERVICEFIT_EMBED_ORIGINS", "")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.starts_with("listening on http://"), "{line:?}");
+}
