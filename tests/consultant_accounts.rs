@@ -130,13 +130,7 @@ async fn setting_a_new_password_from_the_command_line_ends_the_old_sessions() {
     let res = app.sign_in(EMAIL, "a brand new passphrase").await;
     assert_eq!(res.status(), 303);
     let cookie = session_cookie(&res).expect("a new session");
-    let page = app
-        .client
-        .get(app.url("/consultant"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
+    let page = app.get_with_cookie("/consultant", &cookie).await;
     assert_eq!(page.status(), 200, "sessions of the new password work");
 }
 

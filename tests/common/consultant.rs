@@ -25,12 +25,7 @@ impl Consultant {
     }
 
     pub async fn get(&self, app: &TestApp, path: &str) -> reqwest::Response {
-        app.client
-            .get(app.url(path))
-            .header(COOKIE, &self.cookie)
-            .send()
-            .await
-            .expect("request")
+        app.get_with_cookie(path, &self.cookie).await
     }
 
     /// The page at `path`, which must answer 200.

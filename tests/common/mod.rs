@@ -139,6 +139,16 @@ impl TestApp {
             .expect("request")
     }
 
+    /// `GET path` with a `Cookie` header, as a browser holding those cookies sends it.
+    pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> reqwest::Response {
         let body = serde_urlencoded::to_string(pairs).expect("encode");
         self.client

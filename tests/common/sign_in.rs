@@ -65,12 +65,7 @@ impl Browser {
     }
 
     pub async fn get(&self, app: &TestApp, path: &str) -> reqwest::Response {
-        app.client
-            .get(app.url(path))
-            .header(COOKIE, &self.cookie)
-            .send()
-            .await
-            .unwrap()
+        app.get_with_cookie(path, &self.cookie).await
     }
 }
 
