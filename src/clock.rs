@@ -16,7 +16,7 @@ pub struct Clock(Arc<Inner>);
 struct Inner {
     /// Monotonic start; `None` for a clock that stands still.
     started: Option<Instant>,
-    /// Wall-clock time at the start.
+    /// Wall-clock time at the start, which a stopped clock keeps.
     wall_start: OffsetDateTime,
     /// Nanoseconds added by [`Clock::advance`].
     advanced: AtomicU64,
@@ -53,19 +53,27 @@ impl Clock {
             });
     }
 
+    fn advanced(&self) -> Duration {
+        Duration::from_nanos(self.0.advanced.load(Ordering::Acquire))
+    }
+
     /// Time since this clock started; never goes backwards.
     pub fn elapsed(&self) -> Duration {
         let real = self.0.started.map_or(Duration::ZERO, |s| s.elapsed());
-        real.saturating_add(Duration::from_nanos(
-            self.0.advanced.load(Ordering::Acquire),
-        ))
+        real.saturating_add(self.advanced())
     }
 
-    /// The current date and time.
+    /// The current date and time. A running clock reads the system's wall clock, not its
+    /// start plus elapsed time, so that it agrees with the times another process (or this
+    /// server before a restart) wrote down.
     pub fn now_utc(&self) -> OffsetDateTime {
-        self.0
-            .wall_start
-            .saturating_add(time::Duration::try_from(self.elapsed()).unwrap_or(time::Duration::MAX))
+        let base = match self.0.started {
+            Some(_) => OffsetDateTime::now_utc(),
+            None => self.0.wall_start,
+        };
+        base.saturating_add(
+            time::Duration::try_from(self.advanced()).unwrap_or(time::Duration::MAX),
+        )
     }
 
     /// The current time in whole seconds since 1970.
@@ -96,6 +104,14 @@ mod tests {
         copy.advance(Duration::from_secs(90));
         assert_eq!(clock.elapsed(), Duration::from_secs(90));
         assert_eq!(clock.unix_seconds(), before + 90);
+    }
+
+    #[test]
+    fn a_running_clock_reads_the_wall_clock_plus_what_it_was_advanced() {
+        let clock = Clock::system();
+        clock.advance(Duration::from_secs(3600));
+        let skew = clock.unix_seconds() - OffsetDateTime::now_utc().unix_timestamp();
+        assert!((3599..=3601).contains(&skew), "{skew}");
     }
 
     #[test]
