@@ -38,10 +38,13 @@ pub async fn find_consultant_by_email(
     pool: &SqlitePool,
     email: &str,
 ) -> sqlx::Result<Option<Consultant>> {
-    sqlx::query_as("SELECT id, email, password_hash, created_at, session_epoch FROM consultants WHERE email = ?")
-        .bind(email)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(
+        "SELECT id, email, password_hash, created_at, session_epoch
+         FROM consultants WHERE email = ?",
+    )
+    .bind(email)
+    .fetch_optional(pool)
+    .await
 }
 
 pub async fn find_consultant(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<Consultant>> {
@@ -54,9 +57,12 @@ pub async fn find_consultant(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<
 }
 
 pub async fn list_consultants(pool: &SqlitePool) -> sqlx::Result<Vec<Consultant>> {
-    sqlx::query_as("SELECT id, email, password_hash, created_at, session_epoch FROM consultants ORDER BY email")
-        .fetch_all(pool)
-        .await
+    sqlx::query_as(
+        "SELECT id, email, password_hash, created_at, session_epoch
+         FROM consultants ORDER BY email",
+    )
+    .fetch_all(pool)
+    .await
 }
 
 /// Removes an account and every session it holds; `Ok(false)` when there was none.
@@ -72,12 +78,13 @@ pub async fn delete_consultant(pool: &SqlitePool, email: &str) -> sqlx::Result<b
 /// no account.
 pub async fn set_password_hash(pool: &SqlitePool, email: &str, hash: &str) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE consultants SET password_hash = ?, session_epoch = session_epoch + 1 WHERE email = ?",
+        "UPDATE consultants SET password_hash = ?, session_epoch = session_epoch + 1
+         WHERE email = ?",
     )
-        .bind(hash)
-        .bind(email)
-        .execute(pool)
-        .await?;
+    .bind(hash)
+    .bind(email)
+    .execute(pool)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
