@@ -1,6 +1,10 @@
 //! Consultant authentication: password hashing, the `Consultant` extractor, CSRF tokens and
 //! sign-in throttling.
 
+mod sign_in_form;
+
+pub use sign_in_form::{SIGN_IN_FORM_SECS, SignInForms};
+
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -8,7 +12,6 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use time::OffsetDateTime;
 use tower_sessions::Session;
 
 use crate::{AppState, db};
@@ -17,14 +20,21 @@ use crate::{AppState, db};
 pub const MIN_PASSWORD_CHARS: usize = 12;
 /// Failed sign-ins counted over this window.
 pub const THROTTLE_WINDOW_SECS: i64 = 15 * 60;
-/// Failures allowed per account within the window.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+/// Failures allowed for one account from one client address within the window.
+pub const MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS: i64 = 5;
 /// Failures allowed per client address within the window (several people may share one).
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+/// Failures allowed for one account from all addresses together within the window: far above
+/// the per-address limit, so that guessing from many addresses is still bounded while the
+/// owner, at an address of their own, is not locked out by someone else's failures.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 100;
 
 const KEY_CONSULTANT: &str = "consultant_id";
 const KEY_SIGNED_IN_AT: &str = "signed_in_at";
 const KEY_CSRF: &str = "csrf";
+/// The account's session epoch at sign-in; a password change moves the account's on, which
+/// ends every session signed in before it.
+const KEY_EPOCH: &str = "session_epoch";
 
 /// Hashes a password with argon2id and a fresh random salt.
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
@@ -69,6 +79,11 @@ pub fn password_problem(password: &str) -> Option<String> {
         .then(|| format!("Use at least {MIN_PASSWORD_CHARS} characters."))
 }
 
+/// True when `a` and `b` are equal, in time that depends only on their lengths.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 fn random_token() -> String {
     use base64::Engine;
     let mut bytes = [0u8; 32];
@@ -95,25 +110,20 @@ pub async fn csrf_ok(session: &Session, sent: Option<&str>) -> bool {
         return false;
     };
     let Some(sent) = sent else { return false };
-    !expected.is_empty()
-        && expected.len() == sent.len()
-        && expected
-            .bytes()
-            .zip(sent.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+    !expected.is_empty() && constant_time_eq(expected.as_bytes(), sent.as_bytes())
 }
 
-/// Marks the session as signed in, with a new session id so a planted id is worthless.
+/// Marks the session as signed in at `now` (Unix seconds), with a new session id so a planted
+/// id is worthless. This is the first write to the session: nothing is stored before it.
 pub async fn sign_in(
     session: &Session,
-    consultant_id: i64,
+    consultant: &db::consultants::Consultant,
+    now: i64,
 ) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
-    session.insert(KEY_CONSULTANT, consultant_id).await?;
-    session
-        .insert(KEY_SIGNED_IN_AT, OffsetDateTime::now_utc().unix_timestamp())
-        .await?;
+    session.insert(KEY_CONSULTANT, consultant.id).await?;
+    session.insert(KEY_SIGNED_IN_AT, now).await?;
+    session.insert(KEY_EPOCH, consultant.session_epoch).await?;
     session.insert(KEY_CSRF, random_token()).await?;
     Ok(())
 }
@@ -204,15 +214,17 @@ impl FromRequestParts<AppState> for Consultant {
         let (Some(id), Some(at)) = (id, signed_in_at) else {
             return Err(refuse(parts));
         };
-        let now = OffsetDateTime::now_utc().unix_timestamp();
-        if now - at >= i64::from(state.config.session_max_seconds) {
+        if state.clock.unix_seconds() - at >= i64::from(state.config.session_max_seconds) {
             let _ = session.flush().await;
             return Err(refuse(parts));
         }
-        // The account must still exist: removing it ends every session at the next request.
+        // The account must still exist and its password must not have changed since sign-in:
+        // removing it or setting a new password ends every session at the next request.
+        // Sessions from before epochs were recorded carry none and count as epoch 0.
+        let epoch: i64 = session.get(KEY_EPOCH).await.ok().flatten().unwrap_or(0);
         let consultant = match db::consultants::find_consultant(&state.db, id).await {
-            Ok(Some(c)) => c,
-            Ok(None) => {
+            Ok(Some(c)) if c.session_epoch == epoch => c,
+            Ok(_) => {
                 let _ = session.flush().await;
                 return Err(refuse(parts));
             }
@@ -227,22 +239,5 @@ impl FromRequestParts<AppState> for Consultant {
             csrf,
             session,
         })
-    }
-}
-
-/// The client's address from the socket; "unknown" when the app runs without one (in-process tests).
-#[derive(Debug, Clone)]
-pub struct ClientAddr(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let addr = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".to_owned());
-        Ok(ClientAddr(addr))
     }
 }

@@ -7,8 +7,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod values;
 
-use values::parse_webhook_url;
 pub use values::{Origin, Secret};
+use values::{parse_origin_list, parse_webhook_url};
 
 /// servicefit: should a small business buy break/fix, managed or co-managed IT support?
 #[derive(Debug, Clone, Parser)]
@@ -122,13 +122,17 @@ pub struct Config {
 
     /// Origins allowed to frame the embeddable pages, comma-separated
     /// (e.g. `https://msp.example,https://www.msp.example`); any origin when empty.
+    // One value holding the whole list (a `std::vec::Vec` is not split by clap), so that an
+    // empty value, such as an empty environment variable, is the empty list.
     #[arg(
         long,
         env = "SERVICEFIT_EMBED_ORIGINS",
-        value_delimiter = ',',
+        value_parser = parse_origin_list,
+        default_value = "",
+        hide_default_value = true,
         global = true
     )]
-    pub embed_origins: Vec<Origin>,
+    pub embed_origins: std::vec::Vec<Origin>,
 
     /// The address people reach this server at, e.g. `https://advice.example`; used in embed
     /// snippets and oEmbed answers. Default: `http://` followed by the bind address.
@@ -185,8 +189,8 @@ pub struct Config {
     )]
     pub submit_rate_limit: u32,
 
-    /// Take the client address from the left-most `X-Forwarded-For` entry instead of the
-    /// socket. Set it only behind a reverse proxy that sets that header; otherwise any client
+    /// Take the client address (for the submission limit, the sign-in throttle and the logs)
+    /// from the left-most `X-Forwarded-For` entry instead of the socket. Set it only behind a reverse proxy that sets that header; otherwise any client
     /// could claim any address.
     #[arg(long, env = "SERVICEFIT_TRUST_PROXY", global = true)]
     pub trust_proxy: bool,
@@ -322,6 +326,27 @@ mod tests {
             "https://a.example http://localhost:8080"
         );
         assert!(Cli::try_parse_from(["servicefit", "--embed-origins", "nope"]).is_err());
+        assert!(
+            Cli::try_parse_from(["servicefit", "--embed-origins", "https://a.example,nope"])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn empty_embed_origins_mean_any_origin_as_the_help_says() {
+        for args in [
+            &["servicefit"][..],
+            &["servicefit", "--embed-origins", ""],
+            &["servicefit", "--embed-origins="],
+            &["servicefit", "--embed-origins", " , "],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            assert!(cli.config.embed_origins.is_empty(), "{args:?}");
+            assert_eq!(cli.config.frame_ancestors(), "*", "{args:?}");
+        }
+        let cli = Cli::try_parse_from(["servicefit", "--embed-origins", "https://a.example,"])
+            .expect("a trailing comma is harmless");
+        assert_eq!(cli.config.frame_ancestors(), "https://a.example");
     }
 
     #[test]

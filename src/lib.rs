@@ -3,6 +3,8 @@
 pub mod assessment;
 pub mod assets;
 pub mod auth;
+pub mod client_addr;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -57,6 +59,10 @@ pub struct Shared {
     pub config: Arc<Config>,
     /// Woken when a webhook event is enqueued, so the delivery worker starts at once.
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// The time sessions, sign-in throttling and the submission limit go by.
+    pub clock: clock::Clock,
+    /// Signs the sign-in form's CSRF token, which needs no stored session.
+    pub sign_in_forms: Arc<auth::SignInForms>,
     /// Submissions per client address, shared by every route that creates an assessment.
     pub submit_limiter: Arc<ratelimit::SubmitLimiter>,
     /// Signs the form timestamps of the spam check.
@@ -78,10 +84,26 @@ impl std::ops::Deref for AppState {
 impl AppState {
     /// The state of a server on `db`; reads (or, on first start, makes) the keys kept there.
     pub async fn new(db: SqlitePool, rules: RuleSet, config: Config) -> anyhow::Result<Self> {
+        Self::with_clock(db, rules, config, clock::Clock::system()).await
+    }
+
+    /// [`AppState::new`] going by `clock` instead of real time.
+    pub async fn with_clock(
+        db: SqlitePool,
+        rules: RuleSet,
+        config: Config,
+        clock: clock::Clock,
+    ) -> anyhow::Result<Self> {
         let form_guard = spam::FormGuard::load(&db, config.min_fill_seconds).await?;
+        let sign_in_forms = auth::SignInForms::load(&db).await?;
         Ok(Self(Arc::new(Shared {
             rules: Arc::new(rules),
-            submit_limiter: Arc::new(ratelimit::SubmitLimiter::new(config.submit_rate_limit)),
+            submit_limiter: Arc::new(ratelimit::SubmitLimiter::new(
+                config.submit_rate_limit,
+                clock.clone(),
+            )),
+            clock,
+            sign_in_forms: Arc::new(sign_in_forms),
             form_guard: Arc::new(form_guard),
             config: Arc::new(config),
             outbox_wake: Arc::default(),

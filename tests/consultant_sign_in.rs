@@ -1,87 +1,17 @@
-//! Signing in through the consultant's form: sessions, redirects, throttling and forgery
-//! protection. Other consultant tests sign in with the harness's `consultant_cookie()`.
+//! Signing in through the consultant's form: sessions, redirects and forgery protection
+//! (throttling is in sign_in_throttling.rs). Other consultant tests sign in with the harness's
+//! `consultant_cookie()`.
 
 mod common;
 
 use common::consultant::Consultant;
+use common::sign_in::{Browser, app_with_consultant};
 use common::{
     CONSULTANT_EMAIL as EMAIL, CONSULTANT_PASSWORD as PASSWORD, TestApp, dental_practice, hidden,
-    session_cookie,
+    session_cookie, sign_in_form_cookie,
 };
 use reqwest::header::{CACHE_CONTROL, COOKIE, LOCATION, SET_COOKIE};
 use servicefit::routes::consultant::protected_routes;
-
-/// A browser on the sign-in form: its session cookie and the form's CSRF token.
-struct Browser {
-    cookie: String,
-    csrf: String,
-}
-
-impl Browser {
-    async fn open_login(app: &TestApp) -> Browser {
-        let res = app.get("/consultant/login").await;
-        assert_eq!(res.status(), 200);
-        let cookie = session_cookie(&res).expect("login page starts a session");
-        let html = res.text().await.unwrap();
-        Browser {
-            cookie,
-            csrf: hidden(&html, "csrf"),
-        }
-    }
-
-    async fn try_sign_in(
-        &mut self,
-        app: &TestApp,
-        email: &str,
-        password: &str,
-        next: &str,
-    ) -> reqwest::Response {
-        let body = serde_urlencoded::to_string([
-            ("email", email),
-            ("password", password),
-            ("csrf", &self.csrf),
-            ("next", next),
-        ])
-        .unwrap();
-        let res = app
-            .client
-            .post(app.url("/consultant/login"))
-            .header(COOKIE, &self.cookie)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        if let Some(c) = session_cookie(&res) {
-            self.cookie = c;
-        }
-        res
-    }
-
-    async fn get(&self, app: &TestApp, path: &str) -> reqwest::Response {
-        app.client
-            .get(app.url(path))
-            .header(COOKIE, &self.cookie)
-            .send()
-            .await
-            .unwrap()
-    }
-}
-
-/// A server with the harness's consultant account, nobody signed in.
-async fn app_with_consultant() -> TestApp {
-    let app = TestApp::spawn().await;
-    let hash = servicefit::auth::hash_password(PASSWORD).unwrap();
-    servicefit::db::consultants::insert_consultant(
-        &app.db().await,
-        EMAIL,
-        &hash,
-        "2026-11-21T00:00:00Z",
-    )
-    .await
-    .unwrap();
-    app
-}
 
 #[tokio::test]
 async fn every_consultant_route_refuses_an_anonymous_request() {
@@ -196,17 +126,37 @@ async fn signing_in_gives_a_new_session_and_goes_back_where_you_were() {
         "/consultant/login?next=%2Fconsultant%3Fstatus%3Dnew"
     );
     let mut b = Browser::open_login(&app).await;
-    let before = b.cookie.clone();
     let res = b
         .try_sign_in(&app, EMAIL, PASSWORD, "/consultant?status=new")
         .await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()[LOCATION], "/consultant?status=new");
-    let set_cookie = res.headers()[SET_COOKIE].to_str().unwrap().to_owned();
-    assert!(set_cookie.contains("HttpOnly"));
-    assert!(set_cookie.contains("SameSite=Lax"));
-    assert_ne!(b.cookie, before, "the session id must change at sign-in");
+    let set_session = res
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|v| v.starts_with("servicefit_session="))
+        .expect("a session cookie");
+    assert!(set_session.contains("HttpOnly"));
+    assert!(set_session.contains("SameSite=Lax"));
     assert_eq!(b.get(&app, "/consultant").await.status(), 200);
+
+    // Signing in again over a session (a planted one, or one's own) gives a new id and ends
+    // the old one.
+    let before = b.cookie.clone();
+    let mut again = Browser::open_login(&app).await;
+    again.cookie = format!("{}; {before}", again.cookie);
+    assert_eq!(
+        again.try_sign_in(&app, EMAIL, PASSWORD, "").await.status(),
+        303
+    );
+    assert_ne!(
+        again.cookie, before,
+        "the session id must change at sign-in"
+    );
+    assert_eq!(again.get(&app, "/consultant").await.status(), 200);
+    assert_eq!(b.get(&app, "/consultant").await.status(), 303);
 }
 
 #[tokio::test]
@@ -294,59 +244,6 @@ async fn a_wrong_password_and_an_unknown_email_look_the_same() {
         wrong_text.contains(&format!("value=\"{EMAIL}\"")),
         "the email is kept"
     );
-}
-
-#[tokio::test]
-async fn repeated_failures_are_throttled_per_account_with_retry_after() {
-    let app = app_with_consultant().await;
-    let mut b = Browser::open_login(&app).await;
-    for _ in 0..5 {
-        assert_eq!(
-            b.try_sign_in(&app, EMAIL, "wrong password 123", "")
-                .await
-                .status(),
-            401
-        );
-    }
-    let blocked = b.try_sign_in(&app, EMAIL, PASSWORD, "").await;
-    assert_eq!(
-        blocked.status(),
-        429,
-        "even the right password waits once the account is throttled"
-    );
-    let retry: i64 = blocked.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(retry > 0 && retry <= 15 * 60);
-    // An unknown account is throttled the same way, so throttling reveals nothing.
-    for _ in 0..5 {
-        b.try_sign_in(&app, "ghost@msp.example", "wrong password 123", "")
-            .await;
-    }
-    assert_eq!(
-        b.try_sign_in(&app, "ghost@msp.example", "wrong password 123", "")
-            .await
-            .status(),
-        429
-    );
-}
-
-#[tokio::test]
-async fn repeated_failures_from_one_address_are_throttled_across_accounts() {
-    let app = app_with_consultant().await;
-    let mut b = Browser::open_login(&app).await;
-    for i in 0..20 {
-        b.try_sign_in(
-            &app,
-            &format!("user{i}@msp.example"),
-            "wrong password 123",
-            "",
-        )
-        .await;
-    }
-    assert_eq!(b.try_sign_in(&app, EMAIL, PASSWORD, "").await.status(), 429);
 }
 
 #[tokio::test]
@@ -467,4 +364,94 @@ async fn without_a_public_url_a_post_must_come_from_the_host_over_the_scheme_it_
     assert_eq!(post_note_from(&proxied, &https, &claims_https).await, 303);
     assert_eq!(post_note_from(&proxied, &http, &claims_https).await, 403);
     assert_eq!(post_note_from(&proxied, &http, &[]).await, 303);
+}
+
+/// Rows in the sessions table.
+async fn stored_sessions(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+        .fetch_one(&app.db().await)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn visitors_who_do_not_sign_in_leave_no_session_behind() {
+    let app = app_with_consultant().await;
+    for _ in 0..50 {
+        let res = app.get("/consultant/login").await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(session_cookie(&res), None);
+    }
+    let mut b = Browser::open_login(&app).await;
+    let failed = b.try_sign_in(&app, EMAIL, "not the password!", "").await;
+    assert_eq!(failed.status(), 401);
+    let mut forged = Browser::open_login(&app).await;
+    forged.csrf = "forged".into();
+    assert_eq!(
+        forged.try_sign_in(&app, EMAIL, PASSWORD, "").await.status(),
+        403
+    );
+    assert_eq!(stored_sessions(&app).await, 0);
+
+    assert_eq!(b.try_sign_in(&app, EMAIL, PASSWORD, "").await.status(), 303);
+    assert_eq!(stored_sessions(&app).await, 1);
+}
+
+#[tokio::test]
+async fn the_sign_in_form_token_counts_only_with_its_own_cookie() {
+    let app = app_with_consultant().await;
+    let res = app.get("/consultant/login").await;
+    let set = res
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with("servicefit_sign_in="))
+        .expect("the form's cookie");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/consultant/login"] {
+        assert!(set.contains(attribute), "{attribute} missing from {set}");
+    }
+
+    let first = Browser::open_login(&app).await;
+    let second = Browser::open_login(&app).await;
+    let mut mixed = Browser::open_login(&app).await;
+    mixed.cookie = first.cookie.clone();
+    mixed.csrf = second.csrf.clone();
+    assert_eq!(
+        mixed.try_sign_in(&app, EMAIL, PASSWORD, "").await.status(),
+        403
+    );
+    let mut no_cookie = Browser::open_login(&app).await;
+    no_cookie.cookie = String::new();
+    let refused = no_cookie.try_sign_in(&app, EMAIL, PASSWORD, "").await;
+    assert_eq!(refused.status(), 403);
+    // The refusal comes with a fresh form that works.
+    let mut retry = Browser {
+        cookie: sign_in_form_cookie(&refused).expect("a new form cookie"),
+        csrf: hidden(&refused.text().await.unwrap(), "csrf"),
+        forwarded_for: None,
+    };
+    let mut no_token = Browser::open_login(&app).await;
+    no_token.csrf = String::new();
+    assert_eq!(
+        no_token
+            .try_sign_in(&app, EMAIL, PASSWORD, "")
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        retry.try_sign_in(&app, EMAIL, PASSWORD, "").await.status(),
+        303
+    );
+}
+
+#[tokio::test]
+async fn a_sign_in_form_left_open_for_two_hours_has_expired() {
+    let app = app_with_consultant().await;
+    let mut b = Browser::open_login(&app).await;
+    app.clock.advance(std::time::Duration::from_secs(2 * 3600));
+    let res = b.try_sign_in(&app, EMAIL, PASSWORD, "").await;
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("expired"));
 }

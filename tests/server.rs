@@ -1,7 +1,16 @@
 //! The real binary, as an operator starts it.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+
+/// The first line the server prints on stdout.
+fn first_line(child: &mut Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    line
+}
 
 #[test]
 fn port_zero_prints_the_bound_address_and_serves_with_a_database_it_creates() {
@@ -18,10 +27,7 @@ fn port_zero_prints_the_bound_address_and_serves_with_a_database_it_creates() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let line = first_line(&mut child);
     let addr = line
         .trim()
         .strip_prefix("listening on http://")
@@ -70,4 +76,21 @@ fn a_bad_rules_file_stops_the_server_with_a_clear_message() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("rules file"));
+}
+
+#[test]
+fn an_empty_embed_origins_variable_starts_the_server_for_any_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_servicefit"))
+        .args(["--bind", "127.0.0.1:0", "--database-url"])
+        .arg(format!("sqlite://{}", dir.path().join("x.db").display()))
+        .env("SERVICEFIT_EMBED_ORIGINS", "")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let line = first_line(&mut child);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.starts_with("listening on http://"), "{line:?}");
 }

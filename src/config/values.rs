@@ -51,6 +51,14 @@ impl std::str::FromStr for Origin {
     }
 }
 
+/// A comma-separated list of origins; an empty list (or blank entries) means none were named.
+pub(super) fn parse_origin_list(s: &str) -> Result<Vec<Origin>, String> {
+    s.split(',')
+        .filter(|o| !o.trim().is_empty())
+        .map(str::parse)
+        .collect()
+}
+
 pub(super) fn parse_webhook_url(s: &str) -> Result<reqwest::Url, String> {
     let url = reqwest::Url::parse(s).map_err(|e| format!("`{s}` is not a URL: {e}"))?;
     if matches!(url.scheme(), "http" | "https") && url.has_host() {

@@ -12,6 +12,8 @@ pub struct Consultant {
     pub email: String,
     pub password_hash: String,
     pub created_at: String,
+    /// Moves on with every password change; sessions from an earlier epoch are ended.
+    pub session_epoch: i64,
 }
 
 /// Adds an account; `Ok(false)` when the email is already taken.
@@ -36,23 +38,31 @@ pub async fn find_consultant_by_email(
     pool: &SqlitePool,
     email: &str,
 ) -> sqlx::Result<Option<Consultant>> {
-    sqlx::query_as("SELECT id, email, password_hash, created_at FROM consultants WHERE email = ?")
-        .bind(email)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(
+        "SELECT id, email, password_hash, created_at, session_epoch
+         FROM consultants WHERE email = ?",
+    )
+    .bind(email)
+    .fetch_optional(pool)
+    .await
 }
 
 pub async fn find_consultant(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<Consultant>> {
-    sqlx::query_as("SELECT id, email, password_hash, created_at FROM consultants WHERE id = ?")
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(
+        "SELECT id, email, password_hash, created_at, session_epoch FROM consultants WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
 }
 
 pub async fn list_consultants(pool: &SqlitePool) -> sqlx::Result<Vec<Consultant>> {
-    sqlx::query_as("SELECT id, email, password_hash, created_at FROM consultants ORDER BY email")
-        .fetch_all(pool)
-        .await
+    sqlx::query_as(
+        "SELECT id, email, password_hash, created_at, session_epoch
+         FROM consultants ORDER BY email",
+    )
+    .fetch_all(pool)
+    .await
 }
 
 /// Removes an account and every session it holds; `Ok(false)` when there was none.
@@ -64,12 +74,17 @@ pub async fn delete_consultant(pool: &SqlitePool, email: &str) -> sqlx::Result<b
     Ok(done.rows_affected() == 1)
 }
 
+/// Sets a new password hash and ends every session of the account; `Ok(false)` when there is
+/// no account.
 pub async fn set_password_hash(pool: &SqlitePool, email: &str, hash: &str) -> sqlx::Result<bool> {
-    let done = sqlx::query("UPDATE consultants SET password_hash = ? WHERE email = ?")
-        .bind(hash)
-        .bind(email)
-        .execute(pool)
-        .await?;
+    let done = sqlx::query(
+        "UPDATE consultants SET password_hash = ?, session_epoch = session_epoch + 1
+         WHERE email = ?",
+    )
+    .bind(hash)
+    .bind(email)
+    .execute(pool)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 

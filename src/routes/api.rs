@@ -18,10 +18,10 @@ use utoipa_axum::routes;
 
 use crate::assessment::Assessment;
 use crate::assessment::RetryKey;
+use crate::client_addr::ClientAddr;
 use crate::config::Config;
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::questionnaire::{Section, sections};
-use crate::ratelimit::ClientAddr;
 use crate::result_cache::{self, Kind};
 use crate::rules::{Answers, FieldError, RawAnswers};
 use crate::{AppState, assessment};
@@ -250,7 +250,7 @@ async fn create(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    state.submit_limiter.check(client.0)?;
+    state.submit_limiter.check(client)?;
     let body = body.map_err(AppError::from)?;
     if !is_json(&headers) {
         return Err(AppError::UnsupportedMediaType(

@@ -16,8 +16,8 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use crate::assessment::{self, Assessment};
+use crate::client_addr::ClientAddr;
 use crate::error::{ApiError, AppError, Result};
-use crate::ratelimit::ClientAddr;
 use crate::routes::questionnaire::{self as form, SectionView};
 use crate::routes::results::FactorRow;
 use crate::rules::{FieldError, RawAnswers};

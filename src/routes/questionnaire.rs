@@ -11,9 +11,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use crate::assessment::RetryKey;
+use crate::client_addr::ClientAddr;
 use crate::error::{AppError, Result};
 use crate::questionnaire::{Kind, Question, sections};
-use crate::ratelimit::ClientAddr;
 use crate::rules::answers::messages;
 use crate::rules::{Answers, FieldError, RawAnswers};
 use crate::{AppState, assessment, assets};
@@ -252,7 +252,7 @@ pub async fn accept(
     headers: &HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Submission> {
-    state.submit_limiter.check(client.0)?;
+    state.submit_limiter.check(client)?;
     let (body, raw) = read_form(headers, body)?;
     let answers = match Answers::parse(&raw) {
         Ok(answers) => answers,

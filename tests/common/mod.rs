@@ -3,9 +3,11 @@
 #![allow(dead_code)]
 
 pub mod consultant;
+pub mod sign_in;
 
 use std::net::SocketAddr;
 
+use servicefit::clock::Clock;
 use servicefit::config::Config;
 use servicefit::rules::RuleSet;
 use servicefit::{AppState, build_app, db, serve};
@@ -25,6 +27,9 @@ pub struct TestApp {
     pub config: Config,
     pub client: reqwest::Client,
     pub db_path: std::path::PathBuf,
+    /// The server's clock: it stands still until a test advances it, so nothing a test checks
+    /// depends on how fast a loaded machine runs. A restart keeps it.
+    pub clock: Clock,
     _dir: tempfile::TempDir,
     _shutdown: oneshot::Sender<()>,
     /// The webhook worker and what stops it, when webhooks are configured.
@@ -38,7 +43,7 @@ impl TestApp {
 
     pub async fn spawn_with_rules(rules: RuleSet) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        Self::spawn_in(dir, rules, test_config()).await
+        Self::spawn_in(dir, rules, test_config(), Clock::stopped()).await
     }
 
     /// A server whose settings `adjust` changes from the test defaults.
@@ -46,7 +51,7 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = test_config();
         adjust(&mut config);
-        Self::spawn_in(dir, RuleSet::embedded(), config).await
+        Self::spawn_in(dir, RuleSet::embedded(), config, Clock::stopped()).await
     }
 
     /// Stops this server and starts a new one on the same database with the same settings.
@@ -61,6 +66,7 @@ impl TestApp {
             _shutdown: shutdown,
             config,
             worker,
+            clock,
             ..
         } = self;
         let _ = shutdown.send(());
@@ -69,10 +75,15 @@ impl TestApp {
             let _ = stop.send(());
             let _ = handle.await;
         }
-        Self::spawn_in(dir, rules, config).await
+        Self::spawn_in(dir, rules, config, clock).await
     }
 
-    async fn spawn_in(dir: tempfile::TempDir, rules: RuleSet, config: Config) -> Self {
+    async fn spawn_in(
+        dir: tempfile::TempDir,
+        rules: RuleSet,
+        config: Config,
+        clock: Clock,
+    ) -> Self {
         let db_path = dir.path().join("test.db");
         let url = format!("sqlite://{}", db_path.display());
         let pool = db::connect_limited(&url, config.database_max_mb.map(|mb| mb << 20))
@@ -87,7 +98,7 @@ impl TestApp {
             bind: addr,
             ..config
         };
-        let state = AppState::new(pool, rules, config.clone())
+        let state = AppState::with_clock(pool, rules, config.clone(), clock.clone())
             .await
             .expect("state");
         let (stop_worker, worker_stopped) = oneshot::channel::<()>();
@@ -111,6 +122,7 @@ impl TestApp {
             config,
             client,
             db_path,
+            clock,
             _dir: dir,
             _shutdown: tx,
             worker: worker.map(|handle| (stop_worker, handle)),
@@ -124,6 +136,16 @@ impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// `GET path` with a `Cookie` header, as a browser holding those cookies sends it.
+    pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("cookie", cookie)
             .send()
             .await
             .expect("request")
@@ -184,26 +206,30 @@ impl TestApp {
         )
         .await
         .expect("insert consultant");
+        let res = self.sign_in(CONSULTANT_EMAIL, CONSULTANT_PASSWORD).await;
+        assert_eq!(res.status(), 303, "sign-in failed");
+        session_cookie(&res).expect("signing in starts a session")
+    }
+
+    /// Opens the sign-in form and sends it as a browser would, with the form's cookie.
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
         let res = self.get("/consultant/login").await;
-        let cookie = session_cookie(&res).expect("the login page starts a session");
+        let cookie = sign_in_form_cookie(&res).expect("the login page sets its form cookie");
         let csrf = hidden(&res.text().await.expect("text"), "csrf");
         let body = serde_urlencoded::to_string([
-            ("email", CONSULTANT_EMAIL),
-            ("password", CONSULTANT_PASSWORD),
+            ("email", email),
+            ("password", password),
             ("csrf", &csrf),
         ])
         .expect("encode");
-        let res = self
-            .client
+        self.client
             .post(self.url("/consultant/login"))
             .header("cookie", &cookie)
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body)
             .send()
             .await
-            .expect("request");
-        assert_eq!(res.status(), 303, "sign-in failed");
-        session_cookie(&res).unwrap_or(cookie)
+            .expect("request")
     }
 
     /// Submits a valid assessment through the API and returns its JSON.
@@ -240,11 +266,22 @@ pub async fn text(res: reqwest::Response) -> String {
 
 /// The `name=value` of the session cookie a response sets.
 pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    set_cookie(res, "servicefit_session")
+}
+
+/// The `name=value` of the cookie that holds the sign-in form's token.
+pub fn sign_in_form_cookie(res: &reqwest::Response) -> Option<String> {
+    set_cookie(res, "servicefit_sign_in")
+}
+
+/// The `name=value` of the cookie `name` that a response sets.
+pub fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+    let prefix = format!("{name}=");
     res.headers()
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("servicefit_session="))
+        .find(|v| v.starts_with(&prefix))
         .map(|v| v.split(';').next().unwrap_or_default().to_owned())
 }
 

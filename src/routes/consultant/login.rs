@@ -1,17 +1,19 @@
-//! Sign-in and sign-out, with throttling of failed attempts.
+//! Sign-in and sign-out, with throttling of failed attempts. Nothing is stored for a visitor
+//! until the sign-in succeeds: the form's CSRF token lives in a cookie, not in a session.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use time::OffsetDateTime;
 use tower_sessions::Session;
+use tower_sessions::cookie::{Cookie, SameSite};
 
-use crate::auth::{self, ClientAddr, Consultant};
+use crate::auth::{self, Consultant, SIGN_IN_FORM_SECS};
+use crate::client_addr::ClientAddr;
 use crate::error::{AppError, Result};
 use crate::{AppState, assets, db};
 
@@ -34,14 +36,53 @@ fn session_error(e: tower_sessions::session::Error) -> AppError {
     AppError::Internal(anyhow::anyhow!("session: {e}"))
 }
 
-pub async fn show(session: Session, Query(q): Query<NextQuery>) -> Result<LoginPage> {
-    Ok(LoginPage {
+/// The cookie that carries the sign-in form's token, sent back only to the sign-in route.
+const FORM_COOKIE: &str = "servicefit_sign_in";
+
+/// `Set-Cookie` for a sign-in form's token; an empty token removes the cookie.
+fn form_cookie(state: &AppState, token: &str) -> String {
+    let max_age = if token.is_empty() {
+        0
+    } else {
+        SIGN_IN_FORM_SECS
+    };
+    Cookie::build((FORM_COOKIE, token))
+        .path("/consultant/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.secure_cookies)
+        .max_age(time::Duration::seconds(max_age))
+        .build()
+        .to_string()
+}
+
+/// The sign-in form's token the browser sent back in its cookie.
+fn kept_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(name, value)| (name == FORM_COOKIE).then_some(value))
+}
+
+/// A sign-in page with a fresh form token, and the cookie that holds it.
+fn with_new_token(state: &AppState, status: StatusCode, mut page: LoginPage) -> Response {
+    page.csrf = state.sign_in_forms.issue(state.clock.unix_seconds());
+    let cookie = form_cookie(state, &page.csrf);
+    (status, [(header::SET_COOKIE, cookie)], page).into_response()
+}
+
+pub async fn show(State(state): State<AppState>, Query(q): Query<NextQuery>) -> Response {
+    let page = LoginPage {
         css: assets::css_url(),
-        csrf: auth::csrf_token(&session).await.map_err(session_error)?,
+        csrf: String::new(),
         email: String::new(),
         next: auth::safe_next(q.next.as_deref()),
         error: None,
-    })
+    };
+    with_new_token(&state, StatusCode::OK, page)
 }
 
 #[derive(Deserialize, Default)]
@@ -77,13 +118,15 @@ async fn blocked_for(state: &AppState, key: &str, limit: i64, now: i64) -> Resul
 pub async fn submit(
     State(state): State<AppState>,
     session: Session,
-    ClientAddr(address): ClientAddr,
+    client: ClientAddr,
+    headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
     let body = body?;
     let form: LoginForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let email_typed = form.email.clone().unwrap_or_default();
     let next = auth::safe_next(form.next.as_deref());
+    let now = state.clock.unix_seconds();
 
     let page = |error: &str, csrf: String| LoginPage {
         css: assets::css_url(),
@@ -92,26 +135,30 @@ pub async fn submit(
         next: next.clone(),
         error: Some(error.to_owned()),
     };
-    if !auth::csrf_ok(&session, form.csrf.as_deref()).await {
-        let csrf = auth::csrf_token(&session).await.map_err(session_error)?;
-        return Ok((
-            StatusCode::FORBIDDEN,
-            page("This sign-in form has expired. Please try again.", csrf),
-        )
-            .into_response());
-    }
+    let Some(csrf) = form.csrf.filter(|sent| {
+        state
+            .sign_in_forms
+            .verify(kept_token(&headers), Some(sent), now)
+    }) else {
+        let error = "This sign-in form has expired. Please try again.";
+        let page = page(error, String::new());
+        return Ok(with_new_token(&state, StatusCode::FORBIDDEN, page));
+    };
 
     let email = auth::normalise_email(&email_typed).unwrap_or_default();
     let password = form.password.unwrap_or_default();
-    let now = OffsetDateTime::now_utc().unix_timestamp();
+    // IPv6 clients count by their /64, as in the submission limit.
+    let network = client.network();
+    let pair_key = format!("account+address:{email} {network}");
+    let address_key = format!("address:{network}");
     let account_key = format!("account:{email}");
-    let address_key = format!("address:{address}");
     for (key, limit) in [
-        (&account_key, auth::MAX_FAILURES_PER_ACCOUNT),
+        (&pair_key, auth::MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS),
         (&address_key, auth::MAX_FAILURES_PER_ADDRESS),
+        (&account_key, auth::MAX_FAILURES_PER_ACCOUNT),
     ] {
         if let Some(wait) = blocked_for(&state, key, limit, now).await? {
-            tracing::warn!(%address, "sign-in refused: too many failures");
+            tracing::warn!(%client, "sign-in refused: too many failures");
             return Ok(throttled(wait));
         }
     }
@@ -131,21 +178,24 @@ pub async fn submit(
 
     match consultant {
         Some(c) if verified => {
-            db::consultants::clear_login_failures(&state.db, &account_key).await?;
-            auth::sign_in(&session, c.id).await.map_err(session_error)?;
-            tracing::info!(email = %c.email, %address, "sign-in succeeded");
-            Ok(Redirect::to(&next).into_response())
+            // Only this address's count: failures elsewhere still weigh on the account.
+            db::consultants::clear_login_failures(&state.db, &pair_key).await?;
+            auth::sign_in(&session, &c, now)
+                .await
+                .map_err(session_error)?;
+            tracing::info!(email = %c.email, %client, "sign-in succeeded");
+            let spent = form_cookie(&state, "");
+            Ok(([(header::SET_COOKIE, spent)], Redirect::to(&next)).into_response())
         }
         _ => {
             db::consultants::record_login_failure(
                 &state.db,
-                &[&account_key, &address_key],
+                &[&pair_key, &address_key, &account_key],
                 now,
                 now - auth::THROTTLE_WINDOW_SECS,
             )
             .await?;
-            tracing::warn!(email = %email, %address, "sign-in failed");
-            let csrf = auth::csrf_token(&session).await.map_err(session_error)?;
+            tracing::warn!(email = %email, %client, "sign-in failed");
             Ok((
                 StatusCode::UNAUTHORIZED,
                 page("That email and password do not match an account.", csrf),
