@@ -19,6 +19,9 @@ pub const PUBLIC_URL: &str = "http://servicefit.test";
 pub const CONSULTANT_EMAIL: &str = "harness@msp.example";
 pub const CONSULTANT_PASSWORD: &str = "correct horse battery";
 
+/// The database file's name in a test server's directory.
+pub const DATABASE_FILE: &str = "test.db";
+
 pub struct TestApp {
     pub addr: SocketAddr,
     /// The settings it runs with; a restart keeps them.
@@ -49,6 +52,12 @@ impl TestApp {
         Self::spawn_in(dir, RuleSet::embedded(), config).await
     }
 
+    /// A server on the database file [`DATABASE_FILE`] that `dir` already holds, e.g. one built
+    /// at an older schema: it migrates it as a real start does.
+    pub async fn spawn_on_existing(dir: tempfile::TempDir) -> Self {
+        Self::spawn_in(dir, RuleSet::embedded(), test_config()).await
+    }
+
     /// Stops this server and starts a new one on the same database with the same settings.
     pub async fn restart(self) -> Self {
         self.restart_with_rules(RuleSet::embedded()).await
@@ -73,7 +82,7 @@ impl TestApp {
     }
 
     async fn spawn_in(dir: tempfile::TempDir, rules: RuleSet, config: Config) -> Self {
-        let db_path = dir.path().join("test.db");
+        let db_path = dir.path().join(DATABASE_FILE);
         let url = format!("sqlite://{}", db_path.display());
         let pool = db::connect(&url).await.expect("database");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
