@@ -17,16 +17,20 @@ fn has_invisible(text: &str) -> bool {
     text.chars().any(|c| INVISIBLE.contains(&c))
 }
 
-/// Submits the form with `changes` applied to the dental practice's answers; returns the
-/// stored assessment as the API gives it.
-async fn submit_form(app: &TestApp, changes: &[(&str, &str)]) -> Value {
+/// Posts the questionnaire form with `changes` applied to the dental practice's answers.
+async fn post_form(app: &TestApp, changes: &[(&str, &str)]) -> reqwest::Response {
     let mut form = as_form(&dental_practice());
     for (key, value) in changes {
         form.retain(|(k, _)| k != key);
         form.push(((*key).to_owned(), (*value).to_owned()));
     }
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let res = app.post_form("/assessments", &pairs).await;
+    app.post_form("/assessments", &pairs).await
+}
+
+/// Submits the form as [`post_form`] does; returns the stored assessment as the API gives it.
+async fn submit_form(app: &TestApp, changes: &[(&str, &str)]) -> Value {
+    let res = post_form(app, changes).await;
     assert_eq!(res.status(), 303, "{changes:?}");
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     let id = location.trim_start_matches("/assessments/");
@@ -54,11 +58,7 @@ async fn a_comma_in_a_typed_number_is_a_decimal_comma_unless_it_groups_thousands
     assert_eq!(stored["answers"]["managed_fee_per_user"], 99.5);
 
     // A head count cannot be 1.5 people: refused with the whole-number message.
-    let mut form = as_form(&dental_practice());
-    form.retain(|(k, _)| k != "employees");
-    form.push(("employees".into(), "1,5".into()));
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let res = app.post_form("/assessments", &pairs).await;
+    let res = post_form(&app, &[("employees", "1,5")]).await;
     assert_eq!(res.status(), 422);
     assert!(
         res.text()
