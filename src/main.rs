@@ -1,7 +1,7 @@
 use anyhow::Context;
 use clap::Parser;
 use servicefit::config::{Cli, Command, Config, ConsultantAction, LogFormat};
-use servicefit::rules::RuleSet;
+use servicefit::rules::{RuleSet, text};
 use servicefit::{AppState, auth, build_app, db, serve};
 use tracing_subscriber::EnvFilter;
 
@@ -59,7 +59,7 @@ async fn consultant_command(
         time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?;
     match action {
         ConsultantAction::Add { email } => {
-            let email = auth::normalise_email(&email)
+            let email = auth::normalise_email(&text::visible(&email))
                 .ok_or_else(|| anyhow::anyhow!("{email:?} is not an email address"))?;
             let hash = auth::hash_password(&read_password("Password (at least 12 characters): ")?)?;
             anyhow::ensure!(

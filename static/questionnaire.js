@@ -67,13 +67,21 @@
 
   // ---- the server's checks, from the markup ----
 
-  /** Mirrors the server's number parser: "$1,500" is 1500; anything else unparseable is NaN. */
+  /**
+   * Mirrors the server's number parser: "$1,500" is 1500 (commas grouping in threes separate
+   * thousands), "1,5" is 1.5 (any other single comma is a decimal comma), anything else is NaN.
+   */
   function parseDecimal(text) {
-    var cleaned = text.replace(/^[$€£]+/, "").replace(/[,_]/g, "").trim();
-    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(cleaned)) {
+    var v = text.trim().replace(/^[$€£]+/, "").trim();
+    if (/^[+-]?[1-9]\d{0,2}(,\d{3})+(\.[^,]*)?$/.test(v)) {
+      v = v.replace(/,/g, "");
+    } else if (/^[^,.]*,[^,.]*$/.test(v)) {
+      v = v.replace(",", ".");
+    }
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v)) {
       return NaN;
     }
-    return Number(cleaned);
+    return Number(v);
   }
 
   /** The server's message for what is wrong with question `q`, or "" when nothing is. */

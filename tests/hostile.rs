@@ -142,23 +142,25 @@ fn bodies(rng: &mut XorShift) -> Vec<(&'static str, Vec<u8>)> {
 
 const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
 
-/// Sends raw bytes and returns the status code of the answer (0 when the server closed the
-/// connection without one, which is fine for bytes that are not HTTP).
-async fn raw_request(app: &TestApp, request: &[u8]) -> u16 {
+/// Sends raw bytes and returns the answer's status code and whole text, or `None` when the
+/// server closed the connection without answering. With `half_close` the request ends with
+/// the sending half of the connection, so that a body shorter than its Content-Length does not
+/// keep the server waiting for the rest.
+async fn raw_request(app: &TestApp, request: &[u8], half_close: bool) -> Option<(u16, String)> {
     let exchange = async {
         let mut stream = tokio::net::TcpStream::connect(app.addr).await.ok()?;
         stream.write_all(request).await.ok()?;
-        // Half-close: a body shorter than its Content-Length ends here instead of keeping the
-        // server waiting for the rest.
-        stream.shutdown().await.ok()?;
+        if half_close {
+            stream.shutdown().await.ok()?;
+        }
         let mut answer = Vec::new();
         let _ = stream.read_to_end(&mut answer).await;
-        let line = answer.split(|b| *b == b'\n').next()?;
-        let status = std::str::from_utf8(line).ok()?.split(' ').nth(1)?;
-        status.parse().ok()
+        let answer = String::from_utf8_lossy(&answer).into_owned();
+        let status = answer.lines().next()?.split(' ').nth(1)?.parse().ok()?;
+        Some((status, answer))
     };
     match tokio::time::timeout(Duration::from_secs(15), exchange).await {
-        Ok(status) => status.unwrap_or(0),
+        Ok(answer) => answer,
         Err(_) => panic!(
             "no answer within 15 s to {:?}",
             String::from_utf8_lossy(&request[..request.len().min(200)])
@@ -168,6 +170,24 @@ async fn raw_request(app: &TestApp, request: &[u8]) -> u16 {
 
 fn assert_not_5xx(status: u16, what: &str) {
     assert!(status < 500, "{what} answered {status}");
+}
+
+/// Text of files a path traversal would reach: /etc/passwd, the crate's manifest and sources,
+/// the database.
+const FILE_CONTENTS: &[&str] = &[
+    "root:x:0:0",
+    "root:*:0:0",
+    "[package]",
+    "[dependencies]",
+    "SQLite format 3",
+    "pub fn ",
+    "CREATE TABLE",
+];
+
+fn assert_no_file_contents(body: &str, what: &str) {
+    for marker in FILE_CONTENTS {
+        assert!(!body.contains(marker), "{what} served a file: {marker:?}");
+    }
 }
 
 #[tokio::test]
@@ -239,23 +259,28 @@ async fn a_generated_corpus_of_hostile_requests_never_gets_a_5xx_or_hangs() {
                         .header("cookie", &cookie)
                         .header("origin", "https://evil.example");
                 }
-                let status = req
+                let res = req
                     .send()
                     .await
-                    .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
-                    .status()
-                    .as_u16();
+                    .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+                let status = res.status().as_u16();
+                let body = res
+                    .text()
+                    .await
+                    .unwrap_or_else(|e| panic!("{method} {path}: body: {e}"));
                 (
                     format!("{method} {path} ({content_type}, signed in: {signed_in})"),
                     status,
+                    body,
                 )
             }
         })
         .buffer_unordered(8)
         .collect()
         .await;
-    for (what, status) in &results {
+    for (what, status, body) in &results {
         assert_not_5xx(*status, what);
+        assert_no_file_contents(body, what);
     }
     eprintln!("{total} client requests in {:?}", started.elapsed());
 
@@ -299,48 +324,72 @@ async fn a_generated_corpus_of_hostile_requests_never_gets_a_5xx_or_hangs() {
     }
     assert_not_5xx(many.send().await.unwrap().status().as_u16(), "500 headers");
 
-    // Paths a client library would normalise away, sent as raw bytes.
-    let tricks = [
+    // Paths a client library would normalise away, sent as raw bytes. Every one is answered;
+    // the first group leads nowhere, so it is refused, not found, or sent to the sign-in page,
+    // and no answer carries a file's text.
+    let nowhere = [
         "/static/../../../../etc/passwd",
         "/static/..%2f..%2f..%2fCargo.toml",
         "/static/%2e%2e/%2e%2e/Cargo.toml",
+        "/static/..%5c..%5cCargo.toml",
         "/assessments/../consultant",
         "/assessments/%2F%2F",
         "//assessments//",
         "/api/v1/assessments/%00",
         "/api/v1/assessments/\u{7f}",
+        "/api/v1/assessments/..%2F..%2FCargo.toml",
         "/assess%00",
         "/consultant/..;/export.csv",
         "/%FF%FE",
         "/oembed?url=%FF%FE",
         "/oembed?url=http://servicefit.test/assessments/../../etc/passwd",
-        "/consultant/login?next=//evil.example",
-        "*",
     ];
-    for path in tricks {
+    let elsewhere = ["/consultant/login?next=//evil.example", "*"];
+    for path in nowhere.iter().chain(&elsewhere) {
         for method in ["GET", "POST"] {
             let request = format!(
                 "{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             );
-            let status = raw_request(&app, request.as_bytes()).await;
-            assert_not_5xx(status, &format!("{method} {path}"));
+            let what = format!("{method} {path}");
+            let (status, answer) = raw_request(&app, request.as_bytes(), false)
+                .await
+                .unwrap_or_else(|| panic!("{what}: closed without an answer"));
+            assert_not_5xx(status, &what);
+            assert_no_file_contents(&answer, &what);
+            if nowhere.contains(path) {
+                assert!(
+                    (400..500).contains(&status) || status == 303,
+                    "{what} answered {status}"
+                );
+            }
+            if status == 303 {
+                assert!(
+                    answer.contains("location: /consultant/login"),
+                    "{what}: {answer}"
+                );
+            }
         }
     }
-    // Not HTTP at all, or HTTP with lies in it.
-    let raw_cases: Vec<Vec<u8>> = vec![
-        rng.bytes(1024),
-        b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nabcde".to_vec(),
-        b"POST /api/v1/assessments HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\nConnection: close\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n".to_vec(),
-        b"GET /\xff\xfe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(),
-        b"GET / HTTP/1.1\r\nHost: \xff\r\nX: \xc3\x28\r\nConnection: close\r\n\r\n".to_vec(),
-        b"POST /assessments HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\nConnection: close\r\n\r\nemployees=1".to_vec(),
+    // Not HTTP at all, or HTTP with lies in it: refused with a 4xx. Header values that are not
+    // text are opaque bytes to HTTP, so that request may be served.
+    let raw_cases: Vec<(Vec<u8>, bool)> = vec![
+        (rng.bytes(1024), true),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nabcde".to_vec(), true),
+        (b"POST /api/v1/assessments HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\nConnection: close\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n".to_vec(), true),
+        (b"GET /\xff\xfe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(), true),
+        (b"GET / HTTP/1.1\r\nHost: \xff\r\nX: \xc3\x28\r\nConnection: close\r\n\r\n".to_vec(), false),
+        (b"POST /assessments HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\nConnection: close\r\n\r\nemployees=1".to_vec(), true),
     ];
-    for request in raw_cases {
-        let status = raw_request(&app, &request).await;
-        assert_not_5xx(
-            status,
-            &String::from_utf8_lossy(&request[..request.len().min(80)]),
-        );
+    for (request, refused) in raw_cases {
+        let what = String::from_utf8_lossy(&request[..request.len().min(80)]).into_owned();
+        let (status, answer) = raw_request(&app, &request, true)
+            .await
+            .unwrap_or_else(|| panic!("{what:?}: closed without an answer"));
+        assert_not_5xx(status, &what);
+        if refused {
+            assert!((400..500).contains(&status), "{what:?} answered {status}");
+        }
+        assert_no_file_contents(&answer, &what);
     }
 
     // The server is still well after all that.

@@ -3,24 +3,7 @@
 mod common;
 
 use common::{TestApp, as_form, dental_practice};
-
-const ANSWER_KEYS: [&str; 15] = [
-    "company",
-    "employees",
-    "growth",
-    "it_reliance",
-    "complexity",
-    "incidents_per_month",
-    "support_hours",
-    "security",
-    "in_house_it",
-    "budget",
-    "cost_preference",
-    "control",
-    "hourly_rate",
-    "managed_fee_per_user",
-    "downtime_cost_per_hour",
-];
+use servicefit::rules::answers::KEYS as ANSWER_KEYS;
 
 fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
     v.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()

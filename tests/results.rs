@@ -87,23 +87,44 @@ async fn a_stored_result_never_changes_when_the_rules_do() {
         .text()
         .await
         .unwrap();
-
-    // New rules: another version, and a managed fee that would change every cost.
-    let text = include_str!("../rules/rules.toml");
-    let version = RuleSet::embedded().version;
-    let changed = text.replacen(&format!("\"{version}\""), "\"test-changed\"", 1);
-    let changed = RuleSet::from_toml_str(&changed).expect("changed rules parse");
-    assert_eq!(changed.version, "test-changed");
-    let app = app.restart_with_rules(changed).await;
-
-    let read: serde_json::Value = app
+    let json_before = app
         .get(&format!("/api/v1/assessments/{id}"))
         .await
-        .json()
+        .bytes()
         .await
         .unwrap();
-    assert_eq!(read, created);
-    assert_eq!(read["rules_version"], version);
+
+    // New rules: another version, a managed fee twice as high and a head count worth points
+    // the other way, which change the costs and the score of these very answers.
+    let text = include_str!("../rules/rules.toml");
+    let version = RuleSet::embedded().version;
+    let changed = [
+        (
+            format!("version = \"{version}\""),
+            "version = \"test-changed\"",
+        ),
+        (
+            "fee_per_user = { value = 125.0,".to_owned(),
+            "fee_per_user = { value = 250.0,",
+        ),
+        (
+            "{ up_to = 50, points = 2.0 }".to_owned(),
+            "{ up_to = 50, points = -2.0 }",
+        ),
+    ]
+    .iter()
+    .fold(text.to_owned(), |text, (from, to)| {
+        assert_eq!(text.matches(from.as_str()).count(), 1, "{from}");
+        text.replacen(from.as_str(), to, 1)
+    });
+    let changed = RuleSet::from_toml_str(&changed).expect("changed rules parse");
+    assert_eq!(changed.version, "test-changed");
+    assert_eq!(changed.costs.managed.fee_per_user.value, 250.0);
+    let app = app.restart_with_rules(changed).await;
+
+    let res = app.get(&format!("/api/v1/assessments/{id}")).await;
+    let json_after = res.bytes().await.unwrap();
+    assert_eq!(json_after, json_before, "the stored JSON, byte for byte");
     let page_after = app
         .get(&format!("/assessments/{id}"))
         .await
@@ -111,8 +132,25 @@ async fn a_stored_result_never_changes_when_the_rules_do() {
         .await
         .unwrap();
     assert_eq!(page_before, page_after);
+
+    // The same answers under the new rules: another version, fee, score and costs.
     let fresh = app.create(&dental_practice()).await;
     assert_eq!(fresh["rules_version"], "test-changed");
+    assert_eq!(fresh["answers"]["managed_fee_per_user"], 250.0);
+    assert_eq!(created["answers"]["managed_fee_per_user"], 125.0);
+    assert_ne!(fresh["score"], created["score"]);
+    assert_ne!(fresh["costs"], created["costs"]);
+    let fresh_page = app
+        .get(&format!("/assessments/{}", fresh["id"].as_str().unwrap()))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(fresh_page.contains("$250"), "the new fee is shown");
+    assert!(
+        !page_after.contains("$250"),
+        "the stored result keeps its fee"
+    );
 }
 
 #[tokio::test]

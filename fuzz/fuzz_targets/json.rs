@@ -1,5 +1,6 @@
-//! Any bytes as an API body: malformed JSON is a 400, a JSON value that is not an object of
-//! scalars is a 422, and the rest goes through the shared parser; never a panic.
+//! Any bytes as an API body: malformed JSON is a 400, a JSON value that is not an object, or an
+//! answer in another JSON type than the API document gives, is a 422, and the rest goes
+//! through the shared parser; never a panic.
 
 #![no_main]
 

@@ -7,23 +7,7 @@ use servicefit::rules::answers::{
 };
 
 /// Every key the questionnaire asks; a field error names one of these or none.
-pub const KEYS: [&str; 15] = [
-    "company",
-    "employees",
-    "growth",
-    "it_reliance",
-    "complexity",
-    "incidents_per_month",
-    "support_hours",
-    "security",
-    "in_house_it",
-    "budget",
-    "cost_preference",
-    "control",
-    "hourly_rate",
-    "managed_fee_per_user",
-    "downtime_cost_per_hour",
-];
+pub use servicefit::rules::answers::KEYS;
 
 fn within(v: f64, (lo, hi): (f64, f64)) -> bool {
     v.is_finite() && v >= lo && v <= hi

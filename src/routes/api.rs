@@ -23,6 +23,7 @@ use crate::config::Config;
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::questionnaire::{Section, sections};
 use crate::result_cache::{self, Kind};
+use crate::rules::answers::{self, messages};
 use crate::rules::{Answers, FieldError, RawAnswers};
 use crate::{AppState, assessment};
 
@@ -165,8 +166,10 @@ fn is_json(headers: &HeaderMap) -> bool {
         })
 }
 
-/// Turns a JSON object of answers into the text form the shared parser reads. Numbers keep
-/// their JSON spelling; `null` counts as absent; other types are reported against their key.
+/// Turns a JSON object of answers into the text form the shared parser reads. Each answer must
+/// have the JSON type the API document gives it: a number as a number (its JSON spelling is
+/// kept), the name and the choices as strings; `null`, and `""` for a number, count as absent.
+/// Keys that are not answers are ignored whatever their value.
 pub fn raw_from_json(body: &[u8]) -> Result<RawAnswers, AppError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| {
         AppError::BadRequest(format!(
@@ -183,19 +186,24 @@ pub fn raw_from_json(body: &[u8]) -> Result<RawAnswers, AppError> {
     let mut raw = RawAnswers::new();
     let mut errors = Vec::new();
     for (key, v) in map {
+        if !answers::KEYS.contains(&key.as_str()) {
+            continue;
+        }
+        let is_number = answers::NUMBER_KEYS.contains(&key.as_str());
         match v {
             Value::Null => {}
-            Value::String(s) => {
-                raw.insert(key, s);
-            }
-            Value::Number(n) => {
+            Value::Number(n) if is_number => {
                 raw.insert(key, n.to_string());
             }
-            Value::Bool(_) | Value::Array(_) | Value::Object(_) => {
-                errors.push(FieldError::field(
-                    &key,
-                    "Give a single number or text value.",
-                ));
+            Value::String(s) if is_number && s.is_empty() => {}
+            Value::String(s) if !is_number => {
+                raw.insert(key, s);
+            }
+            _ if is_number => {
+                errors.push(FieldError::field(&key, messages::JSON_NUMBER));
+            }
+            _ => {
+                errors.push(FieldError::field(&key, messages::JSON_TEXT));
             }
         }
     }

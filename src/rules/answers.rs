@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::text;
+
 /// One validation problem, tied to an answer key when it belongs to one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FieldError {
@@ -23,6 +25,7 @@ impl FieldError {
 }
 
 mod choices;
+mod schema;
 
 pub use choices::{
     Budget, Complexity, Control, CostPreference, Growth, InHouseIt, Reliance, Security,
@@ -41,10 +44,10 @@ pub const DOWNTIME_RANGE: (f64, f64) = (0.0, 10_000_000.0);
 /// the rules' defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[schema(
-    description = "The owner's answers. Optional cost inputs may be absent or null: the rules' defaults apply. Unknown keys are ignored."
+    description = "The owner's answers. Numbers are JSON numbers; an optional cost input may be absent, null or empty text (\"\"), and then the rules' defaults apply. Unknown keys are ignored, whatever their value."
 )]
 pub struct Answers {
-    #[schema(max_length = 120)]
+    #[schema(max_length = 120, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub company: Option<String>,
     #[schema(minimum = 1, maximum = 10000)]
     pub employees: u32,
@@ -59,13 +62,41 @@ pub struct Answers {
     pub budget: Budget,
     pub cost_preference: CostPreference,
     pub control: Control,
-    #[schema(minimum = 1, maximum = 10000)]
+    #[schema(schema_with = schema::hourly_rate)]
     pub hourly_rate: Option<f64>,
-    #[schema(minimum = 1, maximum = 10000)]
+    #[schema(schema_with = schema::managed_fee_per_user)]
     pub managed_fee_per_user: Option<f64>,
-    #[schema(minimum = 0, maximum = 10000000)]
+    #[schema(schema_with = schema::downtime_cost_per_hour)]
     pub downtime_cost_per_hour: Option<f64>,
 }
+
+/// Every answer key; a body's other keys are ignored.
+pub const KEYS: [&str; 15] = [
+    "company",
+    "employees",
+    "growth",
+    "it_reliance",
+    "complexity",
+    "incidents_per_month",
+    "support_hours",
+    "security",
+    "in_house_it",
+    "budget",
+    "cost_preference",
+    "control",
+    "hourly_rate",
+    "managed_fee_per_user",
+    "downtime_cost_per_hour",
+];
+
+/// The answers that are numbers; the others are text (the name and the choice codes).
+pub const NUMBER_KEYS: [&str; 5] = [
+    "employees",
+    "incidents_per_month",
+    "hourly_rate",
+    "managed_fee_per_user",
+    "downtime_cost_per_hour",
+];
 
 /// Answers as they arrive: every value as text, keyed by answer key. Forms give text already;
 /// JSON numbers are turned into their text form before parsing so both paths share one parser.
@@ -75,18 +106,28 @@ impl Answers {
     /// Parses raw answers, collecting every problem rather than stopping at the first.
     pub fn parse(raw: &RawAnswers) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let get = |key: &str| raw.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let cleaned: BTreeMap<&str, String> = raw
+            .iter()
+            .map(|(k, v)| (k.as_str(), text::visible(v).trim().to_owned()))
+            .collect();
+        let get = |key: &str| {
+            cleaned
+                .get(key)
+                .map(String::as_str)
+                .filter(|v| !v.is_empty())
+        };
 
-        let company = match get("company") {
-            Some(c) if c.chars().count() > COMPANY_MAX_CHARS => {
-                errors.push(FieldError::field("company", messages::company_too_long()));
-                None
-            }
-            Some(c) if c.chars().any(|ch| ch.is_control()) => {
-                errors.push(FieldError::field("company", messages::COMPANY_CONTROL));
-                None
-            }
-            other => other.map(str::to_owned),
+        // The limits hold for the name as sent, as the API document states them; what is
+        // stored is the name trimmed and without invisible characters.
+        let sent = raw.get("company").map_or("", String::as_str);
+        let company = if sent.chars().count() > COMPANY_MAX_CHARS {
+            errors.push(FieldError::field("company", messages::company_too_long()));
+            None
+        } else if sent.chars().any(char::is_control) {
+            errors.push(FieldError::field("company", messages::COMPANY_CONTROL));
+            None
+        } else {
+            get("company").map(str::to_owned)
         };
 
         let employees = match get("employees") {
@@ -260,15 +301,39 @@ impl Answers {
     }
 }
 
-/// Parses a finite decimal. Thousands separators and a leading currency sign are tolerated
-/// because owners type "$1,500".
+/// Parses a finite decimal as owners type it. A leading currency sign is dropped ("$1,500").
+/// Commas that group the digits before the point in threes ("1,500", "12,345,678.5") separate
+/// thousands; a single comma in any other place is a decimal comma ("1,5" is 1.5, "0,500" is
+/// 0.5). Anything else with a comma ("1,50,0", "1.500,5") is refused rather than guessed at.
 fn parse_decimal(v: &str) -> Option<f64> {
-    let cleaned: String = v
-        .trim_start_matches(['$', '€', '£'])
-        .chars()
-        .filter(|c| *c != ',' && *c != '_')
-        .collect();
-    cleaned.trim().parse::<f64>().ok().filter(|f| f.is_finite())
+    let v = v.trim().trim_start_matches(['$', '€', '£']).trim();
+    let cleaned = if !v.contains(',') {
+        v.to_owned()
+    } else if is_grouped_in_thousands(v) {
+        v.replace(',', "")
+    } else if v.matches(',').count() == 1 && !v.contains('.') {
+        v.replace(',', ".")
+    } else {
+        return None;
+    };
+    cleaned.parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+/// "1,500", "-12,345,678.25": one to three digits without a leading zero, then groups of exactly
+/// three digits after each comma, then an optional decimal part.
+fn is_grouped_in_thousands(v: &str) -> bool {
+    let unsigned = v.strip_prefix(['+', '-']).unwrap_or(v);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    if fraction.contains(',') {
+        return false;
+    }
+    let mut groups = whole.split(',');
+    let first = groups.next().unwrap_or_default();
+    let digits = |g: &str| g.bytes().all(|b| b.is_ascii_digit());
+    (1..=3).contains(&first.len())
+        && digits(first)
+        && !(first.starts_with('0'))
+        && groups.all(|g| g.len() == 3 && digits(g))
 }
 
 fn required_number(

@@ -5,6 +5,7 @@
 pub mod answers;
 pub mod outcome;
 pub mod ruleset;
+pub mod text;
 
 mod alternatives;
 mod assumptions;

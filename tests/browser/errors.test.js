@@ -111,6 +111,7 @@ const CASES = [
   [0, "How many people use a computer, tablet or phone for work?", "0", "employees"],
   [0, "How many people use a computer, tablet or phone for work?", "twelve", "employees"],
   [0, "How many people use a computer, tablet or phone for work?", "10,001", "employees"],
+  [0, "How many people use a computer, tablet or phone for work?", "1,5", "employees"],
   [0, "How will your team change over the next year?", null, "growth"],
   [1, "About how many IT problems a month need someone to fix them?", "", "incidents_per_month"],
   [1, "About how many IT problems a month need someone to fix them?", "lots", "incidents_per_month"],

@@ -21,6 +21,9 @@ pub const PUBLIC_URL: &str = "http://servicefit.test";
 pub const CONSULTANT_EMAIL: &str = "harness@msp.example";
 pub const CONSULTANT_PASSWORD: &str = "correct horse battery";
 
+/// The database file's name in a test server's directory.
+pub const DATABASE_FILE: &str = "test.db";
+
 pub struct TestApp {
     pub addr: SocketAddr,
     /// The settings it runs with; a restart keeps them.
@@ -54,6 +57,12 @@ impl TestApp {
         Self::spawn_in(dir, RuleSet::embedded(), config, Clock::stopped()).await
     }
 
+    /// A server on the database file [`DATABASE_FILE`] that `dir` already holds, e.g. one built
+    /// at an older schema: it migrates it as a real start does.
+    pub async fn spawn_on_existing(dir: tempfile::TempDir) -> Self {
+        Self::spawn_in(dir, RuleSet::embedded(), test_config(), Clock::stopped()).await
+    }
+
     /// Stops this server and starts a new one on the same database with the same settings.
     pub async fn restart(self) -> Self {
         self.restart_with_rules(RuleSet::embedded()).await
@@ -84,7 +93,7 @@ impl TestApp {
         config: Config,
         clock: Clock,
     ) -> Self {
-        let db_path = dir.path().join("test.db");
+        let db_path = dir.path().join(DATABASE_FILE);
         let url = format!("sqlite://{}", db_path.display());
         let pool = db::connect_limited(&url, config.database_max_mb.map(|mb| mb << 20))
             .await

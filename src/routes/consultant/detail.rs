@@ -16,7 +16,7 @@ use crate::db::review;
 use crate::error::{AppError, Result};
 use crate::questionnaire::{Kind, sections};
 use crate::routes::results::ResultsPage;
-use crate::rules::Outcome;
+use crate::rules::{Outcome, text};
 use crate::views::money;
 use crate::{AppState, assets};
 
@@ -250,7 +250,8 @@ pub async fn add_note(
 ) -> Result<Response> {
     let mut change = Change::read(consultant, state, id, body).await?;
     let text = change.form.body.take().unwrap_or_default();
-    let trimmed = text.trim();
+    let visible = text::visible(&text);
+    let trimmed = visible.trim();
     if trimmed.is_empty() {
         return change
             .rejected("Write something before adding a note.", text)

@@ -7,6 +7,7 @@ use time::macros::format_description;
 
 use crate::assessment::is_well_formed_id;
 use crate::db::review::{Cursor, Filter, Sort};
+use crate::rules::text;
 
 /// Pipeline stages, in order.
 pub const STATUSES: [&str; 6] = ["new", "contacted", "proposal", "won", "lost", "closed"];
@@ -56,11 +57,13 @@ pub fn sort_code(sort: Sort) -> &'static str {
 impl ListQuery {
     pub fn selection(&self) -> Selection {
         let mut s = Selection::default();
-        if let Some(q) = present(&self.q) {
+        // What is stored has no invisible characters, so a search keeps none either.
+        if let Some(q) = present(&self.q).map(text::visible) {
+            let q = q.trim();
             if q.chars().count() > 200 {
                 s.errors
                     .push(("q", "Search for at most 200 characters.".into()));
-            } else {
+            } else if !q.is_empty() {
                 s.filter.q = Some(q.to_owned());
             }
         }
@@ -198,7 +201,7 @@ impl ListQuery {
 
 /// A tag as stored: trimmed, lower-case, 1–40 characters of letters, digits, spaces, dashes.
 pub fn normalise_tag(t: &str) -> Option<String> {
-    let t = t.trim().to_lowercase();
+    let t = text::visible(t).trim().to_lowercase();
     let ok = !t.is_empty()
         && t.chars().count() <= 40
         && t.chars()

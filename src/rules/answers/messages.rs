@@ -12,6 +12,10 @@ pub const COMPANY_CONTROL: &str = "The business name cannot contain control char
 pub const EMPLOYEES_MISSING: &str =
     "Enter how many people use a computer, tablet or phone for work.";
 pub const EMPLOYEES_NOT_WHOLE: &str = "Enter a whole number of people, for example 12.";
+/// A number sent in the API as anything but a JSON number (text, true, a list).
+pub const JSON_NUMBER: &str = "Send this answer as a JSON number, without quotes, for example 12.";
+/// A name or choice sent in the API as anything but a JSON string.
+pub const JSON_TEXT: &str = "Send this answer as a JSON string, in quotes.";
 pub const INCIDENTS_MISSING: &str =
     "Enter roughly how many IT problems a month need someone to fix them (0 if none).";
 

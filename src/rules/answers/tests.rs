@@ -34,19 +34,13 @@ fn a_complete_form_parses_with_defaults_left_open() {
 fn every_missing_required_answer_is_reported() {
     let errors = Answers::parse(&RawAnswers::new()).expect_err("empty");
     let fields: Vec<_> = errors.iter().filter_map(|e| e.field.as_deref()).collect();
-    for key in [
-        "employees",
-        "growth",
-        "it_reliance",
-        "complexity",
-        "incidents_per_month",
-        "support_hours",
-        "security",
-        "in_house_it",
-        "budget",
-        "cost_preference",
-        "control",
-    ] {
+    let optional = [
+        "company",
+        "hourly_rate",
+        "managed_fee_per_user",
+        "downtime_cost_per_hour",
+    ];
+    for key in KEYS.into_iter().filter(|k| !optional.contains(k)) {
         assert!(fields.contains(&key), "{key} not reported");
     }
 }
@@ -86,4 +80,66 @@ fn overlong_company_names_are_refused() {
     assert!(Answers::parse(&raw).is_err());
     raw.insert("company".into(), "é".repeat(120));
     assert!(Answers::parse(&raw).is_ok());
+}
+
+#[test]
+fn commas_are_read_as_thousands_only_in_groups_of_three_and_otherwise_as_a_decimal_comma() {
+    let cases: &[(&str, Option<f64>)] = &[
+        ("1,5", Some(1.5)),
+        ("0,75", Some(0.75)),
+        ("0,500", Some(0.5)),
+        ("2,50", Some(2.5)),
+        ("1,5000", Some(1.5)),
+        (",5", Some(0.5)),
+        ("1,500", Some(1500.0)),
+        ("$1,500", Some(1500.0)),
+        ("€ 1,500", Some(1500.0)),
+        ("12,345,678", Some(12_345_678.0)),
+        ("1,500.25", Some(1500.25)),
+        ("-1,500", Some(-1500.0)),
+        ("1500", Some(1500.0)),
+        ("3.5", Some(3.5)),
+        (" 4 ", Some(4.0)),
+        ("1,50,0", None),
+        ("1,500,5", None),
+        ("1.500,5", None),
+        ("1,5.5", None),
+        ("1,,5", None),
+        ("1_500", None),
+        ("1 500", None),
+        ("one", None),
+        ("inf", None),
+        ("NaN", None),
+    ];
+    for (typed, expected) in cases {
+        assert_eq!(parse_decimal(typed), *expected, "{typed:?}");
+    }
+}
+
+#[test]
+fn every_numeric_answer_reads_a_decimal_comma_and_a_head_count_refuses_it() {
+    for (key, typed, expected) in [
+        ("incidents_per_month", "1,5", 1.5),
+        ("hourly_rate", "95,50", 95.5),
+        ("managed_fee_per_user", "$1,250", 1250.0),
+        ("downtime_cost_per_hour", "2,500,000", 2_500_000.0),
+    ] {
+        let mut raw = valid();
+        raw.insert(key.into(), typed.into());
+        let a = Answers::parse(&raw).expect(typed);
+        let got = match key {
+            "incidents_per_month" => a.incidents_per_month,
+            "hourly_rate" => a.hourly_rate.unwrap(),
+            "managed_fee_per_user" => a.managed_fee_per_user.unwrap(),
+            _ => a.downtime_cost_per_hour.unwrap(),
+        };
+        assert_eq!(got, expected, "{key} = {typed:?}");
+    }
+    let mut raw = valid();
+    raw.insert("employees".into(), "1,5".into());
+    let errors = Answers::parse(&raw).expect_err("1,5 people");
+    assert_eq!(errors[0].field.as_deref(), Some("employees"));
+    assert_eq!(errors[0].message, messages::EMPLOYEES_NOT_WHOLE);
+    raw.insert("employees".into(), "1,500".into());
+    assert_eq!(Answers::parse(&raw).expect("1,500 people").employees, 1500);
 }

@@ -1,0 +1,36 @@
+//! The OpenAPI schemas of the optional cost inputs, which derive cannot express: a number in
+//! range, `null`, or the empty text a form's blank field sends.
+
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+
+use super::{DOWNTIME_RANGE, FEE_RANGE, HOURLY_RATE_RANGE};
+
+fn optional_amount(range: (f64, f64)) -> Schema {
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Number)
+                .minimum(Some(range.0))
+                .maximum(Some(range.1)),
+        )
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some([""])),
+        )
+        .build()
+        .into()
+}
+
+pub fn hourly_rate() -> Schema {
+    optional_amount(HOURLY_RATE_RANGE)
+}
+
+pub fn managed_fee_per_user() -> Schema {
+    optional_amount(FEE_RANGE)
+}
+
+pub fn downtime_cost_per_hour() -> Schema {
+    optional_amount(DOWNTIME_RANGE)
+}
