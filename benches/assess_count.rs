@@ -23,7 +23,10 @@ fn main() {
     let rules = RuleSet::embedded();
     let cases = cases::cases();
     let Some((_, answers)) = cases.get(profile) else {
-        eprintln!("profile {profile} does not exist; there are {}", cases.len());
+        eprintln!(
+            "profile {profile} does not exist; there are {}",
+            cases.len()
+        );
         std::process::exit(2);
     };
     for _ in 0..iterations {
