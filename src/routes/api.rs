@@ -234,7 +234,7 @@ impl ClassifyLabel for serde_json::Error {
     post,
     path = "/api/v1/assessments",
     tag = "assessments",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: a request with the key and body of one answered in the last 24 hours gets the same assessment and status, and nothing new is stored (the answer then carries `Idempotent-Replayed: true`); the same key with another body is refused with 422. 1 to 255 visible ASCII characters, e.g. a UUID.")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Makes retries safe: a request with the key and body of one answered in the last 24 hours gets the same assessment and status, and nothing new is stored (the answer then carries `Idempotent-Replayed: true`); the same key with another body is refused with 422. 1 to 255 visible ASCII characters, e.g. a UUID.")),
     request_body(content = Answers, description = "A JSON object of answers, keys as in the questionnaire; numbers as JSON numbers. Unknown keys are ignored.", content_type = "application/json"),
     responses(
         (status = 201, description = "Assessed and stored (or, with a retried Idempotency-Key, stored earlier)", body = Assessment,

@@ -25,7 +25,8 @@ echo "== schemathesis against $SERVICEFIT_URL"
 # schemathesis keeps reports and a cache of failures in its working directory: a throwaway one.
 reports="$(mktemp -d)"
 status=0
-(cd "$reports" && "$venv/bin/st" run "$SERVICEFIT_URL/api/v1/openapi.json" \
+# hooks.py gives each generated Idempotency-Key its own value (see there why).
+(cd "$reports" && PYTHONPATH="$here" SCHEMATHESIS_HOOKS=hooks "$venv/bin/st" run "$SERVICEFIT_URL/api/v1/openapi.json" \
   --max-examples 100 \
   --workers 2 \
   --no-color \
