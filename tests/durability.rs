@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{ACCEPT_ENCODING, TestApp, as_form, dental_practice, hidden, text};
+use common::{ACCEPT_ENCODING, TestApp, dental_practice, hidden, text};
 
 fn answers(i: usize) -> serde_json::Value {
     let mut answers = dental_practice();
@@ -187,27 +187,6 @@ async fn a_full_database_answers_503_stores_nothing_unacknowledged_and_recovers_
     assert_readable(&app, &acked).await;
 }
 
-/// The questionnaire's own form, as a browser fills it in.
-async fn fill_in_form(app: &TestApp) -> Vec<(String, String)> {
-    let page = app.get("/assess").await.text().await.expect("page");
-    let mut pairs = as_form(&dental_practice());
-    pairs.push(("form_started".into(), hidden(&page, "form_started")));
-    pairs.push(("submission".into(), hidden(&page, "submission")));
-    pairs
-}
-
-async fn post_form(app: &TestApp, pairs: &[(String, String)]) -> reqwest::Response {
-    app.client
-        .post(app.url("/assessments"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("accept", "text/html,application/xhtml+xml")
-        .header("accept-encoding", ACCEPT_ENCODING)
-        .body(serde_urlencoded::to_string(pairs).expect("encode"))
-        .send()
-        .await
-        .expect("an answer")
-}
-
 #[tokio::test]
 async fn a_form_sent_to_a_full_database_comes_back_with_its_answers_and_a_503() {
     let app = TestApp::spawn_with(|c| c.database_max_mb = Some(1)).await;
@@ -219,8 +198,8 @@ async fn a_form_sent_to_a_full_database_comes_back_with_its_answers_and_a_503() 
     }
     let before = stored_ids(&app).await;
 
-    let pairs = fill_in_form(&app).await;
-    let res = post_form(&app, &pairs).await;
+    let pairs = app.filled_in_form(&dental_practice()).await;
+    let res = app.submit_form(&pairs).await;
     assert_eq!(res.status(), 503);
     assert!(res.headers().contains_key("retry-after"));
     assert!(res.headers().contains_key("content-security-policy"));
@@ -235,7 +214,7 @@ async fn a_form_sent_to_a_full_database_comes_back_with_its_answers_and_a_503() 
     assert_eq!(stored_ids(&app).await, before, "nothing stored");
 
     free_ballast(&app).await;
-    let res = post_form(&app, &pairs).await;
+    let res = app.submit_form(&pairs).await;
     assert_eq!(
         res.status(),
         303,
@@ -310,8 +289,8 @@ async fn a_lock_held_by_another_process_gets_a_prompt_503_and_a_retry_stores_onc
         waited < Duration::from_secs(10),
         "answered within a few seconds, not after {waited:?}"
     );
-    let pairs = fill_in_form(&app).await;
-    assert_eq!(post_form(&app, &pairs).await.status(), 503);
+    let pairs = app.filled_in_form(&dental_practice()).await;
+    assert_eq!(app.submit_form(&pairs).await.status(), 503);
     assert_eq!(ready(&app).await, 503, "not ready while locked out");
 
     drop(lock);

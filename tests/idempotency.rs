@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{ACCEPT_ENCODING, TestApp, as_form, dental_practice, hidden, text, tiny_studio};
+use common::{ACCEPT_ENCODING, TestApp, dental_practice, hidden, text, tiny_studio};
 
 async fn submit(app: &TestApp, key: &str, answers: &serde_json::Value) -> reqwest::Response {
     app.client
@@ -105,30 +105,19 @@ async fn a_key_older_than_a_day_no_longer_counts() {
     assert_eq!(stored(&app).await, 2);
 }
 
-async fn send_form(app: &TestApp, pairs: &[(String, String)]) -> reqwest::Response {
-    app.client
-        .post(app.url("/assessments"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("accept-encoding", ACCEPT_ENCODING)
-        .body(serde_urlencoded::to_string(pairs).expect("encode"))
-        .send()
-        .await
-        .expect("an answer")
-}
-
 #[tokio::test]
 async fn a_questionnaire_sent_twice_shows_the_assessment_it_already_made() {
     let app = TestApp::spawn().await;
-    let page = text(app.get("/assess").await).await;
-    let token = hidden(&page, "submission");
-    assert_eq!(token.len(), 22, "a one-time token in the form");
-    let mut pairs = as_form(&dental_practice());
-    pairs.push(("form_started".into(), hidden(&page, "form_started")));
-    pairs.push(("submission".into(), token));
+    let mut pairs = app.filled_in_form(&dental_practice()).await;
+    assert_eq!(
+        pairs.last().unwrap().1.len(),
+        22,
+        "a one-time token in the form"
+    );
 
-    let first = send_form(&app, &pairs).await;
+    let first = app.submit_form(&pairs).await;
     assert_eq!(first.status(), 303);
-    let again = send_form(&app, &pairs).await;
+    let again = app.submit_form(&pairs).await;
     assert_eq!(again.status(), 303);
     assert_eq!(
         first.headers()["location"],
@@ -143,7 +132,7 @@ async fn a_questionnaire_sent_twice_shows_the_assessment_it_already_made() {
             pair.1 = "35".into();
         }
     }
-    let changed = send_form(&app, &pairs).await;
+    let changed = app.submit_form(&pairs).await;
     assert_eq!(changed.status(), 303);
     assert_ne!(changed.headers()["location"], first.headers()["location"]);
     assert_eq!(stored(&app).await, 2);

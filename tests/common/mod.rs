@@ -196,6 +196,29 @@ impl TestApp {
             .expect("request")
     }
 
+    /// The questionnaire filled in with `answers` as a browser sends it: with the page's signed
+    /// start time and one-time token.
+    pub async fn filled_in_form(&self, answers: &serde_json::Value) -> Vec<(String, String)> {
+        let page = text(self.get("/assess").await).await;
+        let mut pairs = as_form(answers);
+        pairs.push(("form_started".into(), hidden(&page, "form_started")));
+        pairs.push(("submission".into(), hidden(&page, "submission")));
+        pairs
+    }
+
+    /// Submits the questionnaire form with a browser's headers.
+    pub async fn submit_form(&self, pairs: &[(String, String)]) -> reqwest::Response {
+        self.client
+            .post(self.url("/assessments"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("accept-encoding", ACCEPT_ENCODING)
+            .body(serde_urlencoded::to_string(pairs).expect("encode"))
+            .send()
+            .await
+            .expect("an answer")
+    }
+
     /// A pool on this server's database, for looking behind the HTTP interface.
     pub async fn db(&self) -> sqlx::SqlitePool {
         db::connect(&self.config.database_url)
