@@ -4,6 +4,7 @@
 
 pub mod answers;
 pub mod outcome;
+pub mod questions;
 pub mod ruleset;
 pub mod text;
 
@@ -29,7 +30,7 @@ use std::cell::RefCell;
 
 use serde_json::{Map, Value};
 
-pub use answers::{Answers, FieldError, RawAnswers};
+pub use answers::{Answers, Choice, FieldError, RawAnswers};
 pub use explain::{money, money_about, thousands};
 pub use outcome::{Confidence, Outcome, Verdict};
 pub use ruleset::{DefaultCosts, RuleSet, RulesError};

@@ -65,5 +65,6 @@ mod changes;
 mod golden;
 mod owners;
 mod props;
+mod questions;
 mod rules_file;
 mod seeds;
