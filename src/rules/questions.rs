@@ -38,6 +38,8 @@ pub struct Question {
     pub range: Option<(f64, f64)>,
     /// Most characters of a text answer.
     pub max_length: Option<usize>,
+    /// Whether the number is an amount of money, shown as dollars to consultants.
+    pub money: bool,
     /// Short name in the consultant's tables and exports.
     pub short_label: &'static str,
     /// The factor's name on the results page, for an answer that scores.
@@ -64,6 +66,7 @@ const BLANK: Question = Question {
     required: true,
     range: None,
     max_length: None,
+    money: false,
     short_label: "",
     factor: None,
 };
@@ -205,6 +208,7 @@ const fn cost_input(
         kind: Kind::Number,
         required: false,
         range: Some(range),
+        money: true,
         short_label,
         ..BLANK
     }

@@ -18,13 +18,6 @@ use crate::rules::{Outcome, questions};
 use crate::views::{money, signed};
 use crate::{AppState, assets};
 
-/// Answers that are amounts of money.
-const MONEY_KEYS: [&str; 3] = [
-    "hourly_rate",
-    "managed_fee_per_user",
-    "downtime_cost_per_hour",
-];
-
 #[derive(Debug, Deserialize)]
 pub struct CompareQuery {
     a: Option<String>,
@@ -147,7 +140,7 @@ fn groups(x: &Loaded, y: &Loaded) -> Vec<Group> {
             Some(Value::String(s)) => questions::find(key)
                 .and_then(|q| q.choices.iter().find(|c| c.code == s))
                 .map_or_else(|| s.clone(), |c| c.label.to_owned()),
-            Some(Value::Number(n)) if MONEY_KEYS.contains(&key) => {
+            Some(Value::Number(n)) if questions::find(key).is_some_and(|q| q.money) => {
                 n.as_f64().map_or_else(|| n.to_string(), amount)
             }
             _ => answer_text(v),

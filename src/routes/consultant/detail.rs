@@ -69,11 +69,7 @@ fn display_value(q: &Question, value: &serde_json::Value) -> String {
             .iter()
             .find(|c| c.code == code)
             .map_or_else(|| code.clone(), |c| c.label.to_owned()),
-        serde_json::Value::Number(n)
-            if q.kind == Kind::Number && q.key != questions::INCIDENTS_PER_MONTH.key =>
-        {
-            money(n.as_f64().unwrap_or_default())
-        }
+        serde_json::Value::Number(n) if q.money => money(n.as_f64().unwrap_or_default()),
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     }
