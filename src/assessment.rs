@@ -299,23 +299,12 @@ mod tests {
     #[test]
     fn the_spliced_json_is_what_serialising_the_assessment_gives() {
         let rules = crate::rules::RuleSet::embedded();
-        let raw: crate::rules::RawAnswers = [
-            ("company", "Quote \" & <Co> \\ é"),
-            ("employees", "25"),
-            ("growth", "growing"),
-            ("it_reliance", "high"),
-            ("complexity", "moderate"),
-            ("incidents_per_month", "4"),
-            ("support_hours", "business_hours"),
-            ("security", "sensitive"),
-            ("in_house_it", "none"),
-            ("budget", "moderate"),
-            ("cost_preference", "predictable"),
-            ("control", "hands_off"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+        let raw = crate::rules::fixtures::form(&Answers {
+            company: Some("Quote \" & <Co> \\ é".to_owned()),
+            employees: 25,
+            security: crate::rules::answers::Security::Sensitive,
+            ..crate::rules::fixtures::dental_practice()
+        });
         let answers = Answers::parse(&raw).expect("answers");
         let assessment = Assessment {
             id: new_id().expect("id"),

@@ -3,29 +3,9 @@
 
 use servicefit::rules::Answers;
 use servicefit::rules::answers::{
-    Budget, Complexity, Control, CostPreference, Growth, InHouseIt, Reliance, Security,
-    SupportHours,
+    Budget, Complexity, CostPreference, Growth, InHouseIt, Reliance, Security, SupportHours,
 };
-
-fn business(employees: u32, incidents_per_month: f64) -> Answers {
-    Answers {
-        company: None,
-        employees,
-        growth: Growth::Stable,
-        it_reliance: Reliance::Moderate,
-        complexity: Complexity::Moderate,
-        incidents_per_month,
-        support_hours: SupportHours::BusinessHours,
-        security: Security::Basic,
-        in_house_it: InHouseIt::Informal,
-        budget: Budget::Moderate,
-        cost_preference: CostPreference::NoPreference,
-        control: Control::Balanced,
-        hourly_rate: None,
-        managed_fee_per_user: None,
-        downtime_cost_per_hour: None,
-    }
-}
+use servicefit::rules::fixtures::business;
 
 /// The profiles the scoring benchmarks time: the three required sets and a close call.
 pub fn cases() -> [(&'static str, Answers); 4] {

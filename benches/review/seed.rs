@@ -6,7 +6,7 @@ use base64::Engine;
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 use servicefit::rules::answers::{
-    Budget, Complexity, Control, CostPreference, Growth, InHouseIt, Reliance, Security,
+    Budget, Choice, Complexity, Control, CostPreference, Growth, InHouseIt, Reliance, Security,
     SupportHours,
 };
 use servicefit::rules::{Answers, RuleSet, assess};

@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use servicefit::rules::answers::{
+    Choice,
     Budget, Complexity, Control, CostPreference, Growth, InHouseIt, Reliance, Security,
     SupportHours,
 };

@@ -4,10 +4,7 @@
 
 use serde_json::Value;
 
-use super::answers::{
-    Answers, Budget, Complexity, Control, CostPreference, Growth, InHouseIt, Reliance, Security,
-    SupportHours,
-};
+use super::answers::{Answers, Choice};
 use super::explain::incident_rate;
 use super::ruleset::RuleSet;
 use super::score::{ANSWER_FACTORS, Key};
@@ -46,218 +43,114 @@ fn ordered_move(from: usize, to: usize) -> CostMove {
     }
 }
 
+/// How far apart two choices of one question are, and how the change can move the cost factor.
+#[derive(Clone, Copy)]
+enum Scale {
+    /// Steps along the list; the cost inputs stay the same.
+    Ordered,
+    /// Steps along the list; the simulated years stay the same and the gap moves with the step.
+    OrderedCost,
+    /// Every other choice is one step away; the cost inputs stay the same.
+    Unordered,
+}
+
+/// Every other choice of one question, each described by its own "if you" text.
+fn other_choices<T: Choice>(
+    out: &mut Vec<Alternative>,
+    key: Key,
+    now: T,
+    scale: Scale,
+    with: impl Fn(T) -> Answers,
+) {
+    for &v in T::ALL.iter().filter(|v| **v != now) {
+        let (from, to) = (now.index(), v.index());
+        let (distance, cost_move) = match scale {
+            Scale::Ordered => (to.abs_diff(from), CostMove::None),
+            Scale::OrderedCost => (to.abs_diff(from), ordered_move(from, to)),
+            Scale::Unordered => (1, CostMove::None),
+        };
+        out.push(Alternative {
+            key,
+            from: Value::from(now.code()),
+            to: Value::from(v.code()),
+            answers: with(v),
+            cost_move,
+            distance: distance as f64,
+            description: v.info().if_you.to_owned(),
+        });
+    }
+}
+
 /// Every alternative the search tries, most plausible first.
 pub fn alternatives(a: &Answers, rules: &RuleSet) -> Vec<Alternative> {
     let mut out = Vec::new();
-    let mut choice = |key: Key,
-                      from: &'static str,
-                      to: &'static str,
-                      distance: usize,
-                      cost_move,
-                      answers,
-                      text: &str| {
-        out.push(Alternative {
-            key,
-            from: Value::from(from),
-            to: Value::from(to),
-            answers,
-            cost_move,
-            distance: distance as f64,
-            description: text.to_owned(),
-        });
-    };
-
-    for &v in Growth::ALL.iter().filter(|v| **v != a.growth) {
-        let text = [
-            "If you planned to stay about the same size",
-            "If you planned to grow steadily",
-            "If you planned to grow fast",
-        ];
-        let alt = Answers {
-            growth: v,
+    let o = &mut out;
+    use Scale::{Ordered, OrderedCost, Unordered};
+    other_choices(o, Key::Growth, a.growth, Ordered, |growth| Answers {
+        growth,
+        ..a.clone()
+    });
+    other_choices(
+        o,
+        Key::ItReliance,
+        a.it_reliance,
+        OrderedCost,
+        |it_reliance| Answers {
+            it_reliance,
             ..a.clone()
-        };
-        choice(
-            Key::Growth,
-            a.growth.code(),
-            v.code(),
-            v.index().abs_diff(a.growth.index()),
-            CostMove::None,
-            alt,
-            text[v.index()],
-        );
-    }
-    for &v in Reliance::ALL.iter().filter(|v| **v != a.it_reliance) {
-        let text = [
-            "If you could work without IT for a day",
-            "If losing IT only slowed you down for a few hours",
-            "If most work stopped within an hour without IT",
-            "If revenue or safety stopped within minutes without IT",
-        ];
-        let (from, to) = (a.it_reliance.index(), v.index());
-        let alt = Answers {
-            it_reliance: v,
+        },
+    );
+    other_choices(
+        o,
+        Key::Complexity,
+        a.complexity,
+        OrderedCost,
+        |complexity| Answers {
+            complexity,
             ..a.clone()
-        };
-        choice(
-            Key::ItReliance,
-            a.it_reliance.code(),
-            v.code(),
-            to.abs_diff(from),
-            ordered_move(from, to),
-            alt,
-            text[to],
-        );
-    }
-    for &v in Complexity::ALL.iter().filter(|v| **v != a.complexity) {
-        let text = [
-            "If your set-up were simple: a few computers, with email and files in the cloud",
-            "If you had shared files or an office server and several business programs",
-            "If you ran servers, several sites or specialist business systems",
-        ];
-        let (from, to) = (a.complexity.index(), v.index());
-        let alt = Answers {
-            complexity: v,
+        },
+    );
+    other_choices(
+        o,
+        Key::SupportHours,
+        a.support_hours,
+        OrderedCost,
+        |support_hours| Answers {
+            support_hours,
             ..a.clone()
-        };
-        choice(
-            Key::Complexity,
-            a.complexity.code(),
-            v.code(),
-            to.abs_diff(from),
-            ordered_move(from, to),
-            alt,
-            text[to],
-        );
-    }
-    for &v in SupportHours::ALL.iter().filter(|v| **v != a.support_hours) {
-        let text = [
-            "If help during office hours were enough",
-            "If you needed help in the evenings or at weekends",
-            "If you needed help around the clock",
-        ];
-        let (from, to) = (a.support_hours.index(), v.index());
-        let alt = Answers {
-            support_hours: v,
+        },
+    );
+    other_choices(o, Key::Security, a.security, OrderedCost, |security| {
+        Answers {
+            security,
             ..a.clone()
-        };
-        choice(
-            Key::SupportHours,
-            a.support_hours.code(),
-            v.code(),
-            to.abs_diff(from),
-            ordered_move(from, to),
-            alt,
-            text[to],
-        );
-    }
-    for &v in Security::ALL.iter().filter(|v| **v != a.security) {
-        let text = [
-            "If you held nothing especially sensitive",
-            "If you held customers' personal or financial data",
-            "If you had rules to prove you follow, such as HIPAA or PCI DSS",
-        ];
-        let (from, to) = (a.security.index(), v.index());
-        let alt = Answers {
-            security: v,
+        }
+    });
+    other_choices(o, Key::InHouseIt, a.in_house_it, Ordered, |in_house_it| {
+        Answers {
+            in_house_it,
             ..a.clone()
-        };
-        choice(
-            Key::Security,
-            a.security.code(),
-            v.code(),
-            to.abs_diff(from),
-            ordered_move(from, to),
-            alt,
-            text[to],
-        );
-    }
-    for &v in InHouseIt::ALL.iter().filter(|v| **v != a.in_house_it) {
-        let text = [
-            "If nobody in your team looked after IT",
-            "If a colleague helped with IT when they could",
-            "If IT were part of someone's job in your team",
-            "If you hired one or more full-time IT staff",
-        ];
-        let alt = Answers {
-            in_house_it: v,
+        }
+    });
+    other_choices(o, Key::Budget, a.budget, Ordered, |budget| Answers {
+        budget,
+        ..a.clone()
+    });
+    // Not an ordered scale: every other preference is one step away.
+    other_choices(
+        o,
+        Key::CostPreference,
+        a.cost_preference,
+        Unordered,
+        |cost_preference| Answers {
+            cost_preference,
             ..a.clone()
-        };
-        let d = v.index().abs_diff(a.in_house_it.index());
-        choice(
-            Key::InHouseIt,
-            a.in_house_it.code(),
-            v.code(),
-            d,
-            CostMove::None,
-            alt,
-            text[v.index()],
-        );
-    }
-    for &v in Budget::ALL.iter().filter(|v| **v != a.budget) {
-        let text = [
-            "If money were tight",
-            "If your IT budget were moderate",
-            "If you had room in your budget",
-        ];
-        let alt = Answers {
-            budget: v,
-            ..a.clone()
-        };
-        choice(
-            Key::Budget,
-            a.budget.code(),
-            v.code(),
-            v.index().abs_diff(a.budget.index()),
-            CostMove::None,
-            alt,
-            text[v.index()],
-        );
-    }
-    for &v in CostPreference::ALL
-        .iter()
-        .filter(|v| **v != a.cost_preference)
-    {
-        let text = [
-            "If you preferred paying the same amount every month",
-            "If you preferred paying only when you need help",
-            "If you had no preference on how you pay",
-        ];
-        // Not an ordered scale: every other preference is one step away.
-        let alt = Answers {
-            cost_preference: v,
-            ..a.clone()
-        };
-        choice(
-            Key::CostPreference,
-            a.cost_preference.code(),
-            v.code(),
-            1,
-            CostMove::None,
-            alt,
-            text[v.index()],
-        );
-    }
-    for &v in Control::ALL.iter().filter(|v| **v != a.control) {
-        let text = [
-            "If you wanted to decide and do things yourselves",
-            "If you wanted a say in IT decisions but not the work",
-            "If you wanted someone else to take care of IT",
-        ];
-        let alt = Answers {
-            control: v,
-            ..a.clone()
-        };
-        choice(
-            Key::Control,
-            a.control.code(),
-            v.code(),
-            v.index().abs_diff(a.control.index()),
-            CostMove::None,
-            alt,
-            text[v.index()],
-        );
-    }
+        },
+    );
+    other_choices(o, Key::Control, a.control, Ordered, |control| Answers {
+        control,
+        ..a.clone()
+    });
 
     for n in employee_candidates(a.employees, rules) {
         out.push(Alternative {

@@ -27,18 +27,15 @@ impl FieldError {
 mod choices;
 mod schema;
 
-pub use choices::{
-    Budget, Complexity, Control, CostPreference, Growth, InHouseIt, Reliance, Security,
-    SupportHours,
+use super::questions::{self as q, Kind, QUESTIONS, Question};
+pub use super::questions::{
+    COMPANY_MAX_CHARS, DOWNTIME_RANGE, EMPLOYEES_RANGE, FEE_RANGE, HOURLY_RATE_RANGE,
+    INCIDENTS_RANGE,
 };
-
-/// Bounds from the contract.
-pub const COMPANY_MAX_CHARS: usize = 120;
-pub const EMPLOYEES_RANGE: (u32, u32) = (1, 10_000);
-pub const INCIDENTS_RANGE: (f64, f64) = (0.0, 500.0);
-pub const HOURLY_RATE_RANGE: (f64, f64) = (1.0, 10_000.0);
-pub const FEE_RANGE: (f64, f64) = (1.0, 10_000.0);
-pub const DOWNTIME_RANGE: (f64, f64) = (0.0, 10_000_000.0);
+pub use choices::{
+    Budget, Choice, ChoiceInfo, Complexity, Control, CostPreference, Growth, InHouseIt, Reliance,
+    Security, SupportHours,
+};
 
 /// A complete, valid set of answers. Optional cost inputs are `None` when the owner left them to
 /// the rules' defaults.
@@ -70,33 +67,30 @@ pub struct Answers {
     pub downtime_cost_per_hour: Option<f64>,
 }
 
-/// Every answer key; a body's other keys are ignored.
-pub const KEYS: [&str; 15] = [
-    "company",
-    "employees",
-    "growth",
-    "it_reliance",
-    "complexity",
-    "incidents_per_month",
-    "support_hours",
-    "security",
-    "in_house_it",
-    "budget",
-    "cost_preference",
-    "control",
-    "hourly_rate",
-    "managed_fee_per_user",
-    "downtime_cost_per_hour",
-];
+/// Every answer key, in questionnaire order; a body's other keys are ignored.
+pub const KEYS: [&str; QUESTIONS.len()] = {
+    let mut keys = [""; QUESTIONS.len()];
+    let mut i = 0;
+    while i < QUESTIONS.len() {
+        keys[i] = QUESTIONS[i].key;
+        i += 1;
+    }
+    keys
+};
 
 /// The answers that are numbers; the others are text (the name and the choice codes).
-pub const NUMBER_KEYS: [&str; 5] = [
-    "employees",
-    "incidents_per_month",
-    "hourly_rate",
-    "managed_fee_per_user",
-    "downtime_cost_per_hour",
-];
+pub const NUMBER_KEYS: [&str; 5] = {
+    let mut keys = [""; 5];
+    let (mut i, mut n) = (0, 0);
+    while i < QUESTIONS.len() {
+        if matches!(QUESTIONS[i].kind, Kind::WholeNumber | Kind::Number) {
+            keys[n] = QUESTIONS[i].key;
+            n += 1;
+        }
+        i += 1;
+    }
+    keys
+};
 
 /// Answers as they arrive: every value as text, keyed by answer key. Forms give text already;
 /// JSON numbers are turned into their text form before parsing so both paths share one parser.
@@ -119,26 +113,32 @@ impl Answers {
 
         // The limits hold for the name as sent, as the API document states them; what is
         // stored is the name trimmed and without invisible characters.
-        let sent = raw.get("company").map_or("", String::as_str);
+        let sent = raw.get(q::COMPANY.key).map_or("", String::as_str);
         let company = if sent.chars().count() > COMPANY_MAX_CHARS {
-            errors.push(FieldError::field("company", messages::company_too_long()));
+            errors.push(FieldError::field(
+                q::COMPANY.key,
+                messages::company_too_long(),
+            ));
             None
         } else if sent.chars().any(char::is_control) {
-            errors.push(FieldError::field("company", messages::COMPANY_CONTROL));
+            errors.push(FieldError::field(q::COMPANY.key, messages::COMPANY_CONTROL));
             None
         } else {
-            get("company").map(str::to_owned)
+            get(q::COMPANY.key).map(str::to_owned)
         };
 
-        let employees = match get("employees") {
+        let employees = match get(q::EMPLOYEES.key) {
             None => {
-                errors.push(FieldError::field("employees", messages::EMPLOYEES_MISSING));
+                errors.push(FieldError::field(
+                    q::EMPLOYEES.key,
+                    messages::EMPLOYEES_MISSING,
+                ));
                 None
             }
             Some(v) => match parse_decimal(v) {
                 Some(f) if f.fract() != 0.0 => {
                     errors.push(FieldError::field(
-                        "employees",
+                        q::EMPLOYEES.key,
                         messages::EMPLOYEES_NOT_WHOLE,
                     ));
                     None
@@ -149,7 +149,10 @@ impl Answers {
                     Some(f as u32)
                 }
                 _ => {
-                    errors.push(FieldError::field("employees", messages::employees_range()));
+                    errors.push(FieldError::field(
+                        q::EMPLOYEES.key,
+                        messages::employees_range(),
+                    ));
                     None
                 }
             },
@@ -157,102 +160,39 @@ impl Answers {
 
         let incidents_per_month = required_number(
             &mut errors,
-            get("incidents_per_month"),
-            "incidents_per_month",
+            get(q::INCIDENTS_PER_MONTH.key),
+            q::INCIDENTS_PER_MONTH.key,
             INCIDENTS_RANGE,
             messages::INCIDENTS_MISSING,
         );
         let hourly_rate = optional_number(
             &mut errors,
-            get("hourly_rate"),
-            "hourly_rate",
+            get(q::HOURLY_RATE.key),
+            q::HOURLY_RATE.key,
             HOURLY_RATE_RANGE,
         );
         let managed_fee_per_user = optional_number(
             &mut errors,
-            get("managed_fee_per_user"),
-            "managed_fee_per_user",
+            get(q::MANAGED_FEE_PER_USER.key),
+            q::MANAGED_FEE_PER_USER.key,
             FEE_RANGE,
         );
         let downtime_cost_per_hour = optional_number(
             &mut errors,
-            get("downtime_cost_per_hour"),
-            "downtime_cost_per_hour",
+            get(q::DOWNTIME_COST_PER_HOUR.key),
+            q::DOWNTIME_COST_PER_HOUR.key,
             DOWNTIME_RANGE,
         );
 
-        let growth = required_choice(
-            &mut errors,
-            get("growth"),
-            "growth",
-            Growth::from_code,
-            Growth::ALL,
-            Growth::code,
-        );
-        let it_reliance = required_choice(
-            &mut errors,
-            get("it_reliance"),
-            "it_reliance",
-            Reliance::from_code,
-            Reliance::ALL,
-            Reliance::code,
-        );
-        let complexity = required_choice(
-            &mut errors,
-            get("complexity"),
-            "complexity",
-            Complexity::from_code,
-            Complexity::ALL,
-            Complexity::code,
-        );
-        let support_hours = required_choice(
-            &mut errors,
-            get("support_hours"),
-            "support_hours",
-            SupportHours::from_code,
-            SupportHours::ALL,
-            SupportHours::code,
-        );
-        let security = required_choice(
-            &mut errors,
-            get("security"),
-            "security",
-            Security::from_code,
-            Security::ALL,
-            Security::code,
-        );
-        let in_house_it = required_choice(
-            &mut errors,
-            get("in_house_it"),
-            "in_house_it",
-            InHouseIt::from_code,
-            InHouseIt::ALL,
-            InHouseIt::code,
-        );
-        let budget = required_choice(
-            &mut errors,
-            get("budget"),
-            "budget",
-            Budget::from_code,
-            Budget::ALL,
-            Budget::code,
-        );
-        let cost_preference = required_choice(
-            &mut errors,
-            get("cost_preference"),
-            "cost_preference",
-            CostPreference::from_code,
-            CostPreference::ALL,
-            CostPreference::code,
-        );
-        let control = required_choice(
-            &mut errors,
-            get("control"),
-            "control",
-            Control::from_code,
-            Control::ALL,
-            Control::code,
-        );
+        let growth = required_choice(&mut errors, &get, &q::GROWTH);
+        let it_reliance = required_choice(&mut errors, &get, &q::IT_RELIANCE);
+        let complexity = required_choice(&mut errors, &get, &q::COMPLEXITY);
+        let support_hours = required_choice(&mut errors, &get, &q::SUPPORT_HOURS);
+        let security = required_choice(&mut errors, &get, &q::SECURITY);
+        let in_house_it = required_choice(&mut errors, &get, &q::IN_HOUSE_IT);
+        let budget = required_choice(&mut errors, &get, &q::BUDGET);
+        let cost_preference = required_choice(&mut errors, &get, &q::COST_PREFERENCE);
+        let control = required_choice(&mut errors, &get, &q::CONTROL);
 
         match (
             employees,
@@ -384,21 +324,20 @@ fn checked_number(
     }
 }
 
-fn required_choice<T: Copy>(
+/// The answer to a choice question, read by its descriptor's key and the choices' codes.
+fn required_choice<'a, T: Choice>(
     errors: &mut Vec<FieldError>,
-    value: Option<&str>,
-    key: &str,
-    from_code: fn(&str) -> Option<T>,
-    all: &[T],
-    code: fn(T) -> &'static str,
+    get: &impl Fn(&str) -> Option<&'a str>,
+    question: &Question,
 ) -> Option<T> {
-    match value {
+    let key = question.key;
+    match get(key) {
         None => {
             errors.push(FieldError::field(key, messages::CHOICE_MISSING));
             None
         }
-        Some(v) => from_code(v).or_else(|| {
-            let allowed: Vec<&str> = all.iter().map(|c| code(*c)).collect();
+        Some(v) => T::from_code(v).or_else(|| {
+            let allowed: Vec<&str> = question.choices.iter().map(|c| c.code).collect();
             errors.push(FieldError::field(key, messages::unknown_choice(&allowed)));
             None
         }),

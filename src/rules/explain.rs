@@ -6,7 +6,8 @@
 //! prevention versus reacting, a helpdesk to call, how payment works, flexibility, control, and
 //! whose interest it is that problems stop coming back.
 
-use super::answers::{Answers, Complexity, InHouseIt, Reliance, Security, SupportHours};
+use super::answers::{Answers, Choice, Reliance};
+use super::questions::COSTS_FACTOR;
 use super::score::Key;
 
 /// Whole dollars with thousands separators: "$31,246"; cents below $10.
@@ -59,22 +60,11 @@ pub fn pct(share: f64) -> String {
     format!("{}%", num(share * 100.0))
 }
 
-/// Short name of a factor, for headings and charts.
+/// Short name of a factor, for headings and charts: the question's factor name.
 pub fn label(key: Key) -> &'static str {
-    match key {
-        Key::Employees => "Size of the business",
-        Key::Growth => "Growth plans",
-        Key::ItReliance => "How much work depends on IT",
-        Key::Complexity => "What there is to look after",
-        Key::IncidentsPerMonth => "How often something breaks",
-        Key::SupportHours => "When you need help",
-        Key::Security => "Data and rules to protect",
-        Key::InHouseIt => "IT skills in your team",
-        Key::Budget => "Room in the budget",
-        Key::CostPreference => "How you like to pay",
-        Key::Control => "How involved you want to be",
-        Key::Costs => "Cost in a bad year",
-    }
+    key.question()
+        .and_then(|q| q.factor)
+        .unwrap_or(COSTS_FACTOR.1)
 }
 
 /// The figures the cost factor's sentence quotes.
@@ -106,12 +96,7 @@ pub fn factor_sentence(key: Key, a: &Answers, points: f64, costs: &CostFigures) 
             },
         ),
         Key::Growth => (
-            match a.growth.index() {
-                0 => "You expect to stay about the same size",
-                1 => "You plan to grow steadily over the next year",
-                _ => "You expect to grow fast, with many more people or new sites",
-            }
-            .to_owned(),
+            a.growth.info().you_said.to_owned(),
             if managed {
                 "a per-person monthly plan grows with you, and every new starter gets a computer \
                  and accounts set up the same way, rather than whenever a technician is free"
@@ -120,13 +105,7 @@ pub fn factor_sentence(key: Key, a: &Answers, points: f64, costs: &CostFigures) 
             },
         ),
         Key::ItReliance => (
-            match a.it_reliance {
-                Reliance::Low => "You said you could work without IT for a day",
-                Reliance::Moderate => "You said losing IT slows you down but you can keep going for hours",
-                Reliance::High => "You said most work stops within an hour without IT",
-                Reliance::Critical => "You said revenue or safety stops within minutes without IT",
-            }
-            .to_owned(),
+            a.it_reliance.info().you_said.to_owned(),
             if managed && a.it_reliance == Reliance::Moderate {
                 "so a slow fix still costs you hours of slower work; a managed provider usually fixes \
                  problems remotely within hours, under a service-level agreement (a written promise of \
@@ -141,14 +120,7 @@ pub fn factor_sentence(key: Key, a: &Answers, points: f64, costs: &CostFigures) 
             },
         ),
         Key::Complexity => (
-            match a.complexity {
-                Complexity::Simple => {
-                    "You described a simple set-up: a few computers with email and files in the cloud"
-                }
-                Complexity::Moderate => "You have shared files or an office server and several business programs",
-                Complexity::Complex => "You run servers, several sites or remote teams, or specialist business systems",
-            }
-            .to_owned(),
+            a.complexity.info().you_said.to_owned(),
             if managed {
                 "the more there is, the more needs regular updates, backups and checks; a managed \
                  provider does that as routine, while break/fix only looks at it after something fails"
@@ -168,12 +140,7 @@ pub fn factor_sentence(key: Key, a: &Answers, points: f64, costs: &CostFigures) 
             },
         ),
         Key::SupportHours => (
-            match a.support_hours {
-                SupportHours::BusinessHours => "You need help during office hours only",
-                SupportHours::Extended => "You need help in the evenings or at weekends too",
-                SupportHours::Always => "You need help around the clock",
-            }
-            .to_owned(),
+            a.support_hours.info().you_said.to_owned(),
             if managed {
                 "break/fix technicians charge more out of hours, often 1.5 to 2 times their rate, and \
                  may not be free at all; many managed plans include that cover and a helpdesk you can \
@@ -183,12 +150,7 @@ pub fn factor_sentence(key: Key, a: &Answers, points: f64, costs: &CostFigures) 
             },
         ),
         Key::Security => (
-            match a.security {
-                Security::Basic => "You said you hold nothing especially sensitive",
-                Security::Sensitive => "You hold customers' personal or financial data",
-                Security::Regulated => "You have rules you must prove you follow, such as HIPAA or PCI DSS",
-            }
-            .to_owned(),
+            a.security.info().you_said.to_owned(),
             if managed {
                 "keeping data safe takes regular updates, backups and security checks; a managed \
                  provider does this all the time and shares the responsibility with you, while \
@@ -198,13 +160,7 @@ pub fn factor_sentence(key: Key, a: &Answers, points: f64, costs: &CostFigures) 
             },
         ),
         Key::InHouseIt => (
-            match a.in_house_it {
-                InHouseIt::None => "Nobody in your team looks after IT",
-                InHouseIt::Informal => "A colleague helps with IT when they can, on top of their real job",
-                InHouseIt::PartTime => "IT is part of someone's job in your team",
-                InHouseIt::Dedicated => "You have one or more full-time IT staff",
-            }
-            .to_owned(),
+            a.in_house_it.info().you_said.to_owned(),
             if managed {
                 "so every problem lands on you or a busy colleague to diagnose and sort out; a managed \
                  provider gives everyone a helpdesk to call and looks after things before they break"
@@ -214,12 +170,7 @@ pub fn factor_sentence(key: Key, a: &Answers, points: f64, costs: &CostFigures) 
             },
         ),
         Key::Budget => (
-            match a.budget.index() {
-                0 => "You said money is tight and every month counts",
-                1 => "You have a moderate IT budget",
-                _ => "You have room in your budget",
-            }
-            .to_owned(),
+            a.budget.info().you_said.to_owned(),
             if managed {
                 "so a steady monthly fee for prevention and a helpdesk is affordable, and it avoids \
                  surprise repair bills"
@@ -229,12 +180,7 @@ pub fn factor_sentence(key: Key, a: &Answers, points: f64, costs: &CostFigures) 
             },
         ),
         Key::CostPreference => (
-            match a.cost_preference.index() {
-                0 => "You prefer paying the same amount every month",
-                1 => "You prefer paying only when you need help",
-                _ => "You have no preference on how you pay",
-            }
-            .to_owned(),
+            a.cost_preference.info().you_said.to_owned(),
             if managed {
                 "that is how a managed contract is billed, while break/fix bills rise and fall with \
                  how much goes wrong"
@@ -244,12 +190,7 @@ pub fn factor_sentence(key: Key, a: &Answers, points: f64, costs: &CostFigures) 
             },
         ),
         Key::Control => (
-            match a.control.index() {
-                0 => "You want to decide and do things yourselves",
-                1 => "You want a say in IT decisions but not the work",
-                _ => "You want someone else to just take care of IT",
-            }
-            .to_owned(),
+            a.control.info().you_said.to_owned(),
             if managed {
                 "a managed provider takes on that responsibility, including updates, security and \
                  planning, and shares the risk when things go wrong"

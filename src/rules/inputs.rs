@@ -1,6 +1,6 @@
 //! Answers → cost-model inputs, and the simulation seed.
 
-use super::answers::Answers;
+use super::answers::{Answers, Choice};
 use super::ruleset::RuleSet;
 use super::stats::{FNV_OFFSET, fnv1a64};
 

@@ -3,7 +3,10 @@
 //! under the same rules always give the same outcome.
 
 pub mod answers;
+#[doc(hidden)]
+pub mod fixtures;
 pub mod outcome;
+pub mod questions;
 pub mod ruleset;
 pub mod text;
 
@@ -29,12 +32,13 @@ use std::cell::RefCell;
 
 use serde_json::{Map, Value};
 
-pub use answers::{Answers, FieldError, RawAnswers};
+pub use answers::{Answers, Choice, FieldError, RawAnswers};
 pub use explain::{money, money_about, thousands};
 pub use outcome::{Confidence, Outcome, Verdict};
 pub use ruleset::{DefaultCosts, RuleSet, RulesError};
 
 use outcome::{CostSpread, Costs, Factor};
+use questions as q;
 use score::Key;
 use simulate::Scratch;
 
@@ -141,30 +145,36 @@ fn assess_with(answers: &Answers, rules: &RuleSet, scratch: &mut Scratch) -> Out
 fn filled_answers(a: &Answers, i: &inputs::CostInputs) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert(
-        "company".into(),
+        q::COMPANY.key.into(),
         a.company.clone().map_or(Value::Null, Value::from),
     );
-    m.insert("employees".into(), Value::from(a.employees));
-    m.insert("growth".into(), Value::from(a.growth.code()));
-    m.insert("it_reliance".into(), Value::from(a.it_reliance.code()));
-    m.insert("complexity".into(), Value::from(a.complexity.code()));
+    m.insert(q::EMPLOYEES.key.into(), Value::from(a.employees));
+    m.insert(q::GROWTH.key.into(), Value::from(a.growth.code()));
+    m.insert(q::IT_RELIANCE.key.into(), Value::from(a.it_reliance.code()));
+    m.insert(q::COMPLEXITY.key.into(), Value::from(a.complexity.code()));
     m.insert(
-        "incidents_per_month".into(),
+        q::INCIDENTS_PER_MONTH.key.into(),
         Value::from(a.incidents_per_month),
     );
-    m.insert("support_hours".into(), Value::from(a.support_hours.code()));
-    m.insert("security".into(), Value::from(a.security.code()));
-    m.insert("in_house_it".into(), Value::from(a.in_house_it.code()));
-    m.insert("budget".into(), Value::from(a.budget.code()));
     m.insert(
-        "cost_preference".into(),
+        q::SUPPORT_HOURS.key.into(),
+        Value::from(a.support_hours.code()),
+    );
+    m.insert(q::SECURITY.key.into(), Value::from(a.security.code()));
+    m.insert(q::IN_HOUSE_IT.key.into(), Value::from(a.in_house_it.code()));
+    m.insert(q::BUDGET.key.into(), Value::from(a.budget.code()));
+    m.insert(
+        q::COST_PREFERENCE.key.into(),
         Value::from(a.cost_preference.code()),
     );
-    m.insert("control".into(), Value::from(a.control.code()));
-    m.insert("hourly_rate".into(), Value::from(i.hourly_rate));
-    m.insert("managed_fee_per_user".into(), Value::from(i.fee_per_user));
+    m.insert(q::CONTROL.key.into(), Value::from(a.control.code()));
+    m.insert(q::HOURLY_RATE.key.into(), Value::from(i.hourly_rate));
     m.insert(
-        "downtime_cost_per_hour".into(),
+        q::MANAGED_FEE_PER_USER.key.into(),
+        Value::from(i.fee_per_user),
+    );
+    m.insert(
+        q::DOWNTIME_COST_PER_HOUR.key.into(),
         Value::from((i.downtime_per_hour * 100.0).round() / 100.0),
     );
     m

@@ -226,121 +226,67 @@ impl RuleSet {
         let f = raw.factors;
         let factors = Factors {
             employees: check.bands("factors.employees", f.employees.bands, 10_000.0, false),
-            growth: choice_table(
-                &mut check,
-                "factors.growth",
-                f.growth,
-                Growth::ALL,
-                Growth::code,
-            ),
-            it_reliance: choice_table(
-                &mut check,
-                "factors.it_reliance",
-                f.it_reliance,
-                Reliance::ALL,
-                Reliance::code,
-            ),
-            complexity: choice_table(
-                &mut check,
-                "factors.complexity",
-                f.complexity,
-                Complexity::ALL,
-                Complexity::code,
-            ),
+            growth: choice_table::<Growth>(&mut check, "factors.growth", f.growth),
+            it_reliance: choice_table::<Reliance>(&mut check, "factors.it_reliance", f.it_reliance),
+            complexity: choice_table::<Complexity>(&mut check, "factors.complexity", f.complexity),
             incidents_per_month: check.bands(
                 "factors.incidents_per_month",
                 f.incidents_per_month.bands,
                 500.0,
                 true,
             ),
-            support_hours: choice_table(
+            support_hours: choice_table::<SupportHours>(
                 &mut check,
                 "factors.support_hours",
                 f.support_hours,
-                SupportHours::ALL,
-                SupportHours::code,
             ),
-            security: choice_table(
-                &mut check,
-                "factors.security",
-                f.security,
-                Security::ALL,
-                Security::code,
-            ),
-            in_house_it: choice_table(
+            security: choice_table::<Security>(&mut check, "factors.security", f.security),
+            in_house_it: choice_table::<InHouseIt>(
                 &mut check,
                 "factors.in_house_it",
                 f.in_house_it,
-                InHouseIt::ALL,
-                InHouseIt::code,
             ),
-            budget: choice_table(
-                &mut check,
-                "factors.budget",
-                f.budget,
-                Budget::ALL,
-                Budget::code,
-            ),
-            cost_preference: choice_table(
+            budget: choice_table::<Budget>(&mut check, "factors.budget", f.budget),
+            cost_preference: choice_table::<CostPreference>(
                 &mut check,
                 "factors.cost_preference",
                 f.cost_preference,
-                CostPreference::ALL,
-                CostPreference::code,
             ),
-            control: choice_table(
-                &mut check,
-                "factors.control",
-                f.control,
-                Control::ALL,
-                Control::code,
-            ),
+            control: choice_table::<Control>(&mut check, "factors.control", f.control),
             costs: f.costs,
         };
 
         let c = raw.costs;
         let mappings = AnswerMappings {
-            onsite_share: sourced_table(
+            onsite_share: sourced_table::<Complexity>(
                 &mut check,
                 "costs.onsite_share",
                 c.onsite_share,
-                Complexity::ALL,
-                Complexity::code,
             ),
-            after_hours_share: sourced_table(
+            after_hours_share: sourced_table::<SupportHours>(
                 &mut check,
                 "costs.after_hours_share",
                 c.after_hours_share,
-                SupportHours::ALL,
-                SupportHours::code,
             ),
-            cyber_multiplier: sourced_table(
+            cyber_multiplier: sourced_table::<Security>(
                 &mut check,
                 "costs.cyber_multiplier",
                 c.cyber_multiplier,
-                Security::ALL,
-                Security::code,
             ),
-            productivity_impact: sourced_table(
+            productivity_impact: sourced_table::<Reliance>(
                 &mut check,
                 "costs.productivity_impact",
                 c.productivity_impact,
-                Reliance::ALL,
-                Reliance::code,
             ),
-            site_idle_share: sourced_table(
+            site_idle_share: sourced_table::<Reliance>(
                 &mut check,
                 "costs.site_idle_share",
                 c.site_idle_share,
-                Reliance::ALL,
-                Reliance::code,
             ),
-            revenue_dependence: sourced_table(
+            revenue_dependence: sourced_table::<Reliance>(
                 &mut check,
                 "costs.revenue_dependence",
                 c.revenue_dependence,
-                Reliance::ALL,
-                Reliance::code,
             ),
         };
         let costs = CostRules {

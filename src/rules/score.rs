@@ -1,7 +1,8 @@
 //! Points per answer, the cost factor, the verdict with its override rules, and confidence.
 
-use super::answers::Answers;
+use super::answers::{Answers, Choice};
 use super::outcome::{Confidence, Verdict};
+use super::questions::{self, Question};
 use super::ruleset::{RuleSet, band_points};
 
 /// The factors, in the fixed order their points are added up (so a score is reproducible to the
@@ -41,22 +42,27 @@ impl Key {
         Key::Control,
     ];
 
+    /// The question behind the factor (`None` for the cost comparison).
+    pub fn question(self) -> Option<&'static Question> {
+        Some(match self {
+            Key::Employees => &questions::EMPLOYEES,
+            Key::Growth => &questions::GROWTH,
+            Key::ItReliance => &questions::IT_RELIANCE,
+            Key::Complexity => &questions::COMPLEXITY,
+            Key::IncidentsPerMonth => &questions::INCIDENTS_PER_MONTH,
+            Key::SupportHours => &questions::SUPPORT_HOURS,
+            Key::Security => &questions::SECURITY,
+            Key::InHouseIt => &questions::IN_HOUSE_IT,
+            Key::Budget => &questions::BUDGET,
+            Key::CostPreference => &questions::COST_PREFERENCE,
+            Key::Control => &questions::CONTROL,
+            Key::Costs => return None,
+        })
+    }
+
     /// The answer key (or `costs`).
     pub fn code(self) -> &'static str {
-        match self {
-            Key::Employees => "employees",
-            Key::Growth => "growth",
-            Key::ItReliance => "it_reliance",
-            Key::Complexity => "complexity",
-            Key::IncidentsPerMonth => "incidents_per_month",
-            Key::SupportHours => "support_hours",
-            Key::Security => "security",
-            Key::InHouseIt => "in_house_it",
-            Key::Budget => "budget",
-            Key::CostPreference => "cost_preference",
-            Key::Control => "control",
-            Key::Costs => "costs",
-        }
+        self.question().map_or(questions::COSTS_FACTOR.0, |q| q.key)
     }
 }
 

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use super::answers::Choice;
 use super::cost_rules::RawSourcedTable;
 use super::ruleset::{
     Band, CostRules, Factors, Overrides, PerChoice, RulesError, SimulationRules, Sourced,
@@ -203,28 +204,26 @@ impl Checker {
 }
 
 /// Reads a table with one number per answer code, indexed like `all`.
-pub fn choice_table<T: Copy>(
+pub fn choice_table<T: Choice>(
     check: &mut Checker,
     path: &str,
     mut map: BTreeMap<String, f64>,
-    all: &[T],
-    code: fn(T) -> &'static str,
 ) -> Vec<f64> {
-    let values = all
+    let values = T::ALL
         .iter()
-        .map(|c| match map.remove(code(*c)) {
+        .map(|c| match map.remove(c.code()) {
             Some(v) => {
-                check.finite(&format!("{path}.{}", code(*c)), v);
+                check.finite(&format!("{path}.{}", c.code()), v);
                 v
             }
             None => {
-                check.problem(format!("{path} is missing the answer \"{}\"", code(*c)));
+                check.problem(format!("{path} is missing the answer \"{}\"", c.code()));
                 0.0
             }
         })
         .collect();
     for unknown in map.keys() {
-        let allowed: Vec<&str> = all.iter().map(|c| code(*c)).collect();
+        let allowed: Vec<&str> = T::ALL.iter().map(|c| c.code()).collect();
         check.problem(format!(
             "{path} has \"{unknown}\", which is not an answer (allowed: {})",
             allowed.join(", ")
@@ -234,12 +233,10 @@ pub fn choice_table<T: Copy>(
 }
 
 /// Like [`choice_table`], for a table that also carries its `source`.
-pub fn sourced_table<T: Copy>(
+pub fn sourced_table<T: Choice>(
     check: &mut Checker,
     path: &str,
     raw: RawSourcedTable,
-    all: &[T],
-    code: fn(T) -> &'static str,
 ) -> PerChoice {
     if raw.source.trim().is_empty() {
         check.problem(format!(
@@ -247,7 +244,7 @@ pub fn sourced_table<T: Copy>(
         ));
     }
     PerChoice {
-        values: choice_table(check, path, raw.values, all, code),
+        values: choice_table::<T>(check, path, raw.values),
         source: raw.source,
     }
 }

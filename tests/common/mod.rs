@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 
 use servicefit::clock::Clock;
 use servicefit::config::Config;
-use servicefit::rules::RuleSet;
+use servicefit::rules::{RuleSet, fixtures};
 use servicefit::{AppState, build_app, db, serve};
 use tokio::sync::oneshot;
 
@@ -338,38 +338,12 @@ fn test_config() -> Config {
 
 /// A small office that relies heavily on IT and has nobody for it: a typical managed case.
 pub fn dental_practice() -> serde_json::Value {
-    serde_json::json!({
-        "company": "Harbour Dental",
-        "employees": 20,
-        "growth": "growing",
-        "it_reliance": "high",
-        "complexity": "moderate",
-        "incidents_per_month": 4,
-        "support_hours": "business_hours",
-        "security": "regulated",
-        "in_house_it": "none",
-        "budget": "moderate",
-        "cost_preference": "predictable",
-        "control": "hands_off"
-    })
+    fixtures::json(&fixtures::dental_practice())
 }
 
 /// A three-person office that could work on paper for a day: a typical break/fix case.
 pub fn tiny_studio() -> serde_json::Value {
-    serde_json::json!({
-        "company": "Two Pines Studio",
-        "employees": 3,
-        "growth": "stable",
-        "it_reliance": "low",
-        "complexity": "simple",
-        "incidents_per_month": 0.2,
-        "support_hours": "business_hours",
-        "security": "basic",
-        "in_house_it": "informal",
-        "budget": "tight",
-        "cost_preference": "pay_per_use",
-        "control": "hands_on"
-    })
+    fixtures::json(&fixtures::tiny_studio())
 }
 
 /// The same answers as form pairs.

@@ -1,8 +1,6 @@
 //! Two assessments side by side, e.g. the same company a year apart, with the rows that differ
 //! marked.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
@@ -11,22 +9,14 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::export::{ANSWER_KEYS, FACTOR_KEYS, answer_text};
+use super::export::{answer_keys, answer_text, factor_keys};
 use crate::assessment::is_well_formed_id;
 use crate::auth::Consultant;
 use crate::db::review::{self, ReviewRow};
 use crate::error::{AppError, Result};
-use crate::questionnaire::sections;
-use crate::rules::Outcome;
+use crate::rules::{Outcome, questions};
 use crate::views::{money, signed};
 use crate::{AppState, assets};
-
-/// Answers that are amounts of money.
-const MONEY_KEYS: [&str; 3] = [
-    "hourly_rate",
-    "managed_fee_per_user",
-    "downtime_cost_per_hour",
-];
 
 #[derive(Debug, Deserialize)]
 pub struct CompareQuery {
@@ -111,7 +101,7 @@ fn amount(v: f64) -> String {
 }
 
 /// Builds the compared lines, group by group.
-fn groups(x: &Loaded, y: &Loaded, choice_labels: &HashMap<(&str, &str), &str>) -> Vec<Group> {
+fn groups(x: &Loaded, y: &Loaded) -> Vec<Group> {
     let (ox, oy) = (&x.outcome, &y.outcome);
     let both = |f: &dyn Fn(&Loaded) -> String| (f(x), f(y));
 
@@ -147,19 +137,18 @@ fn groups(x: &Loaded, y: &Loaded, choice_labels: &HashMap<(&str, &str), &str>) -
     let answer = |o: &Outcome, key: &str| {
         let v = o.answers.get(key);
         match v {
-            Some(Value::String(s)) => choice_labels
-                .get(&(key, s.as_str()))
-                .map_or_else(|| s.clone(), |l| (*l).to_owned()),
-            Some(Value::Number(n)) if MONEY_KEYS.contains(&key) => {
+            Some(Value::String(s)) => questions::find(key)
+                .and_then(|q| q.choices.iter().find(|c| c.code == s))
+                .map_or_else(|| s.clone(), |c| c.label.to_owned()),
+            Some(Value::Number(n)) if questions::find(key).is_some_and(|q| q.money) => {
                 n.as_f64().map_or_else(|| n.to_string(), amount)
             }
             _ => answer_text(v),
         }
     };
-    let answers = ANSWER_KEYS
-        .iter()
-        .filter(|(key, _)| *key != "company")
-        .map(|(key, label)| line(*label, answer(ox, key), answer(oy, key)))
+    let answers = answer_keys()
+        .filter(|(key, _)| *key != questions::COMPANY.key)
+        .map(|(key, label)| line(label, answer(ox, key), answer(oy, key)))
         .collect();
 
     let points = |o: &Outcome, key: &str| {
@@ -168,9 +157,8 @@ fn groups(x: &Loaded, y: &Loaded, choice_labels: &HashMap<(&str, &str), &str>) -
             .find(|f| f.key == key)
             .map_or_else(|| "no push".to_owned(), |f| signed(f.points))
     };
-    let factors = FACTOR_KEYS
-        .iter()
-        .map(|(key, label)| line(*label, points(ox, key), points(oy, key)))
+    let factors = factor_keys()
+        .map(|(key, label)| line(label, points(ox, key), points(oy, key)))
         .collect();
 
     let (cx, cy) = (&ox.costs, &oy.costs);
@@ -261,14 +249,7 @@ pub async fn show(
     let (Some(x), Some(y)) = (x, y) else {
         return Ok((StatusCode::NOT_FOUND, page).into_response());
     };
-    let cost_defaults = state.rules.cost_defaults();
-    let questions = sections(&cost_defaults);
-    let choice_labels: HashMap<(&str, &str), &str> = questions
-        .iter()
-        .flat_map(|s| &s.questions)
-        .flat_map(|q| q.choices.iter().map(move |c| ((q.key, c.value), c.label)))
-        .collect();
-    page.groups = groups(&x, &y, &choice_labels);
+    page.groups = groups(&x, &y);
     page.differences = page
         .groups
         .iter()

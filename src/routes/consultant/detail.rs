@@ -14,8 +14,8 @@ use crate::assessment::{Assessment, is_well_formed_id};
 use crate::auth::{self, Consultant};
 use crate::db::review;
 use crate::error::{AppError, Result};
-use crate::questionnaire::{Kind, sections};
 use crate::routes::results::ResultsPage;
+use crate::rules::questions::{self, Kind, Question};
 use crate::rules::{Outcome, text};
 use crate::views::money;
 use crate::{AppState, assets};
@@ -61,38 +61,29 @@ pub struct DetailPage {
     note_draft: String,
 }
 
-fn display_value(key: &str, value: &serde_json::Value, rules: &crate::rules::RuleSet) -> String {
-    let q = sections(&rules.cost_defaults())
-        .into_iter()
-        .flat_map(|s| s.questions)
-        .find(|q| q.key == key);
-    match (q, value) {
-        (_, serde_json::Value::Null) => "(not given)".to_owned(),
-        (Some(q), serde_json::Value::String(code)) if q.kind == Kind::Choice => q
+fn display_value(q: &Question, value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => "(not given)".to_owned(),
+        serde_json::Value::String(code) if q.kind == Kind::Choice => q
             .choices
             .iter()
-            .find(|c| c.value == code)
+            .find(|c| c.code == code)
             .map_or_else(|| code.clone(), |c| c.label.to_owned()),
-        (Some(q), serde_json::Value::Number(n))
-            if matches!(q.kind, Kind::Number) && q.key != "incidents_per_month" =>
-        {
-            money(n.as_f64().unwrap_or_default())
-        }
-        (_, serde_json::Value::String(s)) => s.clone(),
-        (_, other) => other.to_string(),
+        serde_json::Value::Number(n) if q.money => money(n.as_f64().unwrap_or_default()),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 
-fn answer_rows(outcome: &Outcome, rules: &crate::rules::RuleSet) -> Vec<AnswerRow> {
-    sections(&rules.cost_defaults())
+fn answer_rows(outcome: &Outcome) -> Vec<AnswerRow> {
+    questions::QUESTIONS
         .iter()
-        .flat_map(|s| s.questions.iter())
         .map(|q| AnswerRow {
             question: q.label.to_owned(),
-            answer: outcome.answers.get(q.key).map_or_else(
-                || "(not given)".to_owned(),
-                |v| display_value(q.key, v, rules),
-            ),
+            answer: outcome
+                .answers
+                .get(q.key)
+                .map_or_else(|| "(not given)".to_owned(), |v| display_value(q, v)),
         })
         .collect()
 }
@@ -148,7 +139,7 @@ async fn page(
         status: row.status,
         flagged: row.flagged,
         tags: tags.join(", "),
-        answers: answer_rows(&a.outcome, &state.rules),
+        answers: answer_rows(&a.outcome),
         history: notes
             .into_iter()
             .map(|n| HistoryRow {

@@ -9,7 +9,7 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 
 use super::charts::{self, ColumnChart, ColumnData, PushChart, ShareBar};
-use super::export::FACTOR_KEYS;
+use super::export::factor_keys;
 use crate::auth::Consultant;
 use crate::db::review;
 use crate::error::Result;
@@ -76,10 +76,9 @@ fn month_parts(month: &str) -> (String, String) {
 }
 
 fn factor_label(key: &str) -> String {
-    FACTOR_KEYS
-        .iter()
+    factor_keys()
         .find(|(k, _)| *k == key)
-        .map_or_else(|| key.replace('_', " "), |(_, l)| (*l).to_owned())
+        .map_or_else(|| key.replace('_', " "), |(_, l)| l.to_owned())
 }
 
 fn month_rows(counts: Vec<(String, String, i64)>) -> Vec<MonthRow> {

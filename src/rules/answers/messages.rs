@@ -2,10 +2,8 @@
 //! them into the form for its in-browser checks, so the browser and the server say the same
 //! thing and cannot drift apart.
 
-use super::{
-    COMPANY_MAX_CHARS, DOWNTIME_RANGE, EMPLOYEES_RANGE, FEE_RANGE, HOURLY_RATE_RANGE,
-    INCIDENTS_RANGE,
-};
+use super::{COMPANY_MAX_CHARS, EMPLOYEES_RANGE};
+use crate::rules::questions::{self, Kind};
 
 pub const CHOICE_MISSING: &str = "Choose one of the options.";
 pub const COMPANY_CONTROL: &str = "The business name cannot contain control characters.";
@@ -55,13 +53,9 @@ fn bound(v: f64) -> String {
 
 /// The range of a numeric answer with free bounds (every number but the head count).
 fn number_range(key: &str) -> Option<(f64, f64)> {
-    match key {
-        "incidents_per_month" => Some(INCIDENTS_RANGE),
-        "hourly_rate" => Some(HOURLY_RATE_RANGE),
-        "managed_fee_per_user" => Some(FEE_RANGE),
-        "downtime_cost_per_hour" => Some(DOWNTIME_RANGE),
-        _ => None,
-    }
+    questions::find(key)
+        .filter(|q| q.kind == Kind::Number)
+        .and_then(|q| q.range)
 }
 
 /// The checks a browser can make on answer `key` before sending it, each named (`missing`,

@@ -3,22 +3,13 @@
 use super::*;
 
 fn valid() -> RawAnswers {
-    [
-        ("employees", "12"),
-        ("growth", "growing"),
-        ("it_reliance", "high"),
-        ("complexity", "moderate"),
-        ("incidents_per_month", "3.5"),
-        ("support_hours", "business_hours"),
-        ("security", "sensitive"),
-        ("in_house_it", "informal"),
-        ("budget", "moderate"),
-        ("cost_preference", "predictable"),
-        ("control", "balanced"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect()
+    crate::rules::fixtures::form(&Answers {
+        growth: Growth::Growing,
+        it_reliance: Reliance::High,
+        security: Security::Sensitive,
+        cost_preference: CostPreference::Predictable,
+        ..crate::rules::fixtures::business(12, 3.5)
+    })
 }
 
 #[test]

@@ -3,26 +3,7 @@
 use super::answers::*;
 use super::*;
 
-/// A neutral starting point that each test adjusts to describe one business.
-pub fn business(employees: u32, incidents_per_month: f64) -> Answers {
-    Answers {
-        company: None,
-        employees,
-        growth: Growth::Stable,
-        it_reliance: Reliance::Moderate,
-        complexity: Complexity::Moderate,
-        incidents_per_month,
-        support_hours: SupportHours::BusinessHours,
-        security: Security::Basic,
-        in_house_it: InHouseIt::Informal,
-        budget: Budget::Moderate,
-        cost_preference: CostPreference::NoPreference,
-        control: Control::Balanced,
-        hourly_rate: None,
-        managed_fee_per_user: None,
-        downtime_cost_per_hour: None,
-    }
-}
+pub use super::fixtures::business;
 
 #[test]
 #[ignore = "prints outcomes for a human to read"]
@@ -65,5 +46,6 @@ mod changes;
 mod golden;
 mod owners;
 mod props;
+mod questions;
 mod rules_file;
 mod seeds;

@@ -63,13 +63,8 @@ pub fn cases() -> Vec<Case> {
         Case {
             situation: "a dental practice of 20 with patient records, nobody doing IT, 4 problems a month",
             answers: Answers {
-                growth: Growth::Growing,
-                it_reliance: Reliance::High,
-                security: Security::Regulated,
-                in_house_it: InHouseIt::None,
-                cost_preference: CostPreference::Predictable,
-                control: Control::HandsOff,
-                ..business(20, 4.0)
+                company: None,
+                ..crate::rules::fixtures::dental_practice()
             },
             verdict: Verdict::Managed,
             confidence: Some(Confidence::Strong),

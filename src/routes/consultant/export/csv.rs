@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::stream::{CHUNK_BYTES, Encoder};
-use super::{ANSWER_KEYS, FACTOR_KEYS, answer_text};
+use super::{answer_keys, answer_text, factor_keys};
 use crate::db::review::ExportRow;
 
 /// A spreadsheet runs a cell that starts with one of these as a formula (`-` and `+` too: `-2+3`
@@ -64,9 +64,9 @@ fn csv_header() -> Vec<String> {
     let mut h: Vec<String> = ["id", "created_at", "rules_version", "status"]
         .map(String::from)
         .into();
-    h.extend(ANSWER_KEYS.iter().map(|(k, _)| (*k).to_owned()));
+    h.extend(answer_keys().map(|(k, _)| k.to_owned()));
     h.extend(["recommendation", "confidence", "score"].map(String::from));
-    h.extend(FACTOR_KEYS.iter().map(|(k, _)| format!("points_{k}")));
+    h.extend(factor_keys().map(|(k, _)| format!("points_{k}")));
     for model in ["break_fix", "managed"] {
         h.extend(["expected", "p10", "p50", "p90"].map(|p| format!("{model}_{p}")));
     }
@@ -107,14 +107,10 @@ impl Encoder for CsvEncoder {
             .map_err(|e| anyhow::anyhow!("stored result {} does not parse: {e}", row.id))?;
         let mut cells = Vec::with_capacity(48);
         cells.extend([row.id, row.created_at, row.rules_version, row.status].map(|t| defuse(&t)));
-        cells.extend(
-            ANSWER_KEYS
-                .iter()
-                .map(|(key, _)| answer_cell(r.answers.get(*key))),
-        );
+        cells.extend(answer_keys().map(|(key, _)| answer_cell(r.answers.get(key))));
         cells.extend([r.recommendation, r.confidence].map(|t| defuse(&t)));
         cells.push(r.score.to_string());
-        for (key, _) in FACTOR_KEYS {
+        for (key, _) in factor_keys() {
             let points = r
                 .factors
                 .iter()

@@ -21,43 +21,19 @@ use super::filter::ListQuery;
 use crate::AppState;
 use crate::auth::Consultant;
 use crate::error::Result;
-use crate::rules::FieldError;
+use crate::rules::{FieldError, questions};
 
-/// Every answer key in questionnaire order, as stored in a result's `answers` (defaults filled).
-pub(super) const ANSWER_KEYS: [(&str, &str); 15] = [
-    ("company", "Business name"),
-    ("employees", "People"),
-    ("growth", "Growth plans"),
-    ("it_reliance", "Reliance on IT"),
-    ("complexity", "What there is to look after"),
-    ("incidents_per_month", "IT problems a month"),
-    ("support_hours", "When help is needed"),
-    ("security", "Data and rules to protect"),
-    ("in_house_it", "IT people in the team"),
-    ("budget", "Budget"),
-    ("cost_preference", "How they like to pay"),
-    ("control", "How involved they want to be"),
-    ("hourly_rate", "Technician's hourly rate"),
-    ("managed_fee_per_user", "Managed fee per person a month"),
-    ("downtime_cost_per_hour", "Cost of an hour of downtime"),
-];
+/// Every answer key in questionnaire order, as stored in a result's `answers` (defaults
+/// filled), with its short name.
+pub(super) fn answer_keys() -> impl Iterator<Item = (&'static str, &'static str)> {
+    questions::QUESTIONS.iter().map(|q| (q.key, q.short_label))
+}
 
 /// Every factor that can push the score, in scoring order, with the label the results page uses.
 /// Only answers that score have a factor; the cost inputs act through `costs`.
-pub(super) const FACTOR_KEYS: [(&str, &str); 12] = [
-    ("employees", "Size of the business"),
-    ("growth", "Growth plans"),
-    ("it_reliance", "How much work depends on IT"),
-    ("complexity", "What there is to look after"),
-    ("incidents_per_month", "How often something breaks"),
-    ("support_hours", "When you need help"),
-    ("security", "Data and rules to protect"),
-    ("in_house_it", "IT skills in your team"),
-    ("budget", "Room in the budget"),
-    ("cost_preference", "How you like to pay"),
-    ("control", "How involved you want to be"),
-    ("costs", "Cost in a bad year"),
-];
+pub(super) fn factor_keys() -> impl Iterator<Item = (&'static str, &'static str)> {
+    questions::factors()
+}
 
 /// CSV: one row per assessment (newest first) with every answer (defaults filled in), the
 /// verdict, each factor's points (`points_<key>`, 0 when the factor did not move), both cost
