@@ -177,14 +177,13 @@ pub async fn create(
         Ok(()) => {}
         Err(db::WriteError::KeyTaken) => {
             // Another request with the same key was committed first.
-            let key = key.as_ref().ok_or_else(|| {
-                AppError::Internal(anyhow::anyhow!("a key was taken without a key"))
-            })?;
-            return made_with(state, key)
-                .await?
-                .ok_or_else(|| AppError::Unavailable {
-                    retry_after_secs: RETRY_AFTER_SECS,
-                });
+            let made = match &key {
+                Some(key) => made_with(state, key).await?,
+                None => None,
+            };
+            return made.ok_or(AppError::Unavailable {
+                retry_after_secs: RETRY_AFTER_SECS,
+            });
         }
         Err(db::WriteError::Unavailable(reason)) => {
             tracing::warn!(%reason, "assessment not stored: the database cannot take writes");

@@ -126,7 +126,12 @@ impl AppError {
 
     /// The answer for a request to `path`: JSON under the API, a page elsewhere.
     pub fn for_path(self, path: &str) -> Response {
-        if path.starts_with("/api/") {
+        self.answer(crate::is_api(path))
+    }
+
+    /// The answer as JSON for the API, as a page otherwise.
+    pub fn answer(self, api: bool) -> Response {
+        if api {
             ApiError(self).into_response()
         } else {
             self.into_response()

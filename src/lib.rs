@@ -169,12 +169,17 @@ async fn overloaded(uri: axum::http::Uri, error: tower::BoxError) -> axum::respo
     } else {
         error::AppError::Internal(anyhow::anyhow!(error))
     };
-    outside_router(error, uri.path())
+    outside_router(error, is_api(uri.path()))
+}
+
+/// True for the JSON API's paths, whose every answer is JSON.
+pub fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
 }
 
 /// An error answered before or around the routers, with the framing policy they would have set.
-fn outside_router(error: error::AppError, path: &str) -> axum::response::Response {
-    let mut response = error.for_path(path);
+fn outside_router(error: error::AppError, api: bool) -> axum::response::Response {
+    let mut response = error.answer(api);
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -191,8 +196,12 @@ async fn limits(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let path = request.uri().path().to_owned();
-    let head_bytes = request.uri().to_string().len()
+    // Read before the request moves on, and without copying it: this runs for every request.
+    let api = is_api(request.uri().path());
+    let head_bytes = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |target| target.as_str().len())
         + request
             .headers()
             .iter()
@@ -205,12 +214,12 @@ async fn limits(
             match tokio::time::timeout(timeout, next.run(request)).await {
                 Ok(response) => return response,
                 Err(_) => {
-                    tracing::warn!(%path, "request timed out");
+                    tracing::warn!("request timed out");
                     error::AppError::Timeout
                 }
             }
         };
-    outside_router(error, &path)
+    outside_router(error, api)
 }
 
 /// Makes rustls use the ring crypto provider. Every HTTPS client (the webhook sender, and

@@ -6,13 +6,16 @@
 //! submissions queue behind each other's fsync. Batched, the commit cost is shared and the
 //! durability promise is unchanged: nobody hears "stored" before their row is on disk.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Acquire, Connection, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{mpsc, oneshot};
+
+mod health;
+
+use health::Health;
 
 use super::{
     NewAssessment, NewWebhookEvent, insert_assessment_on, insert_assessments_on, webhooks,
@@ -128,25 +131,6 @@ pub struct GroupCommit {
     health: Arc<Health>,
 }
 
-/// Whether the database takes writes, as the last batch and the last probe found it.
-#[derive(Default)]
-struct Health {
-    /// Set when a batch failed for want of space, a lock or the database; a committed batch or
-    /// a successful probe clears it.
-    failing: AtomicBool,
-    /// The last probe: when, and whether it could write. One probe runs at a time.
-    probed: tokio::sync::Mutex<Option<(Instant, bool)>>,
-}
-
-/// A probe's answer is reused for this long, so that readiness checks from several balancers
-/// cost one probe.
-const PROBE_REUSE: Duration = Duration::from_secs(1);
-
-/// What a probe writes: a stored assessment with its list row and indexes takes about 40 KB,
-/// so room for the probe is room for a batch of several submissions. Smaller probes passed
-/// on a full disk where the next batch failed.
-const PROBE_BYTES: i64 = 256 * 1024;
-
 impl GroupCommit {
     pub fn new(pool: SqlitePool) -> Self {
         Self {
@@ -187,47 +171,10 @@ impl GroupCommit {
         })?
     }
 
-    /// True when the database takes writes: no batch has failed since the last success, or a
-    /// probe (a committed write of [`PROBE_BYTES`], deleted again) succeeds now. Probes run
-    /// only after a failure, so a healthy server's readiness checks write nothing.
+    /// True when the database takes writes; see [`Health::writable`].
     pub async fn writable(&self) -> bool {
-        if !self.health.failing.load(Ordering::Acquire) {
-            return true;
-        }
-        let mut probed = self.health.probed.lock().await;
-        if let Some((at, ok)) = *probed
-            && at.elapsed() < PROBE_REUSE
-        {
-            return ok;
-        }
-        let ok = match probe(&self.pool).await {
-            Ok(()) => true,
-            Err(e) => {
-                tracing::warn!(error = %e, "the database still cannot take writes");
-                false
-            }
-        };
-        if ok {
-            self.health.failing.store(false, Ordering::Release);
-        }
-        *probed = Some((Instant::now(), ok));
-        ok
+        self.health.writable(&self.pool).await
     }
-}
-
-/// Commits a row of [`PROBE_BYTES`], then deletes it.
-async fn probe(pool: &SqlitePool) -> sqlx::Result<()> {
-    let mut conn = pool.acquire().await?;
-    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-    sqlx::query("INSERT INTO write_probe (filler) VALUES (zeroblob(?))")
-        .bind(PROBE_BYTES)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    sqlx::query("DELETE FROM write_probe")
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }
 
 /// The writer: waits for at least one submission, takes every one waiting (up to
@@ -259,9 +206,6 @@ async fn run(pool: SqlitePool, health: Arc<Health>, mut jobs: mpsc::Receiver<Job
             continue;
         }
         let size = batch.len();
-        if kept.as_ref().is_some_and(|conn| conn.is_in_transaction()) {
-            discard(kept.take()).await;
-        }
         let written = match &mut kept {
             Some(conn) => write(conn, &batch).await,
             None => match pool.acquire().await {
@@ -271,14 +215,14 @@ async fn run(pool: SqlitePool, health: Arc<Health>, mut jobs: mpsc::Receiver<Job
         };
         match written {
             Ok(results) => {
-                health.failing.store(false, Ordering::Release);
+                health.succeeded();
                 for (job, result) in batch.drain(..).zip(results) {
                     let _ = job.done.send(result);
                 }
             }
             Err(e) => {
                 discard(kept.take()).await;
-                health.failing.store(true, Ordering::Release);
+                health.failed();
                 tracing::error!(error = %e, size, "a batch of assessments could not be committed; none of it was stored");
                 let reason = e.to_string();
                 for job in batch.drain(..) {
@@ -408,120 +352,4 @@ async fn write_one(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn job(id: &str, announced: bool) -> Job {
-        let (done, _) = oneshot::channel();
-        Job {
-            row: AssessmentRow {
-                id: id.to_owned(),
-                created_at: "2026-11-30T00:00:00.000Z".to_owned(),
-                rules_version: "test".to_owned(),
-                company: Some(format!("Company {id}")),
-                employees: 5,
-                recommendation: "managed",
-                confidence: "strong",
-                score: 1.5,
-                answers_json: "{}".to_owned(),
-                result_json: "{}".to_owned(),
-                flagged: None,
-            },
-            event: announced.then(|| EventRow {
-                id: format!("msg_{id}"),
-                event_type: "assessment.created",
-                payload: "{}".to_owned(),
-                due_at_ms: 0,
-            }),
-            key: None,
-            deadline: Instant::now() + WAIT,
-            done,
-        }
-    }
-
-    async fn database() -> (tempfile::TempDir, SqlitePool) {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let url = format!("sqlite://{}", dir.path().join("batch.db").display());
-        let pool = super::super::connect(&url).await.expect("database");
-        (dir, pool)
-    }
-
-    async fn stored(pool: &SqlitePool) -> (Vec<String>, Vec<String>) {
-        let ids = sqlx::query_scalar("SELECT id FROM assessments ORDER BY id")
-            .fetch_all(pool)
-            .await
-            .expect("assessments");
-        let events = sqlx::query_scalar("SELECT id FROM webhook_outbox ORDER BY id")
-            .fetch_all(pool)
-            .await
-            .expect("events");
-        (ids, events)
-    }
-
-    #[tokio::test]
-    async fn a_batch_is_stored_whole_with_its_events() {
-        let (_dir, pool) = database().await;
-        let batch: Vec<Job> = (0..300)
-            .map(|i| job(&format!("a{i:03}"), i % 3 == 0))
-            .collect();
-        let mut conn = pool.acquire().await.expect("connection");
-        let results = write(&mut conn, &batch).await.expect("commit");
-        assert!(results.iter().all(Result::is_ok));
-        let (ids, events) = stored(&pool).await;
-        assert_eq!(ids.len(), 300);
-        assert_eq!(events.len(), 100);
-        let listed: i64 = sqlx::query_scalar("SELECT count(*) FROM review_list")
-            .fetch_one(&pool)
-            .await
-            .expect("review list");
-        assert_eq!(listed, 300, "the list's triggers fire for every row");
-    }
-
-    #[tokio::test]
-    async fn a_failing_submission_is_left_out_and_the_rest_of_its_batch_is_stored() {
-        let (_dir, pool) = database().await;
-        let mut conn = pool.acquire().await.expect("connection");
-        write(&mut conn, &[job("taken", false)])
-            .await
-            .expect("commit");
-        let batch = [job("b", true), job("taken", true), job("c", false)];
-        let results = write(&mut conn, &batch).await.expect("commit");
-        assert!(results[0].is_ok());
-        assert!(results[1].is_err(), "a duplicate id is refused");
-        assert!(results[2].is_ok());
-        let (ids, events) = stored(&pool).await;
-        assert_eq!(ids, ["b", "c", "taken"]);
-        assert_eq!(
-            events,
-            ["msg_b"],
-            "the refused row's event is not stored either"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_taken_retry_key_refuses_its_submission_alone() {
-        let (_dir, pool) = database().await;
-        let keyed = |id: &str, key: &str| {
-            let mut job = job(id, false);
-            job.key = Some(KeyRow {
-                key: key.to_owned(),
-                body_hash: vec![1; 32],
-                expired_before: "2026-11-29T00:00:00.000Z".to_owned(),
-            });
-            job
-        };
-        let mut conn = pool.acquire().await.expect("connection");
-        write(&mut conn, &[keyed("first", "k")])
-            .await
-            .expect("commit");
-        let batch = [keyed("b", "other"), keyed("again", "k"), job("c", true)];
-        let results = write(&mut conn, &batch).await.expect("commit");
-        assert!(results[0].is_ok());
-        assert!(matches!(results[1], Err(WriteError::KeyTaken)));
-        assert!(results[2].is_ok());
-        let (ids, events) = stored(&pool).await;
-        assert_eq!(ids, ["b", "c", "first"]);
-        assert_eq!(events, ["msg_c"]);
-        assert!(!conn.is_in_transaction(), "the connection is clean again");
-    }
-}
+mod tests;
