@@ -118,6 +118,7 @@ fn assess_with(answers: &Answers, rules: &RuleSet, scratch: &mut Scratch) -> Out
         p10,
         p50,
         p90,
+        p99: None,
         components: lines,
     };
     Outcome {
@@ -125,12 +126,15 @@ fn assess_with(answers: &Answers, rules: &RuleSet, scratch: &mut Scratch) -> Out
         answers: filled_answers(answers, &inputs),
         recommendation: decision.verdict,
         confidence,
+        summary: String::new(),
+        warnings: Vec::new(),
         score,
         factors,
         costs: Costs {
             currency: rules.currency.clone(),
             break_fix: spread_of(bf_lines, expected_bf, spread.break_fix),
             managed: spread_of(m_lines, expected_m, spread.managed),
+            co_managed: None,
             break_even_fee_per_user: break_even,
             years_simulated: rules.simulation.years,
         },

@@ -89,6 +89,9 @@ pub struct CostSpread {
     pub p10: f64,
     pub p50: f64,
     pub p90: f64,
+    /// The one-year-in-a-hundred cost (rules `2027.01-1` on; absent from older results).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p99: Option<f64>,
     /// What the expected cost is made of, so the arithmetic can be checked.
     pub components: Vec<CostComponent>,
 }
@@ -109,6 +112,10 @@ pub struct Costs {
     pub currency: String,
     pub break_fix: CostSpread,
     pub managed: CostSpread,
+    /// Own IT staff plus a provider: present whenever the business has part-time or dedicated IT
+    /// people (rules `2027.01-1` on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub co_managed: Option<CostSpread>,
     /// The managed fee per user per month at which both models cost the same in expectation.
     pub break_even_fee_per_user: f64,
     /// How many simulated years the spread comes from.
@@ -140,6 +147,15 @@ pub struct Change {
     pub description: String,
 }
 
+/// An answer, or a combination of answers, that looks contradictory or implausible. It never
+/// blocks the verdict; it asks the owner to check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Warning {
+    /// The answer key the warning is about.
+    pub key: String,
+    pub message: String,
+}
+
 /// The full result of `assess`: everything but the id and the creation time, which storage adds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Outcome {
@@ -149,6 +165,13 @@ pub struct Outcome {
     pub answers: serde_json::Map<String, serde_json::Value>,
     pub recommendation: Verdict,
     pub confidence: Confidence,
+    /// One sentence an owner can quote: the verdict, the main reason and the money (rules
+    /// `2027.01-1` on; empty for older results).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub summary: String,
+    /// Odd or contradictory answers, `[]` when nothing is odd (rules `2027.01-1` on).
+    #[serde(default)]
+    pub warnings: Vec<Warning>,
     pub score: f64,
     /// Largest push first.
     pub factors: Vec<Factor>,
