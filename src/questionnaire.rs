@@ -40,6 +40,10 @@ pub struct Question {
     /// Where the default comes from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_source: Option<String>,
+    /// For a count an owner may only guess: a typical value per person using IT (`employees`),
+    /// which the form offers pre-filled from the headcount.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggested_per_person: Option<f64>,
 }
 
 /// A group of questions shown together.
@@ -74,6 +78,7 @@ fn question(d: &q::Question) -> Question {
         max_length: d.max_length,
         default: None,
         default_source: None,
+        suggested_per_person: None,
     }
 }
 
@@ -108,7 +113,13 @@ pub fn sections(defaults: &CostDefaults) -> Vec<Section> {
                 q::SECURITY,
             ]
             .iter()
-            .map(question)
+            .map(|d| {
+                let mut q = question(d);
+                if d.key == q::INCIDENTS_PER_MONTH.key {
+                    q.suggested_per_person = Some(defaults.incidents_per_user_month);
+                }
+                q
+            })
             .collect(),
         },
         Section {

@@ -199,8 +199,35 @@
 
   // ---- steps ----
 
+  // A count the owner may only guess (problems a month) is offered pre-filled from the
+  // headcount at a typical rate per person, once, when its step is first shown empty.
+  function prefill(section) {
+    var people = form.querySelector("input[name=employees]");
+    var n = people ? Number(people.value.replace(/,/g, "")) : NaN;
+    if (!(n >= 1 && n <= 10000 && Math.floor(n) === n)) {
+      return;
+    }
+    Array.prototype.forEach.call(section.querySelectorAll("input[data-per-person]"), function (input) {
+      if (input.value !== "" || input.getAttribute("data-prefilled")) {
+        return;
+      }
+      var rate = Number(input.getAttribute("data-per-person"));
+      input.value = String(Math.round(rate * n * 10) / 10);
+      input.setAttribute("data-prefilled", "1");
+      var note = document.createElement("p");
+      note.className = "hint prefilled";
+      note.id = "prefilled-" + input.name;
+      note.setAttribute("role", "status");
+      note.textContent = "Filled in from your headcount (about " + rate + " a person a month). " +
+        "Change it if you know your own count.";
+      input.parentNode.insertBefore(note, input);
+      input.setAttribute("aria-describedby", (input.getAttribute("aria-describedby") || "") + " " + note.id);
+    });
+  }
+
   function show(index, moveFocus) {
     current = Math.max(0, Math.min(total - 1, index));
+    prefill(sections[current]);
     sections.forEach(function (section, i) {
       section.hidden = i !== current;
     });

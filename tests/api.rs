@@ -30,7 +30,15 @@ async fn questionnaire_lists_every_key_with_its_choices_limits_and_defaults() {
         .iter()
         .flat_map(|s| s["questions"].as_array().unwrap())
         .collect();
-    assert_eq!(questions.len(), 15);
+    assert_eq!(questions.len(), 16);
+    let light = questions
+        .iter()
+        .find(|q| q["key"] == "light_users")
+        .unwrap();
+    assert_eq!(
+        (light["required"].clone(), light["min"].clone()),
+        (Value::Bool(false), Value::from(0.0))
+    );
     let reliance = questions
         .iter()
         .find(|q| q["key"] == "it_reliance")

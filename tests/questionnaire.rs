@@ -112,6 +112,7 @@ async fn an_empty_form_lists_every_required_question_in_the_summary() {
     for key in ANSWER_KEYS.iter().filter(|k| {
         ![
             "company",
+            "light_users",
             "hourly_rate",
             "managed_fee_per_user",
             "downtime_cost_per_hour",
@@ -123,6 +124,27 @@ async fn an_empty_form_lists_every_required_question_in_the_summary() {
             "{key} not in summary"
         );
     }
+}
+
+#[tokio::test]
+async fn the_problem_count_offers_a_typical_rate_per_person_for_the_form_to_prefill() {
+    let app = TestApp::spawn().await;
+    let html = app.get("/assess").await.text().await.unwrap();
+    assert!(
+        html.contains(r#"data-per-person="0.6""#),
+        "no per-person rate"
+    );
+    assert!(html.contains("about 9 a month for 15 people"));
+    let api: serde_json::Value = app.get("/api/v1/questionnaire").await.json().await.unwrap();
+    let incidents = api["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["questions"].as_array().unwrap())
+        .find(|q| q["key"] == "incidents_per_month")
+        .unwrap()
+        .clone();
+    assert_eq!(incidents["suggested_per_person"], 0.6);
 }
 
 #[tokio::test]

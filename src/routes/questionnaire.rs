@@ -51,6 +51,8 @@ pub struct QuestionView {
     pub value: String,
     pub error: Option<String>,
     pub default_note: String,
+    /// A typical value per person using IT, for the form to pre-fill from the headcount.
+    pub per_person: String,
     pub options: Vec<OptionView>,
 }
 
@@ -93,9 +95,17 @@ fn question_view(q: &Question, raw: &RawAnswers, errors: &[FieldError]) -> Quest
         .iter()
         .find(|e| e.field.as_deref() == Some(q.key))
         .map(|e| e.message.clone());
-    let default_note = match (&q.default, &q.default_source) {
-        (Some(d), Some(src)) => format!("If left empty: ${} ({src}).", crate::views::thousands(*d)),
-        (None, Some(src)) => format!("If left empty: {src}."),
+    let default_note = match (&q.default, &q.default_source, q.suggested_per_person) {
+        (Some(d), Some(src), _) => {
+            format!("If left empty: ${} ({src}).", crate::views::thousands(*d))
+        }
+        (None, Some(src), _) => format!("If left empty: {src}."),
+        (_, _, Some(p)) => format!(
+            "Not sure? Help desks see about {} a month for each person using IT, counting small \
+             requests such as passwords, access and new starters: about {} a month for 15 people.",
+            plain_number(p),
+            plain_number((p * 15.0 * 10.0).round() / 10.0)
+        ),
         _ => String::new(),
     };
     QuestionView {
@@ -121,6 +131,7 @@ fn question_view(q: &Question, raw: &RawAnswers, errors: &[FieldError]) -> Quest
         required: q.required,
         error,
         default_note,
+        per_person: q.suggested_per_person.map(plain_number).unwrap_or_default(),
         options: q
             .choices
             .iter()

@@ -190,6 +190,8 @@ pub struct DefaultCosts {
     pub managed_fee_per_user: f64,
     pub managed_fee_source: String,
     pub downtime_source: String,
+    /// Problems a month per person using IT, offered when the owner has no count of their own.
+    pub incidents_per_user_month: f64,
 }
 
 /// A validated rule set. Build it with [`RuleSet::embedded`] or [`RuleSet::from_toml_str`].
@@ -412,6 +414,7 @@ impl RuleSet {
         let m = &self.costs.managed;
         let b = &self.costs.business;
         DefaultCosts {
+            incidents_per_user_month: b.incidents_per_user_month.value,
             hourly_rate: bf.hourly_rate.value,
             hourly_rate_source: bf.hourly_rate.source.clone(),
             managed_fee_per_user: m.fee_per_user.value,

@@ -125,23 +125,29 @@ pub fn simulate(m: &Model, rules: &RuleSet, seed: u128, scratch: &mut Scratch) -
         let mut managed =
             managed_fixed + m.out_of_scope_share * labour + kept * m.downtime_per_call_managed;
 
-        // Events as 0/1 factors rather than branches: they are rare and unpredictable.
+        // Events are rare (a site outage in one year in four, a severe event in a few in a
+        // hundred), so each is a branch skipped in most years; a managed event only happens in a
+        // year break/fix has one too.
         let u_outage = unit32(r2 >> 32);
-        let outage_bf = f64::from(u8::from(u_outage < m.outage_p_bf));
-        let outage_m = f64::from(u8::from(u_outage < m.outage_p_managed));
-        let d_outage = 1.0 + spread * (2.0 * unit16(r5) - 1.0);
-        bf += outage_bf * (m.site_hour * m.outage_hours_bf * d_outage + m.emergency_labour);
-        managed += outage_m * m.site_hour * m.outage_hours_managed * d_outage;
+        if u_outage < m.outage_p_bf {
+            let d_outage = 1.0 + spread * (2.0 * unit16(r5) - 1.0);
+            bf += m.site_hour * m.outage_hours_bf * d_outage + m.emergency_labour;
+            if u_outage < m.outage_p_managed {
+                managed += m.site_hour * m.outage_hours_managed * d_outage;
+            }
+        }
 
         // A severe event: downtime, a response bill drawn from the lognormal (the same draw for
         // both models in the same year), recovery work and any breach notification.
-        let cyber_bf = f64::from(u8::from(unit32(r2) < m.cyber_p_bf));
-        let cyber_m = cyber_bf * f64::from(u8::from(unit32(r5 >> 32) < cyber_keep));
-        let d_cyber = 1.0 + spread * (2.0 * unit16(r5 >> 16) - 1.0);
-        let response = m.response_median * severe[((r3 >> 32) & severe_mask) as usize];
-        bf += cyber_bf * (m.site_hour * m.cyber_hours_bf * d_cyber + response + severe_bf);
-        managed +=
-            cyber_m * (m.site_hour * m.cyber_hours_managed * d_cyber + response + severe_managed);
+        if unit32(r2) < m.cyber_p_bf {
+            let d_cyber = 1.0 + spread * (2.0 * unit16(r5 >> 16) - 1.0);
+            let response = m.response_median * severe[((r3 >> 32) & severe_mask) as usize];
+            bf += m.site_hour * m.cyber_hours_bf * d_cyber + response + severe_bf;
+            if unit32(r5 >> 32) < cyber_keep {
+                managed +=
+                    m.site_hour * m.cyber_hours_managed * d_cyber + response + severe_managed;
+            }
+        }
 
         *bf_key = order_key(bf);
         *m_key = order_key(managed);

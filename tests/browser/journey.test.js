@@ -43,6 +43,12 @@ for (const [device, viewport] of [["phone", PHONE], ["desktop", DESKTOP]]) {
             if (javaScriptEnabled) {
               await assertStep(page, i);
             }
+            if (javaScriptEnabled && i === 1) {
+              // The problem count is offered from the headcount: 20 people × 0.6 a month.
+              const count = page.getByLabel("About how many IT problems a month need someone to fix them?");
+              assert.equal(await count.inputValue(), "12");
+              assert.match(await page.locator(".prefilled").innerText(), /Filled in from your headcount/);
+            }
             await answerStep(page, i);
             if (javaScriptEnabled && i < STEPS.length - 1) {
               await page.getByRole("button", { name: "Next" }).click();

@@ -179,7 +179,8 @@ mod tests {
     #[test]
     fn the_header_names_every_answer_and_factor() {
         let h = csv_header();
-        assert_eq!(h.len(), 4 + 15 + 3 + 12 + 8 + 3);
+        assert_eq!(h.len(), 4 + 16 + 3 + 12 + 8 + 3);
+        assert!(h.contains(&"light_users".to_owned()));
         assert!(h.contains(&"downtime_cost_per_hour".to_owned()));
         assert!(h.contains(&"points_costs".to_owned()));
         assert_eq!(h.last().map(String::as_str), Some("notes"));
