@@ -14,8 +14,9 @@ use crate::assessment::is_well_formed_id;
 use crate::auth::Consultant;
 use crate::db::review::{self, ReviewRow};
 use crate::error::{AppError, Result};
+use crate::rules::outcome::{CostSpread, Costs};
 use crate::rules::{Outcome, questions};
-use crate::views::{money, signed};
+use crate::views::{amount, money, signed};
 use crate::{AppState, assets};
 
 #[derive(Debug, Deserialize)]
@@ -91,15 +92,6 @@ fn line(label: impl Into<String>, a: String, b: String) -> Line {
     }
 }
 
-/// An amount as typed: whole dollars with separators, cents only when there are some.
-fn amount(v: f64) -> String {
-    if v.fract() == 0.0 {
-        money(v)
-    } else {
-        format!("${v:.2}")
-    }
-}
-
 /// Builds the compared lines, group by group.
 fn groups(x: &Loaded, y: &Loaded) -> Vec<Group> {
     let (ox, oy) = (&x.outcome, &y.outcome);
@@ -162,7 +154,7 @@ fn groups(x: &Loaded, y: &Loaded) -> Vec<Group> {
         .collect();
 
     let (cx, cy) = (&ox.costs, &oy.costs);
-    let costs = vec![
+    let mut costs = vec![
         line(
             "Break/fix, average year",
             money(cx.break_fix.expected_annual),
@@ -183,12 +175,58 @@ fn groups(x: &Loaded, y: &Loaded) -> Vec<Group> {
             money(cx.managed.p90),
             money(cy.managed.p90),
         ),
-        line(
-            "Break-even managed fee per person a month",
-            money(cx.break_even_fee_per_user),
-            money(cy.break_even_fee_per_user),
-        ),
     ];
+    // Lines only newer results have, shown when either side has them.
+    let p99 = |s: &CostSpread| s.p99.map_or_else(|| "not estimated".to_owned(), money);
+    if cx.break_fix.p99.is_some() || cy.break_fix.p99.is_some() {
+        costs.insert(
+            2,
+            line(
+                "Break/fix, 1 year in 100",
+                p99(&cx.break_fix),
+                p99(&cy.break_fix),
+            ),
+        );
+    }
+    if cx.managed.p99.is_some() || cy.managed.p99.is_some() {
+        costs.push(line(
+            "Managed, 1 year in 100",
+            p99(&cx.managed),
+            p99(&cy.managed),
+        ));
+    }
+    if cx.co_managed.is_some() || cy.co_managed.is_some() {
+        let cm = |c: &Costs, f: &dyn Fn(&CostSpread) -> String| {
+            c.co_managed
+                .as_ref()
+                .map_or_else(|| "not costed".to_owned(), f)
+        };
+        costs.push(line(
+            "Co-managed, average year",
+            cm(cx, &|s| money(s.expected_annual)),
+            cm(cy, &|s| money(s.expected_annual)),
+        ));
+        costs.push(line(
+            "Co-managed, bad year (90th percentile)",
+            cm(cx, &|s| money(s.p90)),
+            cm(cy, &|s| money(s.p90)),
+        ));
+        if [cx, cy]
+            .iter()
+            .any(|c| c.co_managed.as_ref().is_some_and(|s| s.p99.is_some()))
+        {
+            costs.push(line(
+                "Co-managed, 1 year in 100",
+                cm(cx, &p99),
+                cm(cy, &p99),
+            ));
+        }
+    }
+    costs.push(line(
+        "Break-even managed fee per person a month",
+        money(cx.break_even_fee_per_user),
+        money(cy.break_even_fee_per_user),
+    ));
 
     vec![
         Group {

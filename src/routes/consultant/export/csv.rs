@@ -36,6 +36,11 @@ struct CsvResult {
     score: f64,
     factors: Vec<CsvFactor>,
     costs: CsvCosts,
+    /// Empty in results made before rules `2027.01-1`.
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    warnings: Vec<serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -71,6 +76,8 @@ fn csv_header() -> Vec<String> {
         h.extend(["expected", "p10", "p50", "p90"].map(|p| format!("{model}_{p}")));
     }
     h.extend(["break_even_fee_per_user", "tags", "notes"].map(String::from));
+    // Newer columns go last so that spreadsheets reading by position keep working.
+    h.extend(["summary", "warnings"].map(String::from));
     h
 }
 
@@ -124,6 +131,8 @@ impl Encoder for CsvEncoder {
         cells.push(r.costs.break_even_fee_per_user.to_string());
         cells.push(defuse(row.tags.as_deref().unwrap_or_default()));
         cells.push(defuse(row.notes.as_deref().unwrap_or_default()));
+        cells.push(defuse(&r.summary));
+        cells.push(r.warnings.len().to_string());
         self.writer.write_record(&cells)?;
         Ok(())
     }
@@ -179,9 +188,9 @@ mod tests {
     #[test]
     fn the_header_names_every_answer_and_factor() {
         let h = csv_header();
-        assert_eq!(h.len(), 4 + 15 + 3 + 12 + 8 + 3);
+        assert_eq!(h.len(), 4 + 15 + 3 + 12 + 8 + 3 + 2);
         assert!(h.contains(&"downtime_cost_per_hour".to_owned()));
         assert!(h.contains(&"points_costs".to_owned()));
-        assert_eq!(h.last().map(String::as_str), Some("notes"));
+        assert_eq!(h[h.len() - 3..], ["notes", "summary", "warnings"]);
     }
 }
