@@ -303,10 +303,77 @@ pub fn assumptions(i: &CostInputs, rules: &RuleSet) -> Vec<Assumption> {
         "×",
     );
     l.rule(
-        "contract_months",
-        "Managed contract length",
-        &m.contract_months,
-        "months",
+        "comparison_years",
+        "Years the one-off onboarding fee is shared over",
+        &m.comparison_years,
+        "years",
+    );
+    l.rule(
+        "minimum_billed_users",
+        "Fewest users a provider bills for",
+        &m.minimum_billed_users,
+        "people",
+    );
+    l.rule(
+        "security_stack_per_user_month",
+        "Security tools break/fix must buy apart, a person a month",
+        &bf.security_stack_per_user_month,
+        "USD",
+    );
+    l.rule(
+        "routine_requests_per_user_year",
+        "Routine requests (starters, leavers, access) a person a year",
+        &bf.routine_requests_per_user_year,
+        "per year",
+    );
+    l.rule(
+        "routine_request_hours",
+        "Hours billed for each routine request",
+        &bf.routine_request_hours,
+        "hours",
+    );
+    let ih = &c.in_house;
+    l.push(
+        "in_house_annual",
+        "Your own people's IT work a year",
+        i.in_house_annual,
+        "USD",
+        Origin::Estimate,
+        &format!(
+            "{}; {}; {}",
+            ih.informal_hours_per_week.source,
+            ih.it_person_loaded_cost.source,
+            ih.users_per_it_person.source
+        ),
+    );
+    l.push(
+        "in_house_fix_share",
+        "Share of problems your own people handle under break/fix",
+        i.in_house_fix_share,
+        "share",
+        Origin::Default,
+        &maps.in_house_fix_share.source,
+    );
+    let sv = &c.severe;
+    l.rule(
+        "severe_response_median",
+        "Response and recovery fees after a severe event, typical (25 people)",
+        &sv.response_median,
+        "USD",
+    );
+    l.rule(
+        "severe_response_mean",
+        "Response and recovery fees after a severe event, average (25 people)",
+        &sv.response_mean,
+        "USD",
+    );
+    l.push(
+        "notification_share",
+        "Share of a breach-notification bill a severe event brings",
+        i.notification_share,
+        "share",
+        Origin::Default,
+        &maps.notification_share.source,
     );
     l.rule(
         "co_managed_fee_share",

@@ -43,6 +43,9 @@ pub struct BreakFixCosts {
     pub cyber_probability: Sourced,
     pub cyber_days: Sourced,
     pub cyber_recovery_hours: Sourced,
+    pub security_stack_per_user_month: Sourced,
+    pub routine_requests_per_user_year: Sourced,
+    pub routine_request_hours: Sourced,
 }
 
 /// Managed price list and risk figures: `[costs.managed]`, one sourced figure per field.
@@ -51,7 +54,8 @@ pub struct BreakFixCosts {
 pub struct ManagedCosts {
     pub fee_per_user: Sourced,
     pub onboarding_months: Sourced,
-    pub contract_months: Sourced,
+    pub comparison_years: Sourced,
+    pub minimum_billed_users: Sourced,
     pub incident_reduction: Sourced,
     pub mttr_hours: Sourced,
     pub out_of_scope_share: Sourced,
@@ -71,6 +75,31 @@ pub struct BusinessCosts {
     pub revenue_per_employee: Sourced,
     pub business_hours_per_year: Sourced,
     pub hours_per_business_day: Sourced,
+    pub incidents_per_user_month: Sourced,
+}
+
+/// The business's own IT people: `[costs.in_house]`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InHouseCosts {
+    pub informal_hours_per_item: Sourced,
+    pub informal_hours_per_week: Sourced,
+    pub part_time_hours_per_item: Sourced,
+    pub it_person_loaded_cost: Sourced,
+    pub users_per_it_person: Sourced,
+    pub part_time_max_share: Sourced,
+}
+
+/// Severe events beyond the downtime: `[costs.severe]`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SevereCosts {
+    pub response_median: Sourced,
+    pub response_mean: Sourced,
+    pub reference_users: Sourced,
+    pub notification_fixed: Sourced,
+    pub notification_per_record: Sourced,
+    pub records_per_user: Sourced,
 }
 
 /// How answers set model inputs, each table indexed by the answer enum.
@@ -88,6 +117,12 @@ pub struct AnswerMappings {
     pub site_idle_share: PerChoice,
     /// By reliance: share of revenue lost per hour of a site-wide outage.
     pub revenue_dependence: PerChoice,
+    /// By in-house IT: share of problems and requests handled in-house under break/fix.
+    pub in_house_fix_share: PerChoice,
+    /// By in-house IT: share of the in-house IT time still spent under full managed.
+    pub in_house_kept_share: PerChoice,
+    /// By security: share of a breach-notification bill a severe event brings.
+    pub notification_share: PerChoice,
 }
 
 /// Every cost default.
@@ -96,6 +131,8 @@ pub struct CostRules {
     pub break_fix: BreakFixCosts,
     pub managed: ManagedCosts,
     pub business: BusinessCosts,
+    pub in_house: InHouseCosts,
+    pub severe: SevereCosts,
     pub mappings: AnswerMappings,
 }
 

@@ -7,6 +7,9 @@
 //! whose interest it is that problems stop coming back.
 
 use super::answers::{Answers, Choice, Reliance};
+use super::change::short;
+use super::costs::Expected;
+use super::outcome::Verdict;
 use super::questions::COSTS_FACTOR;
 use super::score::Key;
 
@@ -70,10 +73,11 @@ pub fn label(key: Key) -> &'static str {
 /// The figures the cost factor's sentence quotes.
 #[derive(Debug, Clone, Copy)]
 pub struct CostFigures {
+    pub expected: Expected,
+    /// The option a positive score points to (managed, or co-managed with full-time IT staff).
+    pub provider: Verdict,
     pub p90_break_fix: f64,
-    pub p90_managed: f64,
-    pub gap: f64,
-    pub years: u32,
+    pub p90_provider: f64,
 }
 
 /// The sentence for one factor: the owner's answer, then why it pushes the way it does.
@@ -87,7 +91,7 @@ pub fn factor_sentence(key: Key, a: &Answers, points: f64, costs: &CostFigures) 
                 format!("{} people use IT in your business", a.employees)
             },
             if managed {
-                "at that size something needs fixing most weeks, so a fixed fee per person usually \
+                "at that size there is enough to look after that a fixed fee per person usually \
                  beats paying a technician by the visit, and a provider who already knows your \
                  set-up fixes things faster"
             } else {
@@ -232,12 +236,11 @@ fn incidents_situation(per_month: f64) -> String {
 /// "about 1 IT problem a month", "about 4 IT problems a month".
 pub fn incident_rate(per_month: f64) -> String {
     if per_month <= 0.0 {
-        "no IT problem".to_owned()
-    } else if per_month < 0.95 {
-        format!(
-            "about one IT problem every {} months",
-            num((1.0 / per_month).round())
-        )
+        return "no IT problem".to_owned();
+    }
+    let months = (1.0 / per_month).round();
+    if per_month < 0.95 && months >= 2.0 {
+        format!("about one IT problem every {} months", num(months))
     } else if per_month < 1.05 {
         "about 1 IT problem a month".to_owned()
     } else {
@@ -246,26 +249,32 @@ pub fn incident_rate(per_month: f64) -> String {
 }
 
 fn cost_sentence(c: &CostFigures) -> String {
-    let bad_year = format!(
-        "In a bad year (the worst one in ten of the {} years we simulated from your answers), \
-         break/fix would cost about {} against about {} for managed support.",
-        thousands(u64::from(c.years)),
-        money_about(c.p90_break_fix),
-        money_about(c.p90_managed)
+    let e = &c.expected;
+    let provider_cost = e.of_verdict(c.provider);
+    let name = short(c.provider);
+    let average = format!(
+        "In an average year break/fix would cost you about {} and {name} about {}, every risk \
+         counted at its chance.",
+        money_about(e.break_fix),
+        money_about(provider_cost)
     );
-    if c.gap > 0.0 {
+    let gap = e.break_fix - provider_cost;
+    let bad_year = format!(
+        "In a bad year (one in ten) break/fix would cost about {} and {name} about {}.",
+        money_about(c.p90_break_fix),
+        money_about(c.p90_provider)
+    );
+    if gap > 0.0 {
         format!(
-            "{bad_year} In one simulated year in ten, break/fix cost at least {} more than managed \
-             support did in the same year, because every problem, call-out and hour of downtime is \
-             paid for separately.",
-            money_about(c.gap)
+            "{average} So {name} saves about {} a year, because every problem, call-out and hour of \
+             downtime is paid for separately under break/fix. {bad_year}",
+            money_about(gap)
         )
     } else {
         format!(
-            "{bad_year} Even in the one year in ten that went worst for break/fix compared with \
-             managed support, break/fix still cost about {} less, so paying per visit stays cheaper \
-             for you even when things go wrong.",
-            money_about(-c.gap)
+            "{average} So break/fix saves about {} a year: you pay only for what goes wrong. \
+             {bad_year}",
+            money_about(-gap)
         )
     }
 }

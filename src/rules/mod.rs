@@ -15,6 +15,7 @@ mod assumptions;
 mod change;
 mod cost_rules;
 mod costs;
+mod evaluate;
 mod explain;
 mod inputs;
 mod notes;
@@ -22,8 +23,10 @@ mod sampling;
 mod score;
 mod simulate;
 mod stats;
+mod summary;
 mod validate;
 mod validate_costs;
+mod warnings;
 
 #[cfg(test)]
 mod tests;
@@ -37,6 +40,7 @@ pub use explain::{money, money_about, thousands};
 pub use outcome::{Confidence, Outcome, Verdict};
 pub use ruleset::{DefaultCosts, RuleSet, RulesError};
 
+use evaluate::Evaluation;
 use outcome::{CostSpread, Costs, Factor};
 use questions as q;
 use score::Key;
@@ -58,39 +62,42 @@ pub fn assess(answers: &Answers, rules: &RuleSet) -> Outcome {
 }
 
 fn assess_with(answers: &Answers, rules: &RuleSet, scratch: &mut Scratch) -> Outcome {
-    let inputs = inputs::CostInputs::new(answers, rules);
-    let model = costs::Model::new(&inputs, rules);
-    let spread = simulate::simulate(&model, rules, inputs.seed, true, scratch);
+    let eval = Evaluation::new(answers, rules);
+    let (inputs, model, expected) = (&eval.inputs, &eval.model, &eval.expected);
+    let decision = eval.decision;
+    let confidence = eval.confidence(rules);
+    let spread = simulate::simulate(model, rules, inputs::seed(answers, rules, inputs), scratch);
 
-    let answer_points = score::answer_points(answers, rules);
-    let cost_points = score::cost_points(spread.gap, model.fee_annual, rules);
-    let score = score::total(&answer_points, cost_points);
-    let decision = score::decide(answers, score, rules);
-    let confidence = score::confidence(&decision, score, rules);
-
-    let bf_lines = costs::break_fix_components(&model);
-    let m_lines = costs::managed_components(&model, inputs.fee_per_user);
-    let expected_bf = costs::total(&bf_lines);
-    let expected_m = costs::total(&m_lines);
-    let break_even = costs::break_even_fee(&model, rules, expected_bf, expected_m);
+    let bf_lines = costs::break_fix_components(model);
+    let m_lines = costs::managed_components(model);
+    let co_lines = inputs
+        .co_managed_costed
+        .then(|| costs::co_managed_components(model));
+    let break_even = costs::break_even_fee(model, expected);
+    let co_shift = model.co_managed_fixed() - model.managed_fixed();
 
     let figures = explain::CostFigures {
+        expected: *expected,
+        provider: score::provider(answers, rules),
         p90_break_fix: spread.break_fix[2],
-        p90_managed: spread.managed[2],
-        gap: spread.gap,
-        years: rules.simulation.years,
+        p90_provider: spread.managed[2]
+            + if score::provider(answers, rules) == Verdict::CoManaged {
+                co_shift
+            } else {
+                0.0
+            },
     };
     let mut factors: Vec<Factor> = Key::ANSWERS
         .iter()
-        .zip(answer_points)
-        .chain(std::iter::once((&Key::Costs, cost_points)))
+        .zip(eval.answer_points)
+        .chain(std::iter::once((&Key::Costs, eval.cost_points)))
         .filter(|(_, points)| *points != 0.0)
         .map(|(key, points)| Factor {
             key: key.code().to_owned(),
             label: explain::label(*key).to_owned(),
             points,
             favours: if points > 0.0 {
-                Verdict::Managed
+                figures.provider
             } else {
                 Verdict::BreakFix
             },
@@ -99,47 +106,42 @@ fn assess_with(answers: &Answers, rules: &RuleSet, scratch: &mut Scratch) -> Out
         .collect();
     factors.sort_by(|a, b| b.points.abs().total_cmp(&a.points.abs()));
 
-    let notes = notes::notes(
-        answers,
-        &decision,
-        &notes::NoteFigures {
-            score,
-            p90_break_fix: spread.break_fix[2],
-            p90_managed: spread.managed[2],
-            fee_annual: model.fee_annual,
-        },
-        rules,
-    );
-    let what_would_change =
-        change::what_would_change(answers, rules, decision.verdict, cost_points, scratch);
-
-    let spread_of = |lines, expected, [p10, p50, p90]: [f64; 3]| CostSpread {
-        expected_annual: expected,
-        p10,
-        p50,
-        p90,
-        p99: None,
-        components: lines,
+    let spread_of = |lines: Vec<outcome::CostComponent>, [p10, p50, p90, p99]: [f64; 4]| {
+        let expected_annual = costs::total(&lines);
+        CostSpread {
+            expected_annual,
+            p10,
+            p50,
+            p90,
+            p99: Some(p99),
+            components: lines,
+        }
     };
+    let costs = Costs {
+        currency: rules.currency.clone(),
+        break_fix: spread_of(bf_lines, spread.break_fix),
+        managed: spread_of(m_lines, spread.managed),
+        co_managed: co_lines.map(|lines| spread_of(lines, spread.managed.map(|v| v + co_shift))),
+        break_even_fee_per_user: break_even,
+        years_simulated: rules.simulation.years,
+    };
+    let notes = notes::notes(answers, &decision, &eval, &costs, rules);
+    let summary = summary::summary(answers, &decision, confidence, &factors, &costs);
+    let warnings = warnings::warnings(answers, inputs, break_even, rules);
+    let what_would_change = change::what_would_change(answers, rules, decision.verdict);
+
     Outcome {
         rules_version: rules.version.clone(),
-        answers: filled_answers(answers, &inputs),
+        answers: filled_answers(answers, inputs),
         recommendation: decision.verdict,
         confidence,
-        summary: String::new(),
-        warnings: Vec::new(),
-        score,
+        summary,
+        warnings,
+        score: eval.score,
         factors,
-        costs: Costs {
-            currency: rules.currency.clone(),
-            break_fix: spread_of(bf_lines, expected_bf, spread.break_fix),
-            managed: spread_of(m_lines, expected_m, spread.managed),
-            co_managed: None,
-            break_even_fee_per_user: break_even,
-            years_simulated: rules.simulation.years,
-        },
+        costs,
         what_would_change,
-        assumptions: assumptions::assumptions(&inputs, rules),
+        assumptions: assumptions::assumptions(inputs, rules),
         notes,
     }
 }

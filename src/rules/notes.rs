@@ -1,20 +1,13 @@
 //! Notes beside the verdict: why an override rule decided it, and warnings worth reading first.
 
 use super::answers::Answers;
-use super::explain::{money_about, num, pct};
-use super::outcome::Verdict;
+use super::change::short;
+use super::evaluate::Evaluation;
+use super::explain::{money_about, num};
+use super::outcome::{Costs, Verdict};
 use super::ruleset::RuleSet;
 use super::score::{Decision, GateReasons, Rule};
-
-/// What the notes need besides the answers and the decision.
-#[derive(Debug, Clone, Copy)]
-pub struct NoteFigures {
-    pub score: f64,
-    pub p90_break_fix: f64,
-    pub p90_managed: f64,
-    /// A full managed fee for everyone for a year.
-    pub fee_annual: f64,
-}
+use super::summary::{buys, costs_of};
 
 fn gate_reasons(a: &Answers, g: GateReasons) -> String {
     let mut parts = Vec::new();
@@ -38,28 +31,30 @@ fn gate_reasons(a: &Answers, g: GateReasons) -> String {
 }
 
 /// Every note for this outcome, most important first.
-pub fn notes(a: &Answers, d: &Decision, f: &NoteFigures, rules: &RuleSet) -> Vec<String> {
+pub fn notes(
+    a: &Answers,
+    d: &Decision,
+    eval: &Evaluation,
+    costs: &Costs,
+    rules: &RuleSet,
+) -> Vec<String> {
     let mut notes = Vec::new();
     let reasons = d.gate.map(|g| gate_reasons(a, g)).unwrap_or_default();
+    let co_managed = costs.co_managed.as_ref();
     match d.rule {
-        Rule::CoManaged => {
-            notes.push(format!(
-                "You have full-time IT staff and {reasons}, so the advice is co-managed IT: your own \
-                 staff keep the day-to-day work and their knowledge of your business, and a provider \
-                 adds monitoring, security tools, out-of-hours cover and specialist depth that a small \
-                 team cannot supply on its own. Your staff stay in charge of decisions."
-            ));
-            let share = rules.costs.managed.co_managed_fee_share.value;
-            notes.push(format!(
-                "Co-managed IT is not costed separately here; the managed figures are for a full \
-                 contract. Providers often charge around {} of a full managed fee for co-managed \
-                 support (an assumption: no published figure was found), which would be about {} a \
-                 year for {} people, on top of what your own IT staff cost.",
-                pct(share),
-                money_about(share * f.fee_annual),
-                num(f64::from(a.employees))
-            ));
-        }
+        Rule::CoManaged => notes.push(format!(
+            "You have full-time IT staff and {reasons}, so the advice is co-managed IT: your own \
+             staff keep the day-to-day work and their knowledge of your business, and a provider \
+             adds monitoring, security tools, out-of-hours cover and specialist depth that a small \
+             team cannot supply on its own. Your staff stay in charge of decisions."
+        )),
+        Rule::FullTimeStaff => notes.push(
+            "You have full-time IT staff, so the advice is co-managed IT rather than a full managed \
+             contract: a full contract would pay a provider for the work your staff already do. \
+             A co-managed provider backs them up with monitoring, security tools and cover when \
+             they are away."
+                .to_owned(),
+        ),
         Rule::Overflow => notes.push(format!(
             "You have full-time IT staff and {reasons}, which often calls for co-managed IT, but your \
              other answers point so firmly to paying per problem that the advice is for your staff to \
@@ -68,23 +63,78 @@ pub fn notes(a: &Answers, d: &Decision, f: &NoteFigures, rules: &RuleSet) -> Vec
         )),
         Rule::RegulatedNeedsProvider => notes.push(format!(
             "Your other answers lean towards break/fix (a score of {}), but you hold data under rules \
-             you must prove you follow and nobody in your team looks after IT as part of their job. \
-             With break/fix nobody would keep up the updates, backups and records an auditor or \
-             insurer will ask for, so the advice is managed IT.",
-            num(f.score)
+             you must prove you follow and nobody in your team looks after IT full-time. With \
+             break/fix nobody would keep up the updates, backups and records an auditor or insurer \
+             will ask for, so the advice is managed IT.",
+            num(eval.score)
         )),
         Rule::Score => {}
     }
+
+    // What the recommendation costs against the other main option, and what that buys.
+    let mine = costs_of(costs, d.verdict);
+    let other = if d.verdict == Verdict::BreakFix {
+        eval.provider_option()
+    } else {
+        Verdict::BreakFix
+    };
+    let diff = mine - costs_of(costs, other);
+    if diff > 0.0 {
+        notes.push(format!(
+            "{} costs about {} a year more than {} in an average year. It buys {}; the reasons \
+             above are why that is worth it for you{}.",
+            d.verdict.label(),
+            money_about(diff),
+            short(other),
+            buys(d.verdict),
+            if eval.cost_ratio() >= rules.verdict.moderate_cost_ratio {
+                ", but at that price it is a judgement call, so get quotes before you decide"
+            } else {
+                ""
+            }
+        ));
+    }
+
+    // What a bad year could cost, in words, for every option shown.
+    let mut bad = vec![format!(
+        "break/fix about {} (one year in a hundred: {})",
+        money_about(costs.break_fix.p90),
+        money_about(costs.break_fix.p99.unwrap_or(costs.break_fix.p90))
+    )];
+    bad.push(format!(
+        "managed IT about {} ({})",
+        money_about(costs.managed.p90),
+        money_about(costs.managed.p99.unwrap_or(costs.managed.p90))
+    ));
+    if let Some(c) = co_managed {
+        bad.push(format!(
+            "co-managed IT about {} ({})",
+            money_about(c.p90),
+            money_about(c.p99.unwrap_or(c.p90))
+        ));
+    }
+    notes.push(format!(
+        "What a bad year could cost: in one year in ten, {}. The worst years come from a \
+         ransomware or other severe event: days without your systems, response and recovery fees{}.",
+        bad.join(", "),
+        if eval.model.notification > 0.0 {
+            " and notifying the people whose data was exposed"
+        } else {
+            ""
+        }
+    ));
+
     if d.verdict == Verdict::BreakFix
         && rules.overrides.tail_warning.enabled
-        && f.p90_break_fix > f.p90_managed
+        && costs.break_fix.p90 > costs_of_p90(costs, other)
     {
         notes.push(format!(
             "Break/fix suits you in an ordinary year, but in a bad year (one in ten) it could cost \
-             about {}, more than the {} managed support would cost. Keep some money aside for such a \
-             year, and agree rates and response times with a technician before you need one.",
-            money_about(f.p90_break_fix),
-            money_about(f.p90_managed)
+             about {}, more than the {} {} would cost. Keep some money aside for such a year, and \
+             agree rates and response times with a technician before you need one.",
+            money_about(costs.break_fix.p90),
+            money_about(costs_of_p90(costs, other)),
+            short(other)
         ));
     }
     if d.verdict != Verdict::BreakFix {
@@ -96,4 +146,15 @@ pub fn notes(a: &Answers, d: &Decision, f: &NoteFigures, rules: &RuleSet) -> Vec
         );
     }
     notes
+}
+
+fn costs_of_p90(costs: &Costs, v: Verdict) -> f64 {
+    match v {
+        Verdict::BreakFix => costs.break_fix.p90,
+        Verdict::Managed => costs.managed.p90,
+        Verdict::CoManaged => costs
+            .co_managed
+            .as_ref()
+            .map_or(costs.managed.p90, |c| c.p90),
+    }
 }

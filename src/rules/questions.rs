@@ -55,7 +55,7 @@ pub const FEE_RANGE: (f64, f64) = (1.0, 10_000.0);
 pub const DOWNTIME_RANGE: (f64, f64) = (0.0, 10_000_000.0);
 
 /// The name of the cost factor, the one factor that is not an answer.
-pub const COSTS_FACTOR: (&str, &str) = ("costs", "Cost in a bad year");
+pub const COSTS_FACTOR: (&str, &str) = ("costs", "Cost in an average year");
 
 const BLANK: Question = Question {
     key: "",

@@ -14,7 +14,8 @@ use super::answers::{
 };
 use super::cost_rules::RawSourcedTable;
 pub use super::cost_rules::{
-    AnswerMappings, BreakFixCosts, BusinessCosts, CostRules, ManagedCosts, PerChoice, Sourced,
+    AnswerMappings, BreakFixCosts, BusinessCosts, CostRules, InHouseCosts, ManagedCosts, PerChoice,
+    SevereCosts, Sourced,
 };
 use super::outcome::Confidence;
 use super::sampling::BillableHours;
@@ -35,49 +36,62 @@ pub enum RulesError {
 }
 
 /// Points for a number falling in a band; `up_to` is inclusive.
+/// One point of a piecewise-linear factor: `points` at the answer `at`.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Band {
-    pub up_to: f64,
+pub struct Knot {
+    pub at: f64,
     pub points: f64,
 }
 
-/// Points for a number: the first band whose `up_to` is not below it.
-pub fn band_points(bands: &[Band], value: f64) -> f64 {
-    bands
-        .iter()
-        .find(|b| value <= b.up_to)
-        .or(bands.last())
-        .map_or(0.0, |b| b.points)
+/// Points for a numeric answer: straight lines between the knots, flat before the first and
+/// after the last (0 for no knots, which validation rules out).
+pub fn knot_points(knots: &[Knot], value: f64) -> f64 {
+    let Some(first) = knots.first() else {
+        return 0.0;
+    };
+    if value <= first.at {
+        return first.points;
+    }
+    for w in knots.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if value <= b.at {
+            return a.points + (b.points - a.points) * (value - a.at) / (b.at - a.at);
+        }
+    }
+    knots.last().map_or(0.0, |k| k.points)
 }
 
-/// Verdict threshold and confidence margins: the `[verdict]` table of `rules/rules.toml`, whose
-/// comments explain each field.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerdictRules {
     pub managed_threshold: f64,
     pub strong_margin: f64,
     pub moderate_margin: f64,
+    /// A recommendation costing this many times the cheapest option is at most moderate.
+    pub moderate_cost_ratio: f64,
+    /// … and at this many times, at most a close call.
+    pub close_call_cost_ratio: f64,
 }
 
 /// How the cost comparison turns into points: the `[factors.costs]` table.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CostFactorRules {
-    pub percentile: f64,
-    pub max_points: f64,
-    pub fee_share_scale: f64,
+    /// Points per unit of asinh(gap ÷ yardstick).
+    pub weight: f64,
+    /// The typical managed fee the yardstick uses (people × 12 × this).
+    pub reference_fee_per_user: f64,
 }
 
 /// Points per answer for every factor, tables indexed by the answer enums.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Factors {
-    pub employees: Vec<Band>,
+    pub employees: Vec<Knot>,
     pub growth: Vec<f64>,
     pub it_reliance: Vec<f64>,
     pub complexity: Vec<f64>,
-    pub incidents_per_month: Vec<Band>,
+    pub incidents_per_month: Vec<Knot>,
     pub support_hours: Vec<f64>,
     pub security: Vec<f64>,
     pub in_house_it: Vec<f64>,
@@ -119,10 +133,45 @@ pub struct TailWarningRule {
 /// All override rules.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct FullTimeStaffRule {
+    pub in_house_it: Vec<InHouseIt>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Overrides {
     pub co_managed: CoManagedRule,
     pub regulated_needs_provider: RegulatedRule,
     pub tail_warning: TailWarningRule,
+    pub full_time_staff: FullTimeStaffRule,
+}
+
+/// When an answer looks odd: `[warnings]`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarningRules {
+    pub low_share: f64,
+    pub min_people_for_low: u32,
+    pub max_per_user: f64,
+    pub dedicated_min_employees: u32,
+    pub critical_min_downtime_per_user: f64,
+    pub max_employees: u32,
+    pub break_even_min: f64,
+    pub break_even_max: f64,
+}
+
+/// Plausible ranges for the numeric what-would-change levers: `[levers]`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeverRules {
+    pub fee_min: f64,
+    pub fee_max: f64,
+    pub hourly_rate_min: f64,
+    pub hourly_rate_max: f64,
+    pub size_factor: f64,
+    pub incidents_factor: f64,
+    pub downtime_factor: f64,
+    pub dedicated_min_employees: u32,
 }
 
 /// Monte Carlo settings: the `[simulation]` table.
@@ -154,8 +203,12 @@ pub struct RuleSet {
     pub overrides: Overrides,
     pub simulation: SimulationRules,
     pub costs: CostRules,
+    pub warnings: WarningRules,
+    pub levers: LeverRules,
     /// Distribution of billable hours per call, derived once from the break/fix figures.
     pub(crate) hours: BillableHours,
+    /// exp(σ z) over the normal table: a severe event's response bill relative to its median.
+    pub(crate) severe_factors: Vec<f64>,
 }
 
 #[derive(Deserialize)]
@@ -168,22 +221,24 @@ struct RawRules {
     overrides: Overrides,
     simulation: SimulationRules,
     costs: RawCosts,
+    warnings: WarningRules,
+    levers: LeverRules,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawBands {
-    bands: Vec<Band>,
+struct RawKnots {
+    knots: Vec<Knot>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFactors {
-    employees: RawBands,
+    employees: RawKnots,
     growth: BTreeMap<String, f64>,
     it_reliance: BTreeMap<String, f64>,
     complexity: BTreeMap<String, f64>,
-    incidents_per_month: RawBands,
+    incidents_per_month: RawKnots,
     support_hours: BTreeMap<String, f64>,
     security: BTreeMap<String, f64>,
     in_house_it: BTreeMap<String, f64>,
@@ -199,6 +254,11 @@ struct RawCosts {
     break_fix: BreakFixCosts,
     managed: ManagedCosts,
     business: BusinessCosts,
+    in_house: InHouseCosts,
+    severe: SevereCosts,
+    in_house_fix_share: RawSourcedTable,
+    in_house_kept_share: RawSourcedTable,
+    notification_share: RawSourcedTable,
     onsite_share: RawSourcedTable,
     after_hours_share: RawSourcedTable,
     cyber_multiplier: RawSourcedTable,
@@ -225,16 +285,12 @@ impl RuleSet {
 
         let f = raw.factors;
         let factors = Factors {
-            employees: check.bands("factors.employees", f.employees.bands, 10_000.0, false),
+            employees: check.knots("factors.employees", f.employees.knots),
             growth: choice_table::<Growth>(&mut check, "factors.growth", f.growth),
             it_reliance: choice_table::<Reliance>(&mut check, "factors.it_reliance", f.it_reliance),
             complexity: choice_table::<Complexity>(&mut check, "factors.complexity", f.complexity),
-            incidents_per_month: check.bands(
-                "factors.incidents_per_month",
-                f.incidents_per_month.bands,
-                500.0,
-                true,
-            ),
+            incidents_per_month: check
+                .knots("factors.incidents_per_month", f.incidents_per_month.knots),
             support_hours: choice_table::<SupportHours>(
                 &mut check,
                 "factors.support_hours",
@@ -288,11 +344,28 @@ impl RuleSet {
                 "costs.revenue_dependence",
                 c.revenue_dependence,
             ),
+            in_house_fix_share: sourced_table::<InHouseIt>(
+                &mut check,
+                "costs.in_house_fix_share",
+                c.in_house_fix_share,
+            ),
+            in_house_kept_share: sourced_table::<InHouseIt>(
+                &mut check,
+                "costs.in_house_kept_share",
+                c.in_house_kept_share,
+            ),
+            notification_share: sourced_table::<Security>(
+                &mut check,
+                "costs.notification_share",
+                c.notification_share,
+            ),
         };
         let costs = CostRules {
             break_fix: c.break_fix,
             managed: c.managed,
             business: c.business,
+            in_house: c.in_house,
+            severe: c.severe,
             mappings,
         };
 
@@ -313,6 +386,11 @@ impl RuleSet {
             bf.billable_hours_sigma.value,
             bf.minimum_billable_hours.value,
         );
+        let severe = &costs.severe;
+        let sigma = (2.0 * (severe.response_mean.value / severe.response_median.value).ln())
+            .max(0.0)
+            .sqrt();
+        let severe_factors = hours.normal.iter().map(|z| (sigma * z).exp()).collect();
         Ok(RuleSet {
             version: raw.version,
             currency: raw.currency,
@@ -321,7 +399,10 @@ impl RuleSet {
             overrides: raw.overrides,
             simulation: raw.simulation,
             costs,
+            warnings: raw.warnings,
+            levers: raw.levers,
             hours,
+            severe_factors,
         })
     }
 

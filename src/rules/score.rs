@@ -3,7 +3,7 @@
 use super::answers::{Answers, Choice};
 use super::outcome::{Confidence, Verdict};
 use super::questions::{self, Question};
-use super::ruleset::{RuleSet, band_points};
+use super::ruleset::{RuleSet, knot_points};
 
 /// The factors, in the fixed order their points are added up (so a score is reproducible to the
 /// last bit, whichever path computes it).
@@ -71,11 +71,11 @@ pub fn answer_points(a: &Answers, rules: &RuleSet) -> [f64; ANSWER_FACTORS] {
     let f = &rules.factors;
     let pick = |table: &[f64], i: usize| table.get(i).copied().unwrap_or(0.0);
     [
-        band_points(&f.employees, f64::from(a.employees)),
+        knot_points(&f.employees, f64::from(a.employees)),
         pick(&f.growth, a.growth.index()),
         pick(&f.it_reliance, a.it_reliance.index()),
         pick(&f.complexity, a.complexity.index()),
-        band_points(&f.incidents_per_month, a.incidents_per_month),
+        knot_points(&f.incidents_per_month, a.incidents_per_month),
         pick(&f.support_hours, a.support_hours.index()),
         pick(&f.security, a.security.index()),
         pick(&f.in_house_it, a.in_house_it.index()),
@@ -85,14 +85,15 @@ pub fn answer_points(a: &Answers, rules: &RuleSet) -> [f64; ANSWER_FACTORS] {
     ]
 }
 
-/// The cost factor: the bad-year gap (break/fix − managed) relative to the yearly managed fee,
-/// squashed smoothly into ±`max_points`. Rises with the gap, so anything that widens the gap in
-/// every simulated year can only add points.
-pub fn cost_points(gap: f64, fee_annual: f64, rules: &RuleSet) -> f64 {
+/// The cost factor: the expected yearly gap (break/fix − the provider option) against what IT
+/// support for a business this size normally costs a year, through asinh, so that a gap counts
+/// in proportion to its size: linear while small, logarithmic when it is many times the
+/// yardstick. Rises with the gap.
+pub fn cost_points(gap: f64, users: f64, rules: &RuleSet) -> f64 {
     let c = &rules.factors.costs;
-    let scale = c.fee_share_scale * fee_annual;
-    if scale > 0.0 && gap.is_finite() {
-        c.max_points * (gap / scale).tanh()
+    let yardstick = 12.0 * users * c.reference_fee_per_user;
+    if yardstick > 0.0 && gap.is_finite() {
+        c.weight * (gap / yardstick).asinh()
     } else {
         0.0
     }
@@ -115,6 +116,9 @@ pub enum Rule {
     Overflow,
     /// Override (c): regulated data and nobody looking after IT → managed, not break/fix.
     RegulatedNeedsProvider,
+    /// The score favours a provider and the business has full-time IT staff: co-managed, because
+    /// a full contract would pay twice for their work.
+    FullTimeStaff,
 }
 
 /// Which of override (a)'s conditions hold besides having IT staff.
@@ -154,18 +158,41 @@ pub fn co_managed_gate(a: &Answers, rules: &RuleSet) -> Option<GateReasons> {
     })
 }
 
+/// The provider option a positive score points to: co-managed for a business with full-time IT
+/// staff (a full contract would pay twice for their work), managed otherwise.
+pub fn provider(a: &Answers, rules: &RuleSet) -> Verdict {
+    if rules
+        .overrides
+        .full_time_staff
+        .in_house_it
+        .contains(&a.in_house_it)
+    {
+        Verdict::CoManaged
+    } else {
+        Verdict::Managed
+    }
+}
+
 /// Verdict from the score, then overrides (a) and (c) from the rules.
 pub fn decide(a: &Answers, score: f64, rules: &RuleSet) -> Decision {
-    let by_score = if score >= rules.verdict.managed_threshold {
-        Verdict::Managed
-    } else {
-        Verdict::BreakFix
-    };
     let gate = co_managed_gate(a, rules);
-    let mut decision = Decision {
-        verdict: by_score,
-        rule: Rule::Score,
-        gate,
+    let mut decision = if score >= rules.verdict.managed_threshold {
+        let verdict = provider(a, rules);
+        Decision {
+            verdict,
+            rule: if verdict == Verdict::CoManaged {
+                Rule::FullTimeStaff
+            } else {
+                Rule::Score
+            },
+            gate,
+        }
+    } else {
+        Decision {
+            verdict: Verdict::BreakFix,
+            rule: Rule::Score,
+            gate,
+        }
     };
     if gate.is_some_and(GateReasons::any) {
         decision.rule = Rule::Overflow;
@@ -185,31 +212,33 @@ pub fn decide(a: &Answers, score: f64, rules: &RuleSet) -> Decision {
     decision
 }
 
-/// The scores at which the verdict can change for fixed answers. Between consecutive points the
-/// verdict is constant, which lets the what-would-change search skip simulations safely.
-pub fn breakpoints(rules: &RuleSet) -> [f64; 2] {
-    [
-        rules.verdict.managed_threshold,
-        rules.overrides.co_managed.min_score,
-    ]
-}
-
 /// Confidence from the distance between the score and the boundary that would change the verdict:
 /// the managed threshold for a score verdict, the co-managed minimum score for co-managed (and for
 /// break/fix overflow below it). Override (c) is a firm rule that the score argues against, so its
-/// confidence is fixed in the rules file.
-pub fn confidence(decision: &Decision, score: f64, rules: &RuleSet) -> Confidence {
+/// confidence is fixed in the rules file. Then capped by money: a recommendation costing
+/// `moderate_cost_ratio` times the cheapest costed option is at most moderate, and at
+/// `close_call_cost_ratio` times at most a close call.
+pub fn confidence(decision: &Decision, score: f64, cost_ratio: f64, rules: &RuleSet) -> Confidence {
     let v = &rules.verdict;
     let margin = match decision.rule {
-        Rule::Score => (score - v.managed_threshold).abs(),
+        Rule::Score | Rule::FullTimeStaff => (score - v.managed_threshold).abs(),
         Rule::CoManaged | Rule::Overflow => (score - rules.overrides.co_managed.min_score).abs(),
-        Rule::RegulatedNeedsProvider => return rules.overrides.regulated_needs_provider.confidence,
+        Rule::RegulatedNeedsProvider => f64::NAN,
     };
-    if margin >= v.strong_margin {
+    let by_score = if margin.is_nan() {
+        rules.overrides.regulated_needs_provider.confidence
+    } else if margin >= v.strong_margin {
         Confidence::Strong
     } else if margin >= v.moderate_margin {
         Confidence::Moderate
     } else {
         Confidence::CloseCall
+    };
+    if cost_ratio >= v.close_call_cost_ratio {
+        Confidence::CloseCall
+    } else if cost_ratio >= v.moderate_cost_ratio && by_score == Confidence::Strong {
+        Confidence::Moderate
+    } else {
+        by_score
     }
 }

@@ -7,8 +7,10 @@
 //!
 //! - more incidents never lower any year's break/fix cost, so no percentile of it falls;
 //! - a managed outage or severe event only happens in a year break/fix has one too, and managed
-//!   keeps at most as many problems as break/fix had; so in every year, raising incidents,
-//!   reliance, complexity, support hours or security never lowers (break/fix − managed).
+//!   keeps at most as many problems as break/fix had.
+//!
+//! The verdict does not use the simulation: it compares exact expected costs (`costs.rs`), so
+//! the number of simulated years cannot change a verdict, only the reported spread.
 
 use rand::Rng;
 use rand_pcg::Pcg64Mcg;
@@ -16,25 +18,22 @@ use rand_pcg::Pcg64Mcg;
 use super::costs::Model;
 use super::ruleset::RuleSet;
 use super::sampling::{EXACT_CALLS, HOURS_TABLE_BITS, NORMAL_TABLE_BITS, PoissonTable};
-use super::stats::{deciles_10_50_90, order_key, percentile};
+use super::stats::{order_key, quantiles_10_50_90_99};
 
-/// What a simulation reports.
+/// What a simulation reports: p10, p50, p90 and p99 of each model's yearly cost. Co-managed
+/// differs from managed in every year by the same fixed amount (fee and in-house time), so its
+/// percentiles are managed's shifted by that amount.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Spread {
-    /// p10, p50, p90 of break/fix yearly cost (zeros when only the gap was asked for).
-    pub break_fix: [f64; 3],
-    /// p10, p50, p90 of managed yearly cost (zeros when only the gap was asked for).
-    pub managed: [f64; 3],
-    /// The cost factor's percentile (p90 by default) of break/fix − managed in the same year.
-    pub gap: f64,
+    pub break_fix: [f64; 4],
+    pub managed: [f64; 4],
 }
 
-/// Buffers reused between simulations of one assessment: yearly costs as order keys.
+/// Buffers reused between simulations: yearly costs as order keys.
 #[derive(Debug, Default)]
 pub struct Scratch {
     break_fix: Vec<u64>,
     managed: Vec<u64>,
-    gap: Vec<u64>,
 }
 
 const TWO_POW_NEG_53: f64 = 1.0 / (1u64 << 53) as f64;
@@ -62,19 +61,14 @@ fn unit53(bits: u64) -> f64 {
     ((bits >> 11) as i64) as f64 * TWO_POW_NEG_53
 }
 
-/// Simulates `rules.simulation.years` years. With `full` false only the gap percentile is
-/// computed, which is all the what-would-change search needs.
-pub fn simulate(
-    m: &Model,
-    rules: &RuleSet,
-    seed: u128,
-    full: bool,
-    scratch: &mut Scratch,
-) -> Spread {
+/// Simulates `rules.simulation.years` years.
+pub fn simulate(m: &Model, rules: &RuleSet, seed: u128, scratch: &mut Scratch) -> Spread {
     let years = rules.simulation.years as usize;
     let hours = &rules.hours;
     let table = hours.table.as_slice();
+    let severe = rules.severe_factors.as_slice();
     let mask = (1u64 << HOURS_TABLE_BITS) - 1;
+    let severe_mask = (1u64 << NORMAL_TABLE_BITS) - 1;
     let counts = PoissonTable::new(m.lambda);
     // Managed events happen only in break/fix event years: thin them with a fixed ratio.
     let cyber_keep = if m.cyber_p_bf > 0.0 {
@@ -83,6 +77,11 @@ pub fn simulate(
         0.0
     };
     let spread = m.duration_spread;
+    let labour_billed = m.billed_share;
+    let bf_fixed = m.routine_annual + m.security_stack_annual + m.in_house_annual;
+    let managed_fixed = m.managed_fixed();
+    let severe_bf = m.recovery_labour_bf + m.notification;
+    let severe_managed = m.recovery_labour_managed + m.notification;
 
     // The bulk total's parts per possible count, so a year costs no square root.
     let bulk: Vec<(f64, f64)> = counts
@@ -90,22 +89,12 @@ pub fn simulate(
         .map(|n| hours.bulk_parts(f64::from(n.saturating_sub(EXACT_CALLS))))
         .collect();
 
-    // Every year below writes its slot, so the buffers only need the right length: clearing
-    // them first would zero a quarter of a megabyte per simulation for nothing.
-    scratch.gap.resize(years, 0);
-    let (bf_keys, m_keys) = if full {
-        scratch.break_fix.resize(years, 0);
-        scratch.managed.resize(years, 0);
-        (
-            scratch.break_fix.as_mut_slice(),
-            scratch.managed.as_mut_slice(),
-        )
-    } else {
-        (&mut [][..], &mut [][..])
-    };
+    // Every year below writes its slot, so the buffers only need the right length.
+    scratch.break_fix.resize(years, 0);
+    scratch.managed.resize(years, 0);
     let mut rng = Pcg64Mcg::new(seed);
     let normal = hours.normal.as_slice();
-    for (year, gap) in scratch.gap.iter_mut().enumerate() {
+    for (bf_key, m_key) in scratch.break_fix.iter_mut().zip(scratch.managed.iter_mut()) {
         let r1 = rng.next_u64();
         let r2 = rng.next_u64();
         let r3 = rng.next_u64();
@@ -132,11 +121,9 @@ pub fn simulate(
         // non-negative, so truncation is the floor).
         let kept = ((m.keep * calls + unit32(r3)) as i64) as f64;
 
-        let mut bf = labour + calls * m.downtime_per_call_bf;
-        let mut managed = m.fee_annual
-            + m.onboarding_annual
-            + m.out_of_scope_share * labour
-            + kept * m.downtime_per_call_managed;
+        let mut bf = bf_fixed + labour_billed * labour + calls * m.downtime_per_call_bf;
+        let mut managed =
+            managed_fixed + m.out_of_scope_share * labour + kept * m.downtime_per_call_managed;
 
         // Events as 0/1 factors rather than branches: they are rare and unpredictable.
         let u_outage = unit32(r2 >> 32);
@@ -146,31 +133,22 @@ pub fn simulate(
         bf += outage_bf * (m.site_hour * m.outage_hours_bf * d_outage + m.emergency_labour);
         managed += outage_m * m.site_hour * m.outage_hours_managed * d_outage;
 
+        // A severe event: downtime, a response bill drawn from the lognormal (the same draw for
+        // both models in the same year), recovery work and any breach notification.
         let cyber_bf = f64::from(u8::from(unit32(r2) < m.cyber_p_bf));
         let cyber_m = cyber_bf * f64::from(u8::from(unit32(r5 >> 32) < cyber_keep));
         let d_cyber = 1.0 + spread * (2.0 * unit16(r5 >> 16) - 1.0);
-        bf += cyber_bf * (m.site_hour * m.cyber_hours_bf * d_cyber + m.recovery_labour);
-        managed += cyber_m * m.site_hour * m.cyber_hours_managed * d_cyber;
+        let response = m.response_median * severe[((r3 >> 32) & severe_mask) as usize];
+        bf += cyber_bf * (m.site_hour * m.cyber_hours_bf * d_cyber + response + severe_bf);
+        managed +=
+            cyber_m * (m.site_hour * m.cyber_hours_managed * d_cyber + response + severe_managed);
 
-        *gap = order_key(bf - managed);
-        if full {
-            bf_keys[year] = order_key(bf);
-            m_keys[year] = order_key(managed);
-        }
+        *bf_key = order_key(bf);
+        *m_key = order_key(managed);
     }
 
-    let gap = percentile(&mut scratch.gap, rules.factors.costs.percentile);
-    if full {
-        Spread {
-            break_fix: deciles_10_50_90(&mut scratch.break_fix),
-            managed: deciles_10_50_90(&mut scratch.managed),
-            gap,
-        }
-    } else {
-        Spread {
-            break_fix: [0.0; 3],
-            managed: [0.0; 3],
-            gap,
-        }
+    Spread {
+        break_fix: quantiles_10_50_90_99(&mut scratch.break_fix),
+        managed: quantiles_10_50_90_99(&mut scratch.managed),
     }
 }

@@ -110,24 +110,15 @@ pub fn from_order_key(key: u64) -> f64 {
     })
 }
 
-/// The `p` percentile of values given as order keys, reordering them; 0 for no values.
-pub fn percentile(keys: &mut [u64], p: f64) -> f64 {
-    if keys.is_empty() {
-        return 0.0;
-    }
-    let k = rank(p, keys.len());
-    from_order_key(*keys.select_nth_unstable(k).1)
-}
-
-/// The 10th, 50th and 90th percentiles of values given as order keys, reordering them. Each
-/// selection works only on the part the previous one left unsorted, and the results are ordered
-/// by construction.
-pub fn deciles_10_50_90(keys: &mut [u64]) -> [f64; 3] {
+/// The 10th, 50th, 90th and 99th percentiles of values given as order keys, reordering them.
+/// Each selection works only on the part the previous one left unsorted, and the results are
+/// ordered by construction.
+pub fn quantiles_10_50_90_99(keys: &mut [u64]) -> [f64; 4] {
     let n = keys.len();
     if n == 0 {
-        return [0.0; 3];
+        return [0.0; 4];
     }
-    let (k10, k50, k90) = (rank(0.1, n), rank(0.5, n), rank(0.9, n));
+    let (k10, k50, k90, k99) = (rank(0.1, n), rank(0.5, n), rank(0.9, n), rank(0.99, n));
     let (left, mid, right) = keys.select_nth_unstable(k50);
     let p50 = *mid;
     let p10 = if k10 < k50 {
@@ -135,16 +126,19 @@ pub fn deciles_10_50_90(keys: &mut [u64]) -> [f64; 3] {
     } else {
         p50
     };
-    let p90 = if k90 > k50 {
-        *right.select_nth_unstable(k90 - k50 - 1).1
+    let (p90, p99) = if k90 > k50 {
+        let (_, at90, above) = right.select_nth_unstable(k90 - k50 - 1);
+        let p90 = *at90;
+        let p99 = if k99 > k90 {
+            *above.select_nth_unstable(k99 - k90 - 1).1
+        } else {
+            p90
+        };
+        (p90, p99)
     } else {
-        p50
+        (p50, p50)
     };
-    [
-        from_order_key(p10),
-        from_order_key(p50),
-        from_order_key(p90),
-    ]
+    [p10, p50, p90, p99].map(from_order_key)
 }
 
 /// 64-bit FNV-1a: stable across platforms and Rust versions, unlike std's `DefaultHasher`.
@@ -169,12 +163,12 @@ mod tests {
     }
 
     #[test]
-    fn deciles_are_ordered_and_match_a_sort() {
+    fn quantiles_are_ordered_and_match_a_sort() {
         let mut v: Vec<u64> = (0..1001)
             .map(|i| order_key(((i * 7919) % 1001) as f64 - 300.0))
             .collect();
-        let [a, b, c] = deciles_10_50_90(&mut v);
-        assert_eq!((a, b, c), (-200.0, 200.0, 600.0));
+        let [a, b, c, d] = quantiles_10_50_90_99(&mut v);
+        assert_eq!((a, b, c, d), (-200.0, 200.0, 600.0, 690.0));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use super::answers::Choice;
 use super::cost_rules::RawSourcedTable;
 use super::ruleset::{
-    Band, CostRules, Factors, Overrides, PerChoice, RulesError, SimulationRules, Sourced,
+    CostRules, Factors, Knot, Overrides, PerChoice, RulesError, SimulationRules, Sourced,
     VerdictRules,
 };
 
@@ -98,40 +98,26 @@ impl Checker {
         }
     }
 
-    /// Bands must rise strictly, cover every allowed value, and (if `ordered`) never lose points.
-    pub fn bands(
-        &mut self,
-        path: &str,
-        bands: Vec<Band>,
-        max_value: f64,
-        ordered: bool,
-    ) -> Vec<Band> {
-        if bands.is_empty() {
-            self.problem(format!("{path}.bands must list at least one band"));
+    /// Knots must rise strictly in `at` and never lose points: more of a numeric answer (people,
+    /// problems) never favours break/fix.
+    pub fn knots(&mut self, path: &str, knots: Vec<Knot>) -> Vec<Knot> {
+        if knots.is_empty() {
+            self.problem(format!("{path}.knots must list at least one knot"));
         }
-        for b in &bands {
-            self.finite(&format!("{path}.bands points"), b.points);
-            if b.up_to.is_nan() {
-                self.problem(format!("{path}.bands up_to must be a number"));
-            }
+        for k in &knots {
+            self.finite(&format!("{path}.knots points"), k.points);
+            self.finite(&format!("{path}.knots at"), k.at);
         }
-        if bands.windows(2).any(|w| w[1].up_to <= w[0].up_to) {
-            self.problem(format!("{path}.bands up_to values must increase"));
+        if knots.windows(2).any(|w| w[1].at <= w[0].at) {
+            self.problem(format!("{path}.knots at values must increase"));
         }
-        if bands.last().is_some_and(|b| b.up_to < max_value) {
-            self.problem(format!(
-                "{path}.bands must reach {max_value}, the largest allowed answer"
-            ));
-        }
-        if ordered {
-            let points: Vec<f64> = bands.iter().map(|b| b.points).collect();
-            self.non_decreasing(
-                &format!("{path}.bands points"),
-                &points,
-                "more need must never favour break/fix",
-            );
-        }
-        bands
+        let points: Vec<f64> = knots.iter().map(|k| k.points).collect();
+        self.non_decreasing(
+            &format!("{path}.knots points"),
+            &points,
+            "more need must never favour break/fix",
+        );
+        knots
     }
 
     /// Every check that spans the whole file.
@@ -164,14 +150,18 @@ impl Checker {
         self.non_decreasing("factors.complexity", &factors.complexity, why);
         self.non_decreasing("factors.security", &factors.security, why);
         let cf = &factors.costs;
-        if !(cf.percentile > 0.0 && cf.percentile < 1.0) {
-            self.problem(format!(
-                "factors.costs.percentile must be between 0 and 1 (got {})",
-                cf.percentile
-            ));
+        self.non_negative("factors.costs.weight", cf.weight);
+        self.positive(
+            "factors.costs.reference_fee_per_user",
+            cf.reference_fee_per_user,
+        );
+        let (r_mod, r_close) = (verdict.moderate_cost_ratio, verdict.close_call_cost_ratio);
+        if !(r_mod >= 1.0 && r_close >= r_mod && r_close.is_finite()) {
+            self.problem(
+                "verdict cost ratios must satisfy 1 ≤ moderate_cost_ratio ≤ close_call_cost_ratio"
+                    .into(),
+            );
         }
-        self.non_negative("factors.costs.max_points", cf.max_points);
-        self.positive("factors.costs.fee_share_scale", cf.fee_share_scale);
 
         let co = &overrides.co_managed;
         if co.in_house_it.is_empty() {

@@ -10,7 +10,62 @@ impl Checker {
         let bf = &costs.break_fix;
         let m = &costs.managed;
         let b = &costs.business;
-        let all: [(&str, &Sourced); 28] = [
+        let ih = &costs.in_house;
+        let sv = &costs.severe;
+        let all: [(&str, &Sourced); 45] = [
+            (
+                "costs.break_fix.security_stack_per_user_month",
+                &bf.security_stack_per_user_month,
+            ),
+            (
+                "costs.break_fix.routine_requests_per_user_year",
+                &bf.routine_requests_per_user_year,
+            ),
+            (
+                "costs.break_fix.routine_request_hours",
+                &bf.routine_request_hours,
+            ),
+            (
+                "costs.managed.minimum_billed_users",
+                &m.minimum_billed_users,
+            ),
+            (
+                "costs.business.incidents_per_user_month",
+                &b.incidents_per_user_month,
+            ),
+            (
+                "costs.in_house.informal_hours_per_week",
+                &ih.informal_hours_per_week,
+            ),
+            (
+                "costs.in_house.informal_hours_per_item",
+                &ih.informal_hours_per_item,
+            ),
+            (
+                "costs.in_house.part_time_hours_per_item",
+                &ih.part_time_hours_per_item,
+            ),
+            (
+                "costs.in_house.it_person_loaded_cost",
+                &ih.it_person_loaded_cost,
+            ),
+            (
+                "costs.in_house.users_per_it_person",
+                &ih.users_per_it_person,
+            ),
+            (
+                "costs.in_house.part_time_max_share",
+                &ih.part_time_max_share,
+            ),
+            ("costs.severe.response_median", &sv.response_median),
+            ("costs.severe.response_mean", &sv.response_mean),
+            ("costs.severe.reference_users", &sv.reference_users),
+            ("costs.severe.notification_fixed", &sv.notification_fixed),
+            (
+                "costs.severe.notification_per_record",
+                &sv.notification_per_record,
+            ),
+            ("costs.severe.records_per_user", &sv.records_per_user),
             ("costs.break_fix.hourly_rate", &bf.hourly_rate),
             (
                 "costs.break_fix.minimum_billable_hours",
@@ -44,7 +99,7 @@ impl Checker {
             ),
             ("costs.managed.fee_per_user", &m.fee_per_user),
             ("costs.managed.onboarding_months", &m.onboarding_months),
-            ("costs.managed.contract_months", &m.contract_months),
+            ("costs.managed.comparison_years", &m.comparison_years),
             ("costs.managed.incident_reduction", &m.incident_reduction),
             ("costs.managed.mttr_hours", &m.mttr_hours),
             ("costs.managed.out_of_scope_share", &m.out_of_scope_share),
@@ -84,7 +139,13 @@ impl Checker {
                 bf.billable_hours_mean.value,
             ),
             ("costs.managed.fee_per_user", m.fee_per_user.value),
-            ("costs.managed.contract_months", m.contract_months.value),
+            ("costs.managed.comparison_years", m.comparison_years.value),
+            (
+                "costs.in_house.users_per_it_person",
+                ih.users_per_it_person.value,
+            ),
+            ("costs.severe.response_median", sv.response_median.value),
+            ("costs.severe.reference_users", sv.reference_users.value),
             (
                 "costs.business.business_hours_per_year",
                 b.business_hours_per_year.value,
@@ -114,6 +175,51 @@ impl Checker {
                 bf.cyber_recovery_hours.value,
             ),
             ("costs.managed.onboarding_months", m.onboarding_months.value),
+            (
+                "costs.break_fix.security_stack_per_user_month",
+                bf.security_stack_per_user_month.value,
+            ),
+            (
+                "costs.break_fix.routine_requests_per_user_year",
+                bf.routine_requests_per_user_year.value,
+            ),
+            (
+                "costs.break_fix.routine_request_hours",
+                bf.routine_request_hours.value,
+            ),
+            (
+                "costs.managed.minimum_billed_users",
+                m.minimum_billed_users.value,
+            ),
+            (
+                "costs.business.incidents_per_user_month",
+                b.incidents_per_user_month.value,
+            ),
+            (
+                "costs.in_house.informal_hours_per_week",
+                ih.informal_hours_per_week.value,
+            ),
+            (
+                "costs.in_house.informal_hours_per_item",
+                ih.informal_hours_per_item.value,
+            ),
+            (
+                "costs.in_house.part_time_hours_per_item",
+                ih.part_time_hours_per_item.value,
+            ),
+            (
+                "costs.in_house.it_person_loaded_cost",
+                ih.it_person_loaded_cost.value,
+            ),
+            (
+                "costs.severe.notification_fixed",
+                sv.notification_fixed.value,
+            ),
+            (
+                "costs.severe.notification_per_record",
+                sv.notification_per_record.value,
+            ),
+            ("costs.severe.records_per_user", sv.records_per_user.value),
             ("costs.managed.mttr_hours", m.mttr_hours.value),
             ("costs.managed.outage_hours", m.outage_hours.value),
             ("costs.managed.cyber_days", m.cyber_days.value),
@@ -154,8 +260,19 @@ impl Checker {
                 "costs.managed.co_managed_fee_share",
                 m.co_managed_fee_share.value,
             ),
+            (
+                "costs.in_house.part_time_max_share",
+                ih.part_time_max_share.value,
+            ),
         ] {
             self.probability(path, v);
+        }
+        if sv.response_mean.value < sv.response_median.value {
+            self.problem(
+                "costs.severe.response_mean must not be below costs.severe.response_median \
+                 (a lognormal's mean is at least its median)"
+                    .into(),
+            );
         }
         let mult = bf.after_hours_multiplier.value;
         if !(1.0..=10.0).contains(&mult) {
@@ -208,11 +325,16 @@ impl Checker {
             ("costs.productivity_impact", &maps.productivity_impact),
             ("costs.site_idle_share", &maps.site_idle_share),
             ("costs.revenue_dependence", &maps.revenue_dependence),
+            ("costs.in_house_fix_share", &maps.in_house_fix_share),
+            ("costs.notification_share", &maps.notification_share),
         ] {
             for v in &table.values {
                 self.probability(path, *v);
             }
             self.non_decreasing(path, &table.values, why);
+        }
+        for v in &maps.in_house_kept_share.values {
+            self.probability("costs.in_house_kept_share", *v);
         }
         let cyber = &maps.cyber_multiplier;
         for v in &cyber.values {

@@ -1,11 +1,37 @@
-//! What would change the advice: exact, complete over the alternatives tried, sensibly ordered.
+//! What would change the advice: exact, complete over the choices tried, sensibly ordered, and
+//! for each numeric answer the nearest turning point.
 
 use proptest::prelude::*;
 
 use super::super::alternatives::{Alternative, alternatives};
 use super::*;
+use crate::rules::outcome::Change;
 
-/// Checks `o.what_would_change` against assessing every alternative in full.
+const NUMERIC: [&str; 5] = [
+    "managed_fee_per_user",
+    "hourly_rate",
+    "downtime_cost_per_hour",
+    "incidents_per_month",
+    "employees",
+];
+
+/// The answers with one numeric answer set to `v`.
+fn with_number(a: &Answers, key: &str, v: f64) -> Answers {
+    let mut b = a.clone();
+    match key {
+        "managed_fee_per_user" => b.managed_fee_per_user = Some(v),
+        "hourly_rate" => b.hourly_rate = Some(v),
+        "downtime_cost_per_hour" => b.downtime_cost_per_hour = Some(v),
+        "incidents_per_month" => b.incidents_per_month = v,
+        "employees" => b.employees = v as u32,
+        other => panic!("not numeric: {other}"),
+    }
+    b
+}
+
+/// Checks `o.what_would_change` against assessing every choice alternative in full, and every
+/// numeric entry at its `to` (a different verdict, the one listed) and one rounding step back
+/// towards the answer (still the current verdict, unless that is the answer itself).
 fn check_exact(a: &Answers, rules: &RuleSet) -> Result<(), String> {
     let o = assess(a, rules);
     let tried: Vec<Alternative> = alternatives(a, rules);
@@ -19,13 +45,41 @@ fn check_exact(a: &Answers, rules: &RuleSet) -> Result<(), String> {
     let listed: Vec<(String, serde_json::Value, Verdict)> = o
         .what_would_change
         .iter()
+        .filter(|c| !NUMERIC.contains(&c.key.as_str()))
         .map(|c| (c.key.clone(), c.to.clone(), c.recommendation))
         .collect();
-    if expected == listed {
-        Ok(())
-    } else {
-        Err(format!("expected {expected:?}\nlisted   {listed:?}"))
+    if expected != listed {
+        return Err(format!("expected {expected:?}\nlisted   {listed:?}"));
     }
+    for c in o
+        .what_would_change
+        .iter()
+        .filter(|c| NUMERIC.contains(&c.key.as_str()))
+    {
+        let (from, to) = (
+            c.from.as_f64().ok_or("a number")?,
+            c.to.as_f64().ok_or("a number")?,
+        );
+        let there = assess(&with_number(a, &c.key, to), rules).recommendation;
+        if there != c.recommendation || there == o.recommendation {
+            return Err(format!("{c:?}: the verdict at `to` is {there:?}"));
+        }
+        let step = match c.key.as_str() {
+            "incidents_per_month" => 0.1,
+            "downtime_cost_per_hour" => 10f64.powi(to.abs().max(100.0).log10().floor() as i32 - 2),
+            _ => 1.0,
+        };
+        let back = if to > from { to - step } else { to + step };
+        if (back - from) * (to - from) > 0.0 {
+            let before = assess(&with_number(a, &c.key, back), rules).recommendation;
+            if before != o.recommendation {
+                return Err(format!(
+                    "{c:?}: {back} already gives {before:?}, so `to` is not the nearest"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[test]
@@ -60,76 +114,92 @@ fn hiring_full_time_it_staff_turns_a_regulated_practice_co_managed() {
 }
 
 #[test]
-fn crossing_the_co_managed_size_threshold_is_offered_with_numbers_as_numbers() {
-    let a = Answers {
-        in_house_it: InHouseIt::Dedicated,
-        it_reliance: Reliance::High,
-        ..business(26, 6.0)
-    };
-    let o = assess(&a, &RuleSet::embedded());
-    let c = o
+fn a_managed_verdict_names_the_quote_above_which_break_fix_wins() {
+    // The 20-person firm that cannot work without IT: managed at the default $125, but not at any
+    // price; the page says where the line is.
+    let rules = RuleSet::embedded();
+    let a = &owners::cases()[1].answers;
+    let o = assess(a, &rules);
+    assert_eq!(o.recommendation, Verdict::Managed);
+    let fee = o
         .what_would_change
         .iter()
-        .find(|c| c.key == "employees")
-        .expect("a size change");
-    assert_eq!((c.from.as_u64(), c.to.as_u64()), (Some(26), Some(30)));
-    assert_eq!(c.recommendation, Verdict::CoManaged);
-    assert!(c.description.contains("30 people"));
+        .find(|c| c.key == "managed_fee_per_user")
+        .expect("a fee threshold");
+    let to = fee.to.as_f64().expect("a number");
+    assert_eq!(fee.from.as_f64(), Some(125.0));
+    assert!(to > 125.0 && to == to.round(), "{to}");
+    assert_eq!(fee.recommendation, Verdict::BreakFix);
+    assert!(
+        fee.description.starts_with(&format!(
+            "If the managed quote were ${} a user a month or more",
+            to as u64
+        )),
+        "{}",
+        fee.description
+    );
+    assert_eq!(
+        assess(&with_number(a, "managed_fee_per_user", to - 1.0), &rules).recommendation,
+        Verdict::Managed
+    );
 }
 
 #[test]
-fn a_strong_verdict_has_few_or_no_changes_and_a_close_call_has_many() {
+fn a_three_person_firm_is_never_told_to_hire_full_time_it_staff() {
     let rules = RuleSet::embedded();
-    let strong = assess(&owners::cases()[1].answers, &rules);
-    let close = assess(&owners::cases()[3].answers, &rules);
-    assert!(
-        strong.what_would_change.is_empty(),
-        "{:?}",
-        strong.what_would_change
-    );
-    assert!(close.what_would_change.len() >= 5);
+    for case in owners::cases()
+        .into_iter()
+        .filter(|c| c.answers.employees < 10)
+    {
+        let o = assess(&case.answers, &rules);
+        assert!(
+            !o.what_would_change
+                .iter()
+                .any(|c| c.key == "in_house_it" && c.to == "dedicated"),
+            "{}: {:?}",
+            case.situation,
+            o.what_would_change
+        );
+    }
+}
+
+#[test]
+fn headcounts_are_whole_people_and_numbers_stay_numbers() {
+    let rules = RuleSet::embedded();
+    for case in owners::cases() {
+        for c in assess(&case.answers, &rules).what_would_change {
+            if NUMERIC.contains(&c.key.as_str()) {
+                assert!(c.from.is_number() && c.to.is_number(), "{c:?}");
+                if c.key == "employees" {
+                    assert!(c.to.is_u64(), "{c:?}");
+                }
+            } else {
+                assert!(c.to.is_string(), "{c:?}");
+            }
+        }
+    }
 }
 
 #[test]
 fn nearer_changes_come_first() {
     let rules = RuleSet::embedded();
-    let a = &owners::cases()[3].answers;
-    let tried = alternatives(a, &rules);
-    assert!(tried.windows(2).all(|w| w[0].distance <= w[1].distance));
-    let o = assess(a, &rules);
-    let position = |c: &outcome::Change| {
-        tried
-            .iter()
-            .position(|t| t.key.code() == c.key && t.to == c.to)
+    // A close call: many changes, one step before two.
+    let a = Answers {
+        cost_preference: CostPreference::NoPreference,
+        ..business(9, 1.5)
     };
-    let positions: Vec<_> = o.what_would_change.iter().map(position).collect();
-    assert!(positions.iter().all(Option::is_some));
-    assert!(positions.windows(2).all(|w| w[0] < w[1]));
-}
-
-#[test]
-fn choices_are_offered_as_codes_and_counts_at_band_edges() {
-    let rules = RuleSet::embedded();
-    let tried = alternatives(&business(8, 2.0), &rules);
-    let to = |key: &str| -> Vec<serde_json::Value> {
-        tried
-            .iter()
-            .filter(|t| t.key.code() == key)
-            .map(|t| t.to.clone())
-            .collect()
+    let o = assess(&a, &rules);
+    let steps = |c: &Change| -> Option<usize> {
+        let q = q::find(&c.key)?;
+        let pos =
+            |code: &serde_json::Value| q.choices.iter().position(|x| Some(x.code) == code.as_str());
+        Some(pos(&c.from)?.abs_diff(pos(&c.to)?))
     };
-    assert_eq!(
-        to("employees"),
-        vec![serde_json::json!(11), serde_json::json!(5)]
-    );
-    assert_eq!(to("it_reliance").len(), 3);
-    assert!(to("it_reliance").iter().all(serde_json::Value::is_string));
-    let incidents: Vec<f64> = to("incidents_per_month")
-        .iter()
-        .filter_map(serde_json::Value::as_f64)
-        .collect();
-    for expected in [1.0, 4.0, 4.5] {
-        assert!(incidents.contains(&expected), "{incidents:?}");
+    let choice_steps: Vec<usize> = o.what_would_change.iter().filter_map(steps).collect();
+    let first_two = choice_steps.iter().position(|s| *s >= 2);
+    let last_one = choice_steps.iter().rposition(|s| *s == 1);
+    if let (Some(two), Some(one)) = (first_two, last_one) {
+        assert!(one < two, "{choice_steps:?}");
     }
 }
 
@@ -144,7 +214,7 @@ proptest! {
         rate in proptest::option::of(20.0..=400.0f64),
         down in proptest::option::of(0.0..=20_000.0f64),
     ) {
-        let rules = RuleSet::embedded().with_years(1_000);
+        let rules = RuleSet::embedded();
         let a = Answers {
             growth: Growth::ALL[pick[0] % 3],
             it_reliance: Reliance::ALL[pick[1]],

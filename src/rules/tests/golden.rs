@@ -9,8 +9,8 @@ use rand_pcg::Pcg64Mcg;
 use super::super::stats::{FNV_OFFSET, fnv1a64};
 use super::*;
 
-/// Outcomes hashed by [`outcomes_checksum`] under the embedded rules (version 2026.11-1).
-const CHECKSUM: u64 = 0xc94f_219a_2d82_faee;
+/// Outcomes hashed by [`outcomes_checksum`] under the embedded rules (version 2027.01-1).
+const CHECKSUM: u64 = 0x73eb_f6fc_f87b_fe08;
 
 fn pick<T: Copy>(rng: &mut Pcg64Mcg, all: &[T]) -> T {
     all[(rng.next_u32() as usize) % all.len()]
@@ -69,8 +69,8 @@ fn outcomes_checksum(sets: usize) -> u64 {
 }
 
 #[test]
-fn outcomes_are_bit_for_bit_those_of_rules_2026_11_1() {
-    assert_eq!(RuleSet::embedded().version, "2026.11-1");
+fn outcomes_are_bit_for_bit_those_of_rules_2027_01_1() {
+    assert_eq!(RuleSet::embedded().version, "2027.01-1");
     let got = outcomes_checksum(240);
     assert_eq!(
         got, CHECKSUM,

@@ -14,10 +14,11 @@ fn config(cases: u32) -> ProptestConfig {
     }
 }
 
-/// Fewer simulated years: every property below holds for any number of years, and debug builds
-/// simulate slowly.
+/// The production rules, with the production number of simulated years. (The verdict, the
+/// score and the expected costs do not depend on the simulation at all; the spread's properties
+/// hold year by year, so for any number of years.)
 fn quick_rules() -> RuleSet {
-    RuleSet::embedded().with_years(1_000)
+    RuleSet::embedded()
 }
 
 fn employees() -> impl Strategy<Value = u32> {
@@ -115,16 +116,23 @@ proptest! {
         prop_assert!((sum - o.score).abs() < 1e-9, "{} vs {}", sum, o.score);
         prop_assert!(o.factors.iter().all(|f| f.points != 0.0 && f.points.is_finite()));
         prop_assert!(o.factors.windows(2).all(|w| w[0].points.abs() >= w[1].points.abs()));
-        let cost = o.factors.iter().find(|f| f.key == "costs").map_or(0.0, |f| f.points);
-        prop_assert!(cost.abs() <= rules.factors.costs.max_points);
-        for s in [&o.costs.break_fix, &o.costs.managed] {
-            prop_assert!(s.p10 <= s.p50 && s.p50 <= s.p90, "{:?}", s);
+        let co_costed = matches!(a.in_house_it, InHouseIt::PartTime | InHouseIt::Dedicated);
+        prop_assert_eq!(o.costs.co_managed.is_some(), co_costed);
+        prop_assert!(!o.summary.is_empty());
+        for s in [&o.costs.break_fix, &o.costs.managed].into_iter().chain(o.costs.co_managed.as_ref()) {
+            let p99 = s.p99.unwrap_or(f64::NAN);
+            prop_assert!(s.p10 <= s.p50 && s.p50 <= s.p90 && s.p90 <= p99, "{:?}", s);
             prop_assert!(s.expected_annual.is_finite() && s.p90.is_finite());
             let lines: f64 = s.components.iter().map(|l| l.expected_annual).sum();
             prop_assert_eq!(lines, s.expected_annual);
         }
         prop_assert!(o.costs.break_even_fee_per_user >= 0.0 && o.costs.break_even_fee_per_user.is_finite());
         prop_assert!(o.what_would_change.iter().all(|c| c.recommendation != o.recommendation));
+        let at_most = Answers { managed_fee_per_user: Some(10_000.0), ..a.clone() };
+        if o.recommendation == Verdict::Managed && assess(&at_most, &rules).recommendation != Verdict::Managed {
+            prop_assert!(o.what_would_change.iter().any(|c| c.key == "managed_fee_per_user"),
+                "a managed verdict names its fee threshold: {:?}", o.what_would_change);
+        }
         prop_assert!(o.assumptions.iter().all(|x| x.value.is_finite()));
         prop_assert!(serde_json::to_string(&o).is_ok());
     }

@@ -100,7 +100,8 @@ fn what_would_change_describes_each_choice_with_that_choices_own_sentence() {
             seen += 1;
         }
     }
-    assert_eq!(seen, 2 * (2 + 3 + 2 + 2 + 2 + 3 + 2 + 2 + 2));
+    // Less one: the smaller business is never told to hire full-time IT staff.
+    assert_eq!(seen, 2 * (2 + 3 + 2 + 2 + 2 + 3 + 2 + 2 + 2) - 1);
 }
 
 #[test]
