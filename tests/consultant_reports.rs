@@ -3,7 +3,7 @@
 mod common;
 
 use common::consultant::Consultant;
-use common::{TestApp, advice_model_2, dental_practice, tiny_studio};
+use common::{TestApp, advice_model_2, before_advice_model_2, dental_practice, tiny_studio};
 use serde_json::Value;
 
 fn id_of(v: &Value) -> String {
@@ -166,7 +166,9 @@ async fn compare_shows_co_managed_and_the_one_year_in_a_hundred_when_either_side
     let app = TestApp::spawn().await;
     let consultant = Consultant::sign_in(&app).await;
     let newer = app.create_crafted(&dental_practice(), advice_model_2).await;
-    let older = id_of(&app.create(&dental_practice()).await);
+    let older = app
+        .create_crafted(&dental_practice(), before_advice_model_2)
+        .await;
     let html = consultant
         .page(&app, &format!("/consultant/compare?a={newer}&b={older}"))
         .await;

@@ -4,7 +4,10 @@
 mod common;
 
 use common::consultant::Consultant;
-use common::{CONSULTANT_EMAIL as EMAIL, TestApp, advice_model_2, dental_practice, tiny_studio};
+use common::{
+    CONSULTANT_EMAIL as EMAIL, TestApp, advice_model_2, before_advice_model_2, dental_practice,
+    tiny_studio,
+};
 use serde_json::json;
 
 #[tokio::test]
@@ -314,7 +317,9 @@ async fn a_rare_match_past_the_search_budget_is_reached_by_continuing_the_search
 async fn the_detail_puts_the_answers_to_check_first_and_the_levers_in_dollars() {
     let app = TestApp::spawn().await;
     let id = app.create_crafted(&dental_practice(), advice_model_2).await;
-    let older = app.create(&dental_practice()).await;
+    let older = app
+        .create_crafted(&dental_practice(), before_advice_model_2)
+        .await;
     let b = Consultant::sign_in(&app).await;
     let html = b.page(&app, &format!("/consultant/assessments/{id}")).await;
 
@@ -342,10 +347,7 @@ async fn the_detail_puts_the_answers_to_check_first_and_the_levers_in_dollars() 
     assert!(!html.contains("<td>187.5</td>") && !html.contains("<td>125.0</td>"));
 
     let html = b
-        .page(
-            &app,
-            &format!("/consultant/assessments/{}", older["id"].as_str().unwrap()),
-        )
+        .page(&app, &format!("/consultant/assessments/{older}"))
         .await;
     for absent in [r#"<section id="check""#, "check-answers", "verdict-summary"] {
         assert!(!html.contains(absent), "{absent}");

@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{PUBLIC_URL, TestApp, advice_model_2, as_form, dental_practice};
+use common::{
+    PUBLIC_URL, TestApp, advice_model_2, as_form, before_advice_model_2, dental_practice,
+};
 
 fn header<'a>(res: &'a reqwest::Response, name: &str) -> &'a str {
     res.headers()
@@ -368,7 +370,9 @@ async fn the_embedded_result_shows_the_summary_the_answers_to_check_and_co_manag
     assert!(html.contains(r#"class="tail""#));
     assert_no_inline_code(&html);
 
-    let older = created_id(&app).await;
+    let older = app
+        .create_crafted(&dental_practice(), before_advice_model_2)
+        .await;
     let html = app
         .get(&format!("/assessments/{older}/embed"))
         .await

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{TestApp, advice_model_2, dental_practice, tiny_studio};
+use common::{TestApp, advice_model_2, before_advice_model_2, dental_practice, tiny_studio};
 use servicefit::rules::RuleSet;
 
 #[tokio::test]
@@ -295,16 +295,7 @@ async fn a_result_with_a_summary_warnings_a_tail_and_co_managed_costs_shows_them
 async fn an_older_result_without_the_new_fields_shows_no_empty_boxes() {
     let app = TestApp::spawn().await;
     let id = app
-        .create_crafted(&dental_practice(), |r| {
-            let o = r.as_object_mut().unwrap();
-            o.remove("summary");
-            o.remove("warnings");
-            let costs = r["costs"].as_object_mut().unwrap();
-            costs.remove("co_managed");
-            for model in ["break_fix", "managed"] {
-                costs[model].as_object_mut().unwrap().remove("p99");
-            }
-        })
+        .create_crafted(&dental_practice(), before_advice_model_2)
         .await;
     let html = app
         .get(&format!("/assessments/{id}"))

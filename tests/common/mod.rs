@@ -347,6 +347,19 @@ pub fn advice_model_2(result: &mut serde_json::Value) {
     );
 }
 
+/// A result as rules before `2027.01-1` stored it: no summary, no warnings, no p99 and no
+/// co-managed costs.
+pub fn before_advice_model_2(result: &mut serde_json::Value) {
+    let o = result.as_object_mut().expect("object");
+    o.remove("summary");
+    o.remove("warnings");
+    let costs = result["costs"].as_object_mut().expect("costs");
+    costs.remove("co_managed");
+    for model in ["break_fix", "managed"] {
+        costs[model].as_object_mut().expect("model").remove("p99");
+    }
+}
+
 /// What every browser and most HTTP libraries send: most answers then come back gzipped.
 pub const ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
 
