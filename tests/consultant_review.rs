@@ -353,3 +353,21 @@ async fn the_detail_puts_the_answers_to_check_first_and_the_levers_in_dollars() 
         assert!(!html.contains(absent), "{absent}");
     }
 }
+
+#[tokio::test]
+async fn rescoring_an_older_result_shows_the_new_tail_beside_not_estimated() {
+    let app = TestApp::spawn().await;
+    let id = app
+        .create_crafted(&dental_practice(), before_advice_model_2)
+        .await;
+    let b = Consultant::sign_in(&app).await;
+    let html = b
+        .page(&app, &format!("/consultant/assessments/{id}/rescore"))
+        .await;
+    let row = html
+        .split("<tr")
+        .find(|r| r.contains("Break/fix, 1 year in 100"))
+        .expect("the p99 row");
+    assert!(row.starts_with(r#" class="differs""#), "{row}");
+    assert!(row.contains("<td>not estimated</td><td>$"), "{row}");
+}

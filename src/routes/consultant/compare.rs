@@ -92,6 +92,66 @@ fn line(label: impl Into<String>, a: String, b: String) -> Line {
     }
 }
 
+/// The yearly costs of two results side by side, as `(label, a, b)`. Lines that only results
+/// from rules `2027.01-1` on have (p99, co-managed) appear when either side has the figure; the
+/// other side then says it has none.
+pub(super) fn cost_lines(x: &Costs, y: &Costs) -> Vec<(&'static str, String, String)> {
+    let both = |f: &dyn Fn(&Costs) -> String| (f(x), f(y));
+    let p99 = |s: &CostSpread| s.p99.map_or_else(|| "not estimated".to_owned(), money);
+    let mut out = Vec::new();
+    let model = |out: &mut Vec<_>, labels: [&'static str; 3], pick: fn(&Costs) -> &CostSpread| {
+        let (a, b) = both(&|c| money(pick(c).expected_annual));
+        out.push((labels[0], a, b));
+        let (a, b) = both(&|c| money(pick(c).p90));
+        out.push((labels[1], a, b));
+        if pick(x).p99.is_some() || pick(y).p99.is_some() {
+            let (a, b) = both(&|c| p99(pick(c)));
+            out.push((labels[2], a, b));
+        }
+    };
+    model(
+        &mut out,
+        [
+            "Break/fix, average year",
+            "Break/fix, bad year (90th percentile)",
+            "Break/fix, 1 year in 100",
+        ],
+        |c| &c.break_fix,
+    );
+    model(
+        &mut out,
+        [
+            "Managed, average year",
+            "Managed, bad year (90th percentile)",
+            "Managed, 1 year in 100",
+        ],
+        |c| &c.managed,
+    );
+    if x.co_managed.is_some() || y.co_managed.is_some() {
+        let cm = |f: &dyn Fn(&CostSpread) -> String| {
+            both(&|c| {
+                c.co_managed
+                    .as_ref()
+                    .map_or_else(|| "not costed".to_owned(), f)
+            })
+        };
+        let (a, b) = cm(&|s| money(s.expected_annual));
+        out.push(("Co-managed, average year", a, b));
+        let (a, b) = cm(&|s| money(s.p90));
+        out.push(("Co-managed, bad year (90th percentile)", a, b));
+        if [x, y]
+            .iter()
+            .any(|c| c.co_managed.as_ref().is_some_and(|s| s.p99.is_some()))
+        {
+            let (a, b) = cm(&p99);
+            out.push(("Co-managed, 1 year in 100", a, b));
+        }
+    }
+    let (a, b) = both(&|c| money(c.break_even_fee_per_user));
+    out.push(("Break-even managed fee per person a month", a, b));
+    out
+}
+
 /// Builds the compared lines, group by group.
 fn groups(x: &Loaded, y: &Loaded) -> Vec<Group> {
     let (ox, oy) = (&x.outcome, &y.outcome);
@@ -153,80 +213,10 @@ fn groups(x: &Loaded, y: &Loaded) -> Vec<Group> {
         .map(|(key, label)| line(label, points(ox, key), points(oy, key)))
         .collect();
 
-    let (cx, cy) = (&ox.costs, &oy.costs);
-    let mut costs = vec![
-        line(
-            "Break/fix, average year",
-            money(cx.break_fix.expected_annual),
-            money(cy.break_fix.expected_annual),
-        ),
-        line(
-            "Break/fix, bad year (90th percentile)",
-            money(cx.break_fix.p90),
-            money(cy.break_fix.p90),
-        ),
-        line(
-            "Managed, average year",
-            money(cx.managed.expected_annual),
-            money(cy.managed.expected_annual),
-        ),
-        line(
-            "Managed, bad year (90th percentile)",
-            money(cx.managed.p90),
-            money(cy.managed.p90),
-        ),
-    ];
-    // Lines only newer results have, shown when either side has them.
-    let p99 = |s: &CostSpread| s.p99.map_or_else(|| "not estimated".to_owned(), money);
-    if cx.break_fix.p99.is_some() || cy.break_fix.p99.is_some() {
-        costs.insert(
-            2,
-            line(
-                "Break/fix, 1 year in 100",
-                p99(&cx.break_fix),
-                p99(&cy.break_fix),
-            ),
-        );
-    }
-    if cx.managed.p99.is_some() || cy.managed.p99.is_some() {
-        costs.push(line(
-            "Managed, 1 year in 100",
-            p99(&cx.managed),
-            p99(&cy.managed),
-        ));
-    }
-    if cx.co_managed.is_some() || cy.co_managed.is_some() {
-        let cm = |c: &Costs, f: &dyn Fn(&CostSpread) -> String| {
-            c.co_managed
-                .as_ref()
-                .map_or_else(|| "not costed".to_owned(), f)
-        };
-        costs.push(line(
-            "Co-managed, average year",
-            cm(cx, &|s| money(s.expected_annual)),
-            cm(cy, &|s| money(s.expected_annual)),
-        ));
-        costs.push(line(
-            "Co-managed, bad year (90th percentile)",
-            cm(cx, &|s| money(s.p90)),
-            cm(cy, &|s| money(s.p90)),
-        ));
-        if [cx, cy]
-            .iter()
-            .any(|c| c.co_managed.as_ref().is_some_and(|s| s.p99.is_some()))
-        {
-            costs.push(line(
-                "Co-managed, 1 year in 100",
-                cm(cx, &p99),
-                cm(cy, &p99),
-            ));
-        }
-    }
-    costs.push(line(
-        "Break-even managed fee per person a month",
-        money(cx.break_even_fee_per_user),
-        money(cy.break_even_fee_per_user),
-    ));
+    let costs = cost_lines(&ox.costs, &oy.costs)
+        .into_iter()
+        .map(|(label, a, b)| line(label, a, b))
+        .collect();
 
     vec![
         Group {
