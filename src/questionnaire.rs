@@ -91,7 +91,7 @@ pub fn sections(defaults: &CostDefaults) -> Vec<Section> {
             id: "business",
             title: "Your business",
             intro: "",
-            questions: [q::COMPANY, q::EMPLOYEES, q::GROWTH]
+            questions: [q::COMPANY, q::EMPLOYEES, q::LIGHT_USERS, q::GROWTH]
                 .iter()
                 .map(question)
                 .collect(),

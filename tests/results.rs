@@ -94,8 +94,8 @@ async fn a_stored_result_never_changes_when_the_rules_do() {
         .await
         .unwrap();
 
-    // New rules: another version, a managed fee twice as high and a head count worth points
-    // the other way, which change the costs and the score of these very answers.
+    // New rules: another version, a managed fee twice as high and money weighing a sixth as
+    // much, which change the costs and the score of these very answers.
     let text = include_str!("../rules/rules.toml");
     let version = RuleSet::embedded().version;
     let changed = [
@@ -107,10 +107,7 @@ async fn a_stored_result_never_changes_when_the_rules_do() {
             "fee_per_user = { value = 125.0,".to_owned(),
             "fee_per_user = { value = 250.0,",
         ),
-        (
-            "{ up_to = 50, points = 2.0 }".to_owned(),
-            "{ up_to = 50, points = -2.0 }",
-        ),
+        ("weight = 6.0".to_owned(), "weight = 1.0"),
     ]
     .iter()
     .fold(text.to_owned(), |text, (from, to)| {

@@ -137,6 +137,7 @@ fn answers(rng: &mut Pcg64Mcg) -> Answers {
         hourly_rate: None,
         managed_fee_per_user: None,
         downtime_cost_per_hour: None,
+        light_users: None,
     }
 }
 

@@ -48,6 +48,11 @@ pub struct Answers {
     pub company: Option<String>,
     #[schema(minimum = 1, maximum = 10000)]
     pub employees: u32,
+    /// How many of the people only use a shared device or a phone now and then (billed as part
+    /// of a seat); absent in answers stored before rules 2027.01-1.
+    #[serde(default)]
+    #[schema(schema_with = schema::light_users)]
+    pub light_users: Option<u32>,
     pub growth: Growth,
     pub it_reliance: Reliance,
     pub complexity: Complexity,
@@ -79,8 +84,8 @@ pub const KEYS: [&str; QUESTIONS.len()] = {
 };
 
 /// The answers that are numbers; the others are text (the name and the choice codes).
-pub const NUMBER_KEYS: [&str; 5] = {
-    let mut keys = [""; 5];
+pub const NUMBER_KEYS: [&str; 6] = {
+    let mut keys = [""; 6];
     let (mut i, mut n) = (0, 0);
     while i < QUESTIONS.len() {
         if matches!(QUESTIONS[i].kind, Kind::WholeNumber | Kind::Number) {
@@ -158,6 +163,29 @@ impl Answers {
             },
         };
 
+        let light_users = match optional_number(
+            &mut errors,
+            get(q::LIGHT_USERS.key),
+            q::LIGHT_USERS.key,
+            (0.0, f64::from(EMPLOYEES_RANGE.1)),
+        ) {
+            Some(Some(n)) if n.fract() != 0.0 => {
+                errors.push(FieldError::field(
+                    q::LIGHT_USERS.key,
+                    messages::LIGHT_USERS_NOT_WHOLE,
+                ));
+                None
+            }
+            Some(Some(n)) if employees.is_some_and(|e| n > f64::from(e)) => {
+                errors.push(FieldError::field(
+                    q::LIGHT_USERS.key,
+                    messages::light_users_above(employees.unwrap_or(0)),
+                ));
+                None
+            }
+            Some(n) => Some(n.map(|n| n as u32)),
+            None => None,
+        };
         let incidents_per_month = required_number(
             &mut errors,
             get(q::INCIDENTS_PER_MONTH.key),
@@ -222,6 +250,7 @@ impl Answers {
             ) if errors.is_empty() => Ok(Answers {
                 company,
                 employees,
+                light_users: light_users.flatten().filter(|n| *n > 0),
                 growth,
                 it_reliance,
                 complexity,

@@ -84,9 +84,9 @@ impl Lever {
         b
     }
 
-    /// Rounds away from the answer to a value an owner would say.
-    fn round(self, v: f64, up: bool) -> f64 {
-        let step = match self {
+    /// The rounding step near `v`.
+    fn step(self, v: f64) -> f64 {
+        match self {
             Lever::Fee | Lever::HourlyRate | Lever::Employees => 1.0,
             Lever::Incidents => 0.1,
             Lever::Downtime => {
@@ -96,7 +96,12 @@ impl Lever {
                     10f64.powi(v.log10().floor() as i32 - 2)
                 }
             }
-        };
+        }
+    }
+
+    /// Rounds away from the answer to a value an owner would say.
+    fn round(self, v: f64, up: bool) -> f64 {
+        let step = self.step(v);
         let n = v / step;
         let r = if up { n.ceil() } else { n.floor() } * step;
         // Keep one decimal exact for the incident count.
@@ -272,6 +277,18 @@ fn turning_point(
     }
     if matches!(lever, Lever::Employees) {
         to = to.round();
+    }
+    // The bisection stops within a hair of the turning point, which may sit just past a
+    // rounding step: take the step back towards the answer while it still changes the verdict.
+    for _ in 0..3 {
+        let step = lever.step(to);
+        let back = lever.round(if up { to - step } else { to + step }, up);
+        let beyond = if up { back > from } else { back < from };
+        if beyond && back != to && at(back) != current {
+            to = back;
+        } else {
+            break;
+        }
     }
     let new = at(to);
     (new != current && to != from).then_some((to, new))

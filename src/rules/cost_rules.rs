@@ -56,6 +56,7 @@ pub struct ManagedCosts {
     pub onboarding_months: Sourced,
     pub comparison_years: Sourced,
     pub minimum_billed_users: Sourced,
+    pub light_user_seat_share: Sourced,
     pub incident_reduction: Sourced,
     pub mttr_hours: Sourced,
     pub out_of_scope_share: Sourced,

@@ -101,7 +101,7 @@ impl Model {
         let lost_hour = i.productivity_impact * b.loaded_cost_per_hour.value;
         let out_of_hours_rate = i.hourly_rate * multiplier;
         let day = b.hours_per_business_day.value;
-        let billed_users = i.users.max(m.minimum_billed_users.value);
+        let billed_users = i.seats.max(m.minimum_billed_users.value);
         let fee_annual = 12.0 * i.fee_per_user * billed_users;
         let onboarding_once = m.onboarding_months.value * i.fee_per_user * billed_users;
         let comparison_years = m.comparison_years.value;
@@ -360,6 +360,11 @@ fn provider_risk_lines(m: &Model) -> Vec<CostComponent> {
 fn seats(m: &Model) -> String {
     if m.billed_users > m.users {
         format!("{} (the provider's minimum)", num(m.billed_users))
+    } else if m.billed_users < m.users {
+        format!(
+            "{} (light users billed as part of a seat)",
+            num(m.billed_users)
+        )
     } else {
         num(m.billed_users)
     }

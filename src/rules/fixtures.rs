@@ -14,6 +14,7 @@ pub fn business(employees: u32, incidents_per_month: f64) -> Answers {
     Answers {
         company: None,
         employees,
+        light_users: None,
         growth: Growth::Stable,
         it_reliance: Reliance::Moderate,
         complexity: Complexity::Moderate,

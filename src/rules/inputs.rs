@@ -31,6 +31,8 @@ impl Origin {
 pub struct CostInputs {
     /// N: people using IT.
     pub users: f64,
+    /// Seats a provider bills before its minimum: light users count as part of a seat.
+    pub seats: f64,
     /// λ: incidents a year, from the owner's monthly count.
     pub annual_incidents: f64,
     pub hourly_rate: f64,
@@ -70,7 +72,13 @@ impl CostInputs {
         let site_idle_share = maps.site_idle_share.at(reliance);
         let revenue_dependence = maps.revenue_dependence.at(reliance);
 
-        let fix_share = maps.in_house_fix_share.at(a.in_house_it.index());
+        let (in_house_fix_share, in_house_annual) = in_house_work(
+            a.in_house_it,
+            users,
+            12.0 * a.incidents_per_month + users * c.break_fix.routine_requests_per_user_year.value,
+            maps.in_house_fix_share.at(a.in_house_it.index()),
+            rules,
+        );
         let (hourly_rate, hourly_rate_origin) = match a.hourly_rate {
             Some(v) => (v, Origin::Answer),
             None => (c.break_fix.hourly_rate.value, Origin::Default),
@@ -87,8 +95,10 @@ impl CostInputs {
             ),
         };
 
+        let light = f64::from(a.light_users.unwrap_or(0).min(a.employees));
         CostInputs {
             users,
+            seats: users - light * (1.0 - c.managed.light_user_seat_share.value),
             annual_incidents: 12.0 * a.incidents_per_month,
             hourly_rate,
             hourly_rate_origin,
@@ -102,43 +112,66 @@ impl CostInputs {
             productivity_impact,
             site_idle_share,
             revenue_dependence,
-            in_house_fix_share: fix_share,
+            in_house_fix_share,
             in_house_kept_share: maps.in_house_kept_share.at(a.in_house_it.index()),
-            in_house_annual: in_house_annual(
-                a.in_house_it,
-                users,
-                fix_share
-                    * (12.0 * a.incidents_per_month
-                        + users * c.break_fix.routine_requests_per_user_year.value),
-                rules,
-            ),
+            in_house_annual,
             co_managed_costed: matches!(a.in_house_it, InHouseIt::PartTime | InHouseIt::Dedicated),
             notification_share: maps.notification_share.at(a.security.index()),
         }
     }
 }
 
-/// The yearly cost of the in-house IT work (DOMAIN §10), following the work the in-house people
-/// take under break/fix (`handled` problems and requests a year): the informal helper's hours at
-/// the business's loaded hourly cost, at most `informal_hours_per_week`; a part-timer's hours at
-/// an IT person's pay, at most `part_time_max_share` of a job; full-time staff at one IT person
-/// per `users_per_it_person`, at least one, whatever the work.
-pub fn in_house_annual(kind: InHouseIt, users: f64, handled: f64, rules: &RuleSet) -> f64 {
+/// The in-house IT work (DOMAIN §10): the share of the problems and routine requests (`items` a
+/// year) the business's own people take under break/fix, and what their time costs a year.
+///
+/// An informal helper takes their share at `informal_hours_per_item`, paid the business's loaded
+/// hourly cost, up to `informal_hours_per_week`; a part-timer at `part_time_hours_per_item`, paid
+/// an IT person's hourly cost, up to `part_time_max_share` of a job. What they cannot take goes to
+/// the technician. Full-time staff take their whole share and cost one IT person per
+/// `users_per_it_person`, at least one, whatever the work.
+pub fn in_house_work(
+    kind: InHouseIt,
+    users: f64,
+    items: f64,
+    share: f64,
+    rules: &RuleSet,
+) -> (f64, f64) {
     let ih = &rules.costs.in_house;
     let b = &rules.costs.business;
     let person = ih.it_person_loaded_cost.value;
-    let person_hour = person / b.business_hours_per_year.value;
-    match kind {
-        InHouseIt::None => 0.0,
+    let year = b.business_hours_per_year.value;
+    let wanted = share * items;
+    let taken = |hours_per_item: f64, max_hours: f64| -> (f64, f64) {
+        let handled = if hours_per_item > 0.0 {
+            wanted.min(max_hours / hours_per_item)
+        } else {
+            wanted
+        };
+        (handled, handled * hours_per_item)
+    };
+    let (handled, cost) = match kind {
+        InHouseIt::None => (0.0, 0.0),
         InHouseIt::Informal => {
-            (handled * ih.informal_hours_per_item.value)
-                .min(ih.informal_hours_per_week.value * 52.0)
-                * b.loaded_cost_per_hour.value
+            let (handled, hours) = taken(
+                ih.informal_hours_per_item.value,
+                ih.informal_hours_per_week.value * 52.0,
+            );
+            (handled, hours * b.loaded_cost_per_hour.value)
         }
-        InHouseIt::PartTime => (handled * ih.part_time_hours_per_item.value * person_hour)
-            .min(ih.part_time_max_share.value * person),
-        InHouseIt::Dedicated => (users / ih.users_per_it_person.value).max(1.0) * person,
-    }
+        InHouseIt::PartTime => {
+            let (handled, hours) = taken(
+                ih.part_time_hours_per_item.value,
+                ih.part_time_max_share.value * year,
+            );
+            (handled, hours * person / year)
+        }
+        InHouseIt::Dedicated => (
+            wanted,
+            (users / ih.users_per_it_person.value).max(1.0) * person,
+        ),
+    };
+    let handled_share = if items > 0.0 { handled / items } else { share };
+    (handled_share, cost)
 }
 
 /// Site-wide downtime per hour when the owner gives none (DOMAIN §6.5):

@@ -155,6 +155,10 @@ fn filled_answers(a: &Answers, i: &inputs::CostInputs) -> Map<String, Value> {
         a.company.clone().map_or(Value::Null, Value::from),
     );
     m.insert(q::EMPLOYEES.key.into(), Value::from(a.employees));
+    m.insert(
+        q::LIGHT_USERS.key.into(),
+        Value::from(a.light_users.unwrap_or(0)),
+    );
     m.insert(q::GROWTH.key.into(), Value::from(a.growth.code()));
     m.insert(q::IT_RELIANCE.key.into(), Value::from(a.it_reliance.code()));
     m.insert(q::COMPLEXITY.key.into(), Value::from(a.complexity.code()));

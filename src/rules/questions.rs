@@ -111,6 +111,17 @@ pub const EMPLOYEES: Question = Question {
     ..BLANK
 };
 
+pub const LIGHT_USERS: Question = Question {
+    key: "light_users",
+    label: "How many of them only use a shared device or a phone now and then?",
+    hint: "Optional. Shared tills, field crews, volunteers: providers usually bill them as part of a seat. Leave it empty if there are none.",
+    kind: Kind::WholeNumber,
+    required: false,
+    range: Some((0.0, EMPLOYEES_RANGE.1 as f64)),
+    short_label: "Light users",
+    ..BLANK
+};
+
 pub const GROWTH: Question = choice::<Growth>(
     "growth",
     "How will your team change over the next year?",
@@ -239,9 +250,10 @@ pub const DOWNTIME_COST_PER_HOUR: Question = cost_input(
 );
 
 /// Every question, in the order an owner answers them.
-pub const QUESTIONS: [Question; 15] = [
+pub const QUESTIONS: [Question; 16] = [
     COMPANY,
     EMPLOYEES,
+    LIGHT_USERS,
     GROWTH,
     IT_RELIANCE,
     COMPLEXITY,

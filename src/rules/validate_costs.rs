@@ -12,7 +12,7 @@ impl Checker {
         let b = &costs.business;
         let ih = &costs.in_house;
         let sv = &costs.severe;
-        let all: [(&str, &Sourced); 45] = [
+        let all: [(&str, &Sourced); 46] = [
             (
                 "costs.break_fix.security_stack_per_user_month",
                 &bf.security_stack_per_user_month,
@@ -28,6 +28,10 @@ impl Checker {
             (
                 "costs.managed.minimum_billed_users",
                 &m.minimum_billed_users,
+            ),
+            (
+                "costs.managed.light_user_seat_share",
+                &m.light_user_seat_share,
             ),
             (
                 "costs.business.incidents_per_user_month",
@@ -263,6 +267,10 @@ impl Checker {
             (
                 "costs.in_house.part_time_max_share",
                 ih.part_time_max_share.value,
+            ),
+            (
+                "costs.managed.light_user_seat_share",
+                m.light_user_seat_share.value,
             ),
         ] {
             self.probability(path, v);

@@ -30,6 +30,14 @@ pub fn employees_range() -> String {
     )
 }
 
+pub const LIGHT_USERS_NOT_WHOLE: &str = "Enter a whole number of people, or leave it empty.";
+
+pub fn light_users_above(employees: u32) -> String {
+    format!(
+        "They are among the people who use IT, so enter at most {employees}, or leave it empty."
+    )
+}
+
 pub fn out_of_range(range: (f64, f64)) -> String {
     format!(
         "Enter a number from {} to {}.",

@@ -23,6 +23,24 @@ fn optional_amount(range: (f64, f64)) -> Schema {
         .into()
 }
 
+pub fn light_users() -> Schema {
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0))
+                .maximum(Some(10_000)),
+        )
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some([""])),
+        )
+        .build()
+        .into()
+}
+
 pub fn hourly_rate() -> Schema {
     optional_amount(HOURLY_RATE_RANGE)
 }

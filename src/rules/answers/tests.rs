@@ -27,12 +27,35 @@ fn every_missing_required_answer_is_reported() {
     let fields: Vec<_> = errors.iter().filter_map(|e| e.field.as_deref()).collect();
     let optional = [
         "company",
+        "light_users",
         "hourly_rate",
         "managed_fee_per_user",
         "downtime_cost_per_hour",
     ];
     for key in KEYS.into_iter().filter(|k| !optional.contains(k)) {
         assert!(fields.contains(&key), "{key} not reported");
+    }
+}
+
+#[test]
+fn light_users_are_whole_people_among_those_using_it() {
+    let mut raw = valid();
+    raw.insert("light_users".into(), "4".into());
+    assert_eq!(Answers::parse(&raw).expect("valid").light_users, Some(4));
+    raw.insert("light_users".into(), "".into());
+    assert_eq!(Answers::parse(&raw).expect("valid").light_users, None);
+    for (bad, says) in [
+        ("13", "at most 12"),
+        ("2.5", "whole number"),
+        ("-1", "from 0"),
+    ] {
+        raw.insert("light_users".into(), bad.into());
+        let errors = Answers::parse(&raw).expect_err(bad);
+        let e = errors
+            .iter()
+            .find(|e| e.field.as_deref() == Some("light_users"))
+            .expect("a light_users error");
+        assert!(e.message.contains(says), "{bad}: {}", e.message);
     }
 }
 

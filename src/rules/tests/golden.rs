@@ -10,7 +10,7 @@ use super::super::stats::{FNV_OFFSET, fnv1a64};
 use super::*;
 
 /// Outcomes hashed by [`outcomes_checksum`] under the embedded rules (version 2027.01-1).
-const CHECKSUM: u64 = 0x73eb_f6fc_f87b_fe08;
+const CHECKSUM: u64 = 0xdb43_8249_11f2_df40;
 
 fn pick<T: Copy>(rng: &mut Pcg64Mcg, all: &[T]) -> T {
     all[(rng.next_u32() as usize) % all.len()]
@@ -40,6 +40,7 @@ fn generated(rng: &mut Pcg64Mcg) -> Answers {
     Answers {
         company: None,
         employees,
+        light_users: rng.next_u32().is_multiple_of(4).then(|| rng.next_u32() % (employees + 1)),
         growth: pick(rng, Growth::ALL),
         it_reliance: pick(rng, Reliance::ALL),
         complexity: pick(rng, Complexity::ALL),

@@ -44,6 +44,7 @@ fn print_outcomes() {
 
 mod changes;
 mod golden;
+mod model2;
 mod owners;
 mod props;
 mod questions;

@@ -82,6 +82,7 @@ fn answers() -> impl Strategy<Value = Answers> {
             |((e, i, g, r, cx), (s, sec, it, b), (cp, ctl, rate, fee, down))| Answers {
                 company: None,
                 employees: e,
+                light_users: None,
                 growth: g,
                 it_reliance: r,
                 complexity: cx,

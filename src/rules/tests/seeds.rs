@@ -154,9 +154,12 @@ fn seed_001_break_fix_costs_are_unpredictable_and_managed_costs_are_predictable(
         business(60, 20.0),
     ] {
         let c = assess(&a, &rules).costs;
+        // Relative to the expected cost, the 10–90 band of break/fix is far wider (2.5× or more;
+        // since rules 2027.01-1 break/fix also carries steady costs, the security tools and
+        // routine requests, which narrow its relative band a little).
         let relative = |s: &outcome::CostSpread| (s.p90 - s.p10) / s.expected_annual;
         assert!(
-            relative(&c.break_fix) > 3.0 * relative(&c.managed),
+            relative(&c.break_fix) > 2.5 * relative(&c.managed),
             "{} people",
             a.employees
         );
