@@ -40,10 +40,7 @@ fn generated(rng: &mut Pcg64Mcg) -> Answers {
     Answers {
         company: None,
         employees,
-        light_users: rng
-            .next_u32()
-            .is_multiple_of(4)
-            .then(|| rng.next_u32() % (employees + 1)),
+        light_users: rng.next_u32().is_multiple_of(4).then(|| rng.next_u32() % (employees + 1)),
         growth: pick(rng, Growth::ALL),
         it_reliance: pick(rng, Reliance::ALL),
         complexity: pick(rng, Complexity::ALL),
