@@ -2,7 +2,7 @@
 //! Charts are computed here as plain geometry; templates turn them into markup.
 
 use crate::rules::Verdict;
-use crate::rules::outcome::{Costs, Factor};
+use crate::rules::outcome::{CostSpread, Costs, Factor};
 
 /// Whole number with thousands separators: 31245.6 → "31,246", −1200 → "-1,200".
 pub fn thousands(v: f64) -> String {
@@ -18,6 +18,32 @@ pub fn money(v: f64) -> String {
     match text.strip_prefix('-') {
         Some(magnitude) => format!("−{magnitude}"),
         None => text,
+    }
+}
+
+/// An amount as typed or as a threshold: whole dollars with separators, cents only when there
+/// are some ("$125", "$187.50", "$12,000").
+pub fn amount(v: f64) -> String {
+    if v.fract() == 0.0 {
+        money(v)
+    } else {
+        let cents = (v.abs() * 100.0).round() as u64;
+        let sign = if v < 0.0 { "−" } else { "" };
+        format!(
+            "{sign}${}.{:02}",
+            crate::rules::thousands(cents / 100),
+            cents % 100
+        )
+    }
+}
+
+/// A number without needless decimals: "3", "2.5", "1,200".
+pub fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        thousands(v)
+    } else {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
     }
 }
 
@@ -100,8 +126,8 @@ pub fn factor_chart(factors: &[Factor]) -> FactorChart {
     }
 }
 
-/// One model's row in the cost chart: a band from p10 to p90, a tick at p50 and a diamond at
-/// the expected cost.
+/// One model's row in the cost chart: a band from p10 to p90, a tick at p50, a diamond at the
+/// expected cost and, when the result has it, a whisker out to the one-year-in-a-hundred cost.
 pub struct CostRow {
     pub label: &'static str,
     pub class: &'static str,
@@ -113,6 +139,13 @@ pub struct CostRow {
     pub p50_x: String,
     pub expected_x: String,
     pub diamond: String,
+    pub tail: Option<Tail>,
+}
+
+/// The whisker from the bad year (p90) to the one-year-in-a-hundred cost (p99).
+pub struct Tail {
+    pub from_x: String,
+    pub to_x: String,
 }
 
 pub struct AxisTick {
@@ -123,10 +156,14 @@ pub struct AxisTick {
 pub struct CostChart {
     /// Width of the drawing in SVG units (its `viewBox`).
     pub width: u32,
+    /// The chart's accessible name, naming the models it shows.
+    pub title: &'static str,
     pub rows: Vec<CostRow>,
     pub ticks: Vec<AxisTick>,
     pub axis_y: u32,
     pub height: u32,
+    /// Whether any row has a p99 whisker, so the caption explains it.
+    pub has_tail: bool,
 }
 
 /// A "nice" step (1, 2 or 5 × 10ⁿ) for about `count` ticks up to `max`.
@@ -146,58 +183,89 @@ pub fn nice_step(max: f64, count: f64) -> f64 {
     nice * magnitude
 }
 
+/// The models a result prices, in the order pages show them: break/fix, managed, and co-managed
+/// when the result costs it.
+pub fn cost_models(costs: &Costs) -> Vec<(&'static str, &'static str, &CostSpread)> {
+    let mut models = vec![
+        ("Break/fix", "bf", &costs.break_fix),
+        ("Managed", "ms", &costs.managed),
+    ];
+    if let Some(cm) = &costs.co_managed {
+        models.push(("Co-managed", "cm", cm));
+    }
+    models
+}
+
 /// The cost chart at the full page's width.
 pub fn cost_chart(costs: &Costs) -> CostChart {
     cost_chart_width(costs, CHART_WIDTH)
 }
 
+const COST_ROW: u32 = 56;
+const COST_TOP: u32 = 16;
+
 /// The cost chart drawn `width` units wide; narrower drawings keep text larger when scaled down.
 pub fn cost_chart_width(costs: &Costs, width: f64) -> CostChart {
     let left = if width < CHART_WIDTH { 90.0 } else { 130.0 };
     let right = width - 20.0;
-    let top_value = costs
-        .break_fix
-        .p90
-        .max(costs.managed.p90)
-        .max(costs.break_fix.expected_annual)
-        .max(1.0);
+    let models = cost_models(costs);
+    // The scale older results were drawn at, widened for what newer results add.
+    let top_value = models
+        .iter()
+        .filter_map(|(_, _, s)| s.p99)
+        .chain(
+            costs
+                .co_managed
+                .iter()
+                .flat_map(|cm| [cm.p90, cm.expected_annual]),
+        )
+        .fold(
+            costs
+                .break_fix
+                .p90
+                .max(costs.managed.p90)
+                .max(costs.break_fix.expected_annual)
+                .max(1.0),
+            f64::max,
+        );
     let step = nice_step(top_value, 4.0);
     let axis_max = (top_value / step).ceil() * step;
     let scale = |v: f64| left + (v.max(0.0) / axis_max) * (right - left);
-    let rows = [
-        ("Break/fix", "bf", &costs.break_fix),
-        ("Managed", "ms", &costs.managed),
-    ]
-    .into_iter()
-    .enumerate()
-    .map(|(i, (label, class, spread))| {
-        let y = 16 + i as u32 * 56;
-        let mid = f64::from(y) + 14.0;
-        let ex = scale(spread.expected_annual);
-        CostRow {
-            label,
-            class,
-            y,
-            mid_y: y + 14,
-            label_y: y + 19,
-            p10_x: format!("{:.1}", scale(spread.p10)),
-            band_width: format!("{:.1}", (scale(spread.p90) - scale(spread.p10)).max(2.0)),
-            p50_x: format!("{:.1}", scale(spread.p50)),
-            expected_x: format!("{ex:.1}"),
-            diamond: format!(
-                "{:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1}",
-                ex,
-                mid - 7.0,
-                ex + 7.0,
-                mid,
-                ex,
-                mid + 7.0,
-                ex - 7.0,
-                mid
-            ),
-        }
-    })
-    .collect();
+    let rows: Vec<CostRow> = models
+        .iter()
+        .enumerate()
+        .map(|(i, (label, class, spread))| {
+            let y = COST_TOP + i as u32 * COST_ROW;
+            let mid = f64::from(y) + 14.0;
+            let ex = scale(spread.expected_annual);
+            CostRow {
+                label,
+                class,
+                y,
+                mid_y: y + 14,
+                label_y: y + 19,
+                p10_x: format!("{:.1}", scale(spread.p10)),
+                band_width: format!("{:.1}", (scale(spread.p90) - scale(spread.p10)).max(2.0)),
+                p50_x: format!("{:.1}", scale(spread.p50)),
+                expected_x: format!("{ex:.1}"),
+                diamond: format!(
+                    "{:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1}",
+                    ex,
+                    mid - 7.0,
+                    ex + 7.0,
+                    mid,
+                    ex,
+                    mid + 7.0,
+                    ex - 7.0,
+                    mid
+                ),
+                tail: spread.p99.map(|p99| Tail {
+                    from_x: format!("{:.1}", scale(spread.p90)),
+                    to_x: format!("{:.1}", scale(p99.max(spread.p90))),
+                }),
+            }
+        })
+        .collect();
     let mut ticks = Vec::new();
     let mut v = 0.0;
     while v <= axis_max + 0.5 {
@@ -207,12 +275,19 @@ pub fn cost_chart_width(costs: &Costs, width: f64) -> CostChart {
         });
         v += step;
     }
+    let axis_y = COST_TOP + rows.len() as u32 * COST_ROW - 4;
     CostChart {
         width: width as u32,
+        title: if costs.co_managed.is_some() {
+            "Yearly cost of break/fix, managed and co-managed IT"
+        } else {
+            "Yearly cost of break/fix and managed IT"
+        },
+        has_tail: rows.iter().any(|r| r.tail.is_some()),
         rows,
         ticks,
-        axis_y: 124,
-        height: 150,
+        axis_y,
+        height: axis_y + 26,
     }
 }
 

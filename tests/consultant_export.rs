@@ -9,7 +9,10 @@ mod formulas;
 mod seed;
 
 use common::consultant::Consultant;
-use common::{CONSULTANT_EMAIL as EMAIL, TestApp, dental_practice, tiny_studio};
+use common::{
+    CONSULTANT_EMAIL as EMAIL, TestApp, advice_model_2, before_advice_model_2, dental_practice,
+    tiny_studio,
+};
 use serde_json::Value;
 
 /// The CSV as a header and rows of (column → cell).
@@ -381,4 +384,30 @@ async fn export_of_many_rows_streams() {
         started.elapsed()
     );
     assert!(lines > rows);
+}
+
+#[tokio::test]
+async fn the_csv_ends_with_the_summary_and_the_number_of_answers_to_check() {
+    let app = TestApp::spawn().await;
+    let consultant = Consultant::sign_in(&app).await;
+    let newer = app.create_crafted(&dental_practice(), advice_model_2).await;
+    let older = app
+        .create_crafted(&tiny_studio(), before_advice_model_2)
+        .await;
+    let (header, rows) = csv_rows(&app, &consultant, "/consultant/export.csv").await;
+    assert_eq!(header[header.len() - 3..], ["notes", "summary", "warnings"]);
+    let row = |id: &str| {
+        rows.iter()
+            .find(|r| r["id"].trim_start_matches('\'') == id)
+            .expect("row")
+    };
+    let new_row = row(&newer);
+    assert_eq!(
+        new_row["summary"],
+        "Managed IT fits <Harbour & Sons>: it costs about $8,900 a year more \"and\" buys fixed bills."
+    );
+    assert_eq!(new_row["warnings"], "2");
+    let old_row = row(&older);
+    assert_eq!(old_row["summary"], "");
+    assert_eq!(old_row["warnings"], "0");
 }

@@ -3,7 +3,7 @@
 mod common;
 
 use common::consultant::Consultant;
-use common::{TestApp, dental_practice, tiny_studio};
+use common::{TestApp, advice_model_2, before_advice_model_2, dental_practice, tiny_studio};
 use serde_json::Value;
 
 fn id_of(v: &Value) -> String {
@@ -159,4 +159,33 @@ async fn compare_names_an_unknown_id_and_shows_just_the_form_when_one_is_missing
     assert!(html.contains(r#"name="b""#) && !html.contains("compare-table"));
     let res = consultant.get(&app, "/consultant/compare").await;
     assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn compare_shows_co_managed_and_the_one_year_in_a_hundred_when_either_side_has_them() {
+    let app = TestApp::spawn().await;
+    let consultant = Consultant::sign_in(&app).await;
+    let newer = app.create_crafted(&dental_practice(), advice_model_2).await;
+    let older = app
+        .create_crafted(&dental_practice(), before_advice_model_2)
+        .await;
+    let html = consultant
+        .page(&app, &format!("/consultant/compare?a={newer}&b={older}"))
+        .await;
+    let row = |label: &str| {
+        html.lines()
+            .find(|l| l.contains(label))
+            .unwrap_or_else(|| panic!("{label} row"))
+            .to_owned()
+    };
+    assert!(row("Co-managed, average year").contains("<td>$52,345</td><td>not costed</td>"));
+    assert!(row("Co-managed, 1 year in 100").contains("<td>$70,004</td><td>not costed</td>"));
+    assert!(row("Break/fix, 1 year in 100").contains("<td>$91,234</td><td>not estimated</td>"));
+    assert!(row("Managed, 1 year in 100").contains("(differs)"));
+
+    let plain = consultant
+        .page(&app, &format!("/consultant/compare?a={older}&b={older}"))
+        .await;
+    assert!(!plain.contains("Co-managed,") && !plain.contains("1 year in 100"));
+    assert!(plain.contains("0 rows differ"));
 }

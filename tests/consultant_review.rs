@@ -4,7 +4,10 @@
 mod common;
 
 use common::consultant::Consultant;
-use common::{CONSULTANT_EMAIL as EMAIL, TestApp, dental_practice, tiny_studio};
+use common::{
+    CONSULTANT_EMAIL as EMAIL, TestApp, advice_model_2, before_advice_model_2, dental_practice,
+    tiny_studio,
+};
 use serde_json::json;
 
 #[tokio::test]
@@ -308,4 +311,63 @@ async fn a_rare_match_past_the_search_budget_is_reached_by_continuing_the_search
         "the search is complete"
     );
     assert!(!rest.contains("have not been searched yet"));
+}
+
+#[tokio::test]
+async fn the_detail_puts_the_answers_to_check_first_and_the_levers_in_dollars() {
+    let app = TestApp::spawn().await;
+    let id = app.create_crafted(&dental_practice(), advice_model_2).await;
+    let older = app
+        .create_crafted(&dental_practice(), before_advice_model_2)
+        .await;
+    let b = Consultant::sign_in(&app).await;
+    let html = b.page(&app, &format!("/consultant/assessments/{id}")).await;
+
+    let check = html
+        .find(r#"<section id="check""#)
+        .expect("the answers to check");
+    assert!(
+        check < html.find(r#"id="workflow""#).unwrap(),
+        "before the follow-up"
+    );
+    assert!(html.contains(
+        "<li><strong>IT problems a month:</strong> That is &#60;b&#62;more&#60;/b&#62; than two problems a person a month.</li>"
+    ));
+    assert!(html.contains("<li>The break-even fee is far outside what providers charge.</li>"));
+    // The owner's report below carries the summary and its own list.
+    assert!(
+        html.contains(r#"<p class="verdict-summary">Managed IT fits &#60;Harbour &#38; Sons&#62;"#)
+    );
+    assert!(html.contains(r#"<h2 id="check-title">Please check these answers</h2>"#));
+
+    // Thresholds as money and numbers, never raw JSON.
+    assert!(html.contains(
+        r#"<tr><th scope="row">Managed fee per person a month</th><td>$125</td><td>$187.50</td><td>Break/fix</td></tr>"#
+    ), "{}", &html[html.find(r#"id="levers""#).unwrap()..][..1500]);
+    assert!(!html.contains("<td>187.5</td>") && !html.contains("<td>125.0</td>"));
+
+    let html = b
+        .page(&app, &format!("/consultant/assessments/{older}"))
+        .await;
+    for absent in [r#"<section id="check""#, "check-answers", "verdict-summary"] {
+        assert!(!html.contains(absent), "{absent}");
+    }
+}
+
+#[tokio::test]
+async fn rescoring_an_older_result_shows_the_new_tail_beside_not_estimated() {
+    let app = TestApp::spawn().await;
+    let id = app
+        .create_crafted(&dental_practice(), before_advice_model_2)
+        .await;
+    let b = Consultant::sign_in(&app).await;
+    let html = b
+        .page(&app, &format!("/consultant/assessments/{id}/rescore"))
+        .await;
+    let row = html
+        .split("<tr")
+        .find(|r| r.contains("Break/fix, 1 year in 100"))
+        .expect("the p99 row");
+    assert!(row.starts_with(r#" class="differs""#), "{row}");
+    assert!(row.contains("<td>not estimated</td><td>$"), "{row}");
 }

@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{PUBLIC_URL, TestApp, as_form, dental_practice};
+use common::{
+    PUBLIC_URL, TestApp, advice_model_2, as_form, before_advice_model_2, dental_practice,
+};
 
 fn header<'a>(res: &'a reqwest::Response, name: &str) -> &'a str {
     res.headers()
@@ -344,4 +346,45 @@ async fn the_questionnaire_with_embed_1_sends_to_the_embedded_questionnaire() {
     let plain = app.get("/assess?embed=0").await;
     assert_eq!(plain.status(), 200);
     assert_unframeable(&plain);
+}
+
+#[tokio::test]
+async fn the_embedded_result_shows_the_summary_the_answers_to_check_and_co_managed_costs() {
+    let app = TestApp::spawn().await;
+    let id = app.create_crafted(&dental_practice(), advice_model_2).await;
+    let html = app
+        .get(&format!("/assessments/{id}/embed"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(
+        r#"<p class="verdict-summary">Managed IT fits &#60;Harbour &#38; Sons&#62;: it costs about $8,900 a year more &#34;and&#34; buys fixed bills.</p>"#
+    ));
+    assert!(html.contains(r#"<h2 id="check-title">Please check these answers</h2>"#));
+    assert!(
+        html.contains("That is &#60;b&#62;more&#60;/b&#62; than two problems a person a month.")
+    );
+    assert!(html.find("check-answers").unwrap() < html.find("What weighed most").unwrap());
+    assert!(html.contains("band-cm"));
+    assert!(html.contains(r#"class="tail""#));
+    assert_no_inline_code(&html);
+
+    let older = app
+        .create_crafted(&dental_practice(), before_advice_model_2)
+        .await;
+    let html = app
+        .get(&format!("/assessments/{older}/embed"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    for absent in [
+        "verdict-summary",
+        "check-answers",
+        "band-cm",
+        r#"class="tail""#,
+    ] {
+        assert!(!html.contains(absent), "{absent}");
+    }
 }

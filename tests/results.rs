@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{TestApp, dental_practice, tiny_studio};
+use common::{TestApp, advice_model_2, before_advice_model_2, dental_practice, tiny_studio};
 use servicefit::rules::RuleSet;
 
 #[tokio::test]
@@ -211,4 +211,116 @@ async fn an_acknowledged_submission_is_already_in_the_database_file() {
         .await
         .unwrap();
     assert_eq!(count, 1);
+}
+
+/// The page's text between `start` and the next `end`, so an assertion looks at one place.
+fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let from = html
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} missing"));
+    let rest = &html[from..];
+    &rest[..rest
+        .find(end)
+        .unwrap_or_else(|| panic!("{end} missing after {start}"))]
+}
+
+#[tokio::test]
+async fn a_result_with_a_summary_warnings_a_tail_and_co_managed_costs_shows_them_escaped() {
+    let app = TestApp::spawn().await;
+    let id = app.create_crafted(&dental_practice(), advice_model_2).await;
+    let res = app.get(&format!("/assessments/{id}")).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+
+    // The summary stands under the verdict, escaped.
+    let verdict = between(&html, r#"<div class="verdict"#, "</div>");
+    assert!(
+        verdict.contains(
+            r#"<p class="verdict-summary">Managed IT fits &#60;Harbour &#38; Sons&#62;: it costs about $8,900 a year more &#34;and&#34; buys fixed bills.</p>"#
+        ),
+        "{verdict}"
+    );
+    assert!(!html.contains("<Harbour"));
+
+    // The odd answers, named by their question, before the reasons.
+    let check = between(&html, r#"<section class="check-answers""#, "</section>");
+    assert!(check.contains(r#"<h2 id="check-title">Please check these answers</h2>"#));
+    assert!(check.contains(
+        "<li><strong>About how many IT problems a month need someone to fix them?</strong> That is &#60;b&#62;more&#60;/b&#62; than two problems a person a month.</li>"
+    ), "{check}");
+    assert!(
+        check.contains("<li>The break-even fee is far outside what providers charge.</li>"),
+        "a warning about no single answer has no question: {check}"
+    );
+    assert!(html.find("check-answers").unwrap() < html.find(r#"id="why""#).unwrap());
+
+    // Three models, money right-aligned, and the one-year-in-a-hundred column.
+    let table = between(&html, r#"<table class="costs">"#, "</table>");
+    assert!(table.contains(r#"<th scope="col" class="num">1 year in 100</th>"#));
+    assert!(
+        table.contains(r#"<td class="num">$91,234</td></tr>"#),
+        "{table}"
+    );
+    assert!(table.contains(
+        r#"<tr><th scope="row">Co-managed</th><td class="num">$52,345</td><td class="num">$50,001</td><td class="num">$52,002</td><td class="num">$56,003</td><td class="num">$70,004</td></tr>"#
+    ), "{table}");
+    assert!(html.contains("<caption>Co-managed: average year</caption>"));
+    assert!(html.contains("Your IT person&#39;s time &#60;part-time&#62;"));
+
+    // The chart draws the co-managed band and a whisker out to p99 for each model.
+    let chart = between(&html, r#"class="cost-chart""#, "</svg>");
+    assert!(chart.contains("Yearly cost of break/fix, managed and co-managed IT"));
+    assert_eq!(chart.matches(r#"class="band band-"#).count(), 3);
+    assert!(chart.contains("band-cm"));
+    assert_eq!(
+        chart.matches(r#"class="tail""#).count(),
+        6,
+        "a line and a cap per model"
+    );
+    assert!(chart.contains("Co-managed: expected $52,345 a year; good year $50,001, normal year $52,002, bad year $56,003, 1 year in 100 $70,004."));
+    assert!(html.contains("Whisker: 1 year in 100 (99th percentile)."));
+
+    // A numeric lever reads as its sentence, without naming the verdict twice.
+    let changes = between(&html, r#"<ul class="changes">"#, "</ul>");
+    assert!(changes.contains(
+        "<li>If the managed quote were above $187.50 a user a month, break/fix would come out ahead.</li>"
+    ), "{changes}");
+    assert!(!changes.contains("187.5<"), "no raw JSON numbers");
+}
+
+#[tokio::test]
+async fn an_older_result_without_the_new_fields_shows_no_empty_boxes() {
+    let app = TestApp::spawn().await;
+    let id = app
+        .create_crafted(&dental_practice(), before_advice_model_2)
+        .await;
+    let html = app
+        .get(&format!("/assessments/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Managed IT services"));
+    for absent in [
+        "verdict-summary",
+        "check-answers",
+        "Please check these answers",
+        "1 year in 100",
+        "Co-managed:",
+        "band-cm",
+        r#"class="tail""#,
+        "Whisker",
+    ] {
+        assert!(!html.contains(absent), "{absent}");
+    }
+    let table = between(&html, r#"<table class="costs">"#, "</table>");
+    assert_eq!(
+        table.matches("<tr>").count(),
+        3,
+        "a header row and two models"
+    );
+    assert_eq!(table.matches(r#"<td class="num">"#).count(), 8);
+    let chart = between(&html, r#"class="cost-chart""#, "</svg>");
+    assert!(chart.contains("Yearly cost of break/fix and managed IT"));
+    assert_eq!(chart.matches(r#"class="band band-"#).count(), 2);
 }

@@ -19,7 +19,7 @@ use crate::assessment::{self, Assessment};
 use crate::client_addr::ClientAddr;
 use crate::error::{ApiError, AppError, Result};
 use crate::routes::questionnaire::{self as form, SectionView};
-use crate::routes::results::FactorRow;
+use crate::routes::results::{FactorRow, WarningRow};
 use crate::rules::{FieldError, RawAnswers};
 use crate::views::{self, CostChart};
 use crate::{AppState, assets};
@@ -61,6 +61,8 @@ pub struct EmbedResultPage {
     pub verdict_code: &'static str,
     pub confidence: &'static str,
     pub confidence_code: &'static str,
+    pub summary: String,
+    pub warnings: Vec<WarningRow>,
     pub factors: Vec<FactorRow>,
     pub more_factors: usize,
     pub cost_chart: CostChart,
@@ -84,6 +86,8 @@ impl EmbedResultPage {
             verdict_code: full.verdict_code,
             confidence: full.confidence,
             confidence_code: full.confidence_code,
+            summary: full.summary,
+            warnings: full.warnings,
             factors,
             more_factors,
             cost_chart: views::cost_chart_width(&a.outcome.costs, EMBED_CHART_WIDTH),

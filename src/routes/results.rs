@@ -11,9 +11,9 @@ use crate::assessment::{self, Assessment};
 use crate::error::Result;
 use crate::result_cache::{self, Kind};
 use crate::routes::embed;
-use crate::rules::outcome::{Assumption, CostSpread};
-use crate::rules::{Confidence, Verdict};
-use crate::views::{self, CostChart, FactorChart, money, signed};
+use crate::rules::outcome::{Assumption, CostSpread, Warning};
+use crate::rules::{Confidence, Verdict, questions};
+use crate::views::{self, CostChart, FactorChart, money, number, signed};
 use crate::{AppState, assets};
 
 pub fn router() -> Router<AppState> {
@@ -40,6 +40,8 @@ pub struct CostColumn {
     pub p10: String,
     pub p50: String,
     pub p90: String,
+    /// The one-year-in-a-hundred cost; absent from older results.
+    pub p99: Option<String>,
     pub lines: Vec<CostLine>,
 }
 
@@ -53,6 +55,27 @@ pub struct AssumptionRow {
 pub struct ChangeRow {
     pub description: String,
     pub to: &'static str,
+    /// Whether the description already says where the change leads ("…, break/fix would come
+    /// out ahead"), so the page does not name the verdict twice.
+    pub says_verdict: bool,
+}
+
+/// An answer the rules found odd, with the question it is about.
+pub struct WarningRow {
+    /// The question as the owner read it; empty when the warning is not about one answer.
+    pub question: String,
+    pub message: String,
+}
+
+impl WarningRow {
+    pub fn new(w: &Warning) -> Self {
+        Self {
+            question: questions::find(&w.key)
+                .map(|q| q.label.to_owned())
+                .unwrap_or_default(),
+            message: w.message.clone(),
+        }
+    }
 }
 
 /// The "embed this result" offer: the snippet and the oEmbed discovery address.
@@ -75,12 +98,17 @@ pub struct Report {
     pub confidence: &'static str,
     pub confidence_code: &'static str,
     pub confidence_text: &'static str,
+    /// One quotable sentence; empty for older results, which then show none.
+    pub summary: String,
+    pub warnings: Vec<WarningRow>,
     pub score: String,
     pub notes: Vec<String>,
     pub factors: Vec<FactorRow>,
     pub factor_chart: FactorChart,
     pub cost_chart: CostChart,
     pub costs: Vec<CostColumn>,
+    /// Whether the costs table has the one-year-in-a-hundred column.
+    pub has_p99: bool,
     pub cheaper_expected: String,
     pub break_even: String,
     pub years: String,
@@ -99,6 +127,7 @@ fn column(name: &'static str, s: &CostSpread) -> CostColumn {
         p10: money(s.p10),
         p50: money(s.p50),
         p90: money(s.p90),
+        p99: s.p99.map(money),
         lines: s
             .components
             .iter()
@@ -116,19 +145,18 @@ fn assumption_value(a: &Assumption) -> String {
         "USD" => money(a.value),
         u if u.starts_with("USD ") => format!("{} {}", money(a.value), &u[4..]),
         "share" => format!("{:.0}%", a.value * 100.0),
-        "×" => format!("{}×", trim_number(a.value)),
-        "" => trim_number(a.value),
-        u => format!("{} {u}", trim_number(a.value)),
+        "×" => format!("{}×", number(a.value)),
+        "" => number(a.value),
+        u => format!("{} {u}", number(a.value)),
     }
 }
 
-fn trim_number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        views::thousands(v)
-    } else {
-        let s = format!("{v:.3}");
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    }
+/// Whether a what-would-change sentence goes on to say what would follow: "If the quote were
+/// above $187, break/fix would come out ahead" does; "If you hired a full-time IT person" does not.
+fn says_verdict(description: &str) -> bool {
+    description
+        .split_once(", ")
+        .is_some_and(|(_, rest)| rest.contains(" would "))
 }
 
 #[derive(Template)]
@@ -197,6 +225,8 @@ impl Report {
             confidence: o.confidence.label(),
             confidence_code: o.confidence.code(),
             confidence_text,
+            summary: o.summary.trim().to_owned(),
+            warnings: o.warnings.iter().map(WarningRow::new).collect(),
             score: signed(o.score),
             notes: o.notes.clone(),
             factors: o
@@ -216,7 +246,13 @@ impl Report {
                 .collect(),
             factor_chart: views::factor_chart(&o.factors),
             cost_chart: views::cost_chart(&o.costs),
-            costs: vec![column("Break/fix", bf), column("Managed", ms)],
+            costs: views::cost_models(&o.costs)
+                .into_iter()
+                .map(|(name, _, spread)| column(name, spread))
+                .collect(),
+            has_p99: views::cost_models(&o.costs)
+                .iter()
+                .any(|(_, _, s)| s.p99.is_some()),
             cheaper_expected,
             break_even: money(o.costs.break_even_fee_per_user),
             years: views::thousands(f64::from(o.costs.years_simulated)),
@@ -238,8 +274,9 @@ impl Report {
                 .what_would_change
                 .iter()
                 .map(|c| ChangeRow {
-                    description: c.description.clone(),
+                    description: c.description.trim_end_matches('.').to_owned(),
                     to: c.recommendation.label(),
+                    says_verdict: says_verdict(&c.description),
                 })
                 .collect(),
             next_steps: views::next_steps(o.recommendation),

@@ -26,12 +26,15 @@ let problems;
 let page;
 let first;
 let second;
+/** Part-time IT and more problems than people: costed three ways, with answers to check. */
+let third;
 /** The HTML of every page as served, for the Nu checker at the end. */
 const served = [];
 
 before(async () => {
   first = await createAssessment();
   second = await createAssessment({ ...OWNER_JSON, company: "Two Pines Studio", employees: 3, it_reliance: "low", complexity: "simple", in_house_it: "informal", budget: "tight", cost_preference: "pay_per_use", control: "hands_on", incidents_per_month: 0.2, security: "basic", growth: "stable" });
+  third = await createAssessment({ ...OWNER_JSON, company: "Corner Bakery & Café", employees: 6, in_house_it: "part_time", incidents_per_month: 20 });
   browser = await launch();
   ({ context, problems } = await watchedContext(browser));
   page = await context.newPage();
@@ -59,6 +62,8 @@ describe("public pages", () => {
   test("questionnaire", () => checkPage("questionnaire", "/assess"));
   test("results", () => checkPage("results", `/assessments/${first}`));
   test("embedded result", () => checkPage("embedded result", `/assessments/${first}/embed`));
+  test("results, part-time IT", () => checkPage("results (part-time IT)", `/assessments/${third}`));
+  test("embedded result, part-time IT", () => checkPage("embedded result (part-time IT)", `/assessments/${third}/embed`));
   test("embedded questionnaire", () => checkPage("embedded questionnaire", "/assess/embed"));
   test("not found", () => checkPage("not found", "/no-such-page", { status: 404 }));
   test("unknown assessment", () => checkPage("unknown assessment", "/assessments/nope", { status: 404 }));
@@ -153,10 +158,12 @@ describe("consultant pages", () => {
   });
   test("review list", () => checkPage("review list", "/consultant"));
   test("assessment detail", () => checkPage("assessment detail", `/consultant/assessments/${first}`));
+  test("assessment detail, part-time IT", () => checkPage("assessment detail (part-time IT)", `/consultant/assessments/${third}`));
   test("re-score", () => checkPage("re-score", `/consultant/assessments/${first}/rescore`));
   test("trends", () => checkPage("trends", "/consultant/trends"));
   test("compare, empty", () => checkPage("compare (empty)", "/consultant/compare"));
   test("compare two", () => checkPage("compare", `/consultant/compare?a=${first}&b=${second}`));
+  test("compare with part-time IT", () => checkPage("compare (part-time IT)", `/consultant/compare?a=${third}&b=${second}`));
   test("webhooks", () => checkPage("webhooks", "/consultant/webhooks"));
 });
 

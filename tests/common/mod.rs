@@ -278,6 +278,88 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Submits `answers`, then rewrites the stored result with `craft` before anything has read
+    /// it, as if the rules had given that result: for pages that must show fields the running
+    /// rules do not fill. Returns the id.
+    pub async fn create_crafted(
+        &self,
+        answers: &serde_json::Value,
+        craft: impl FnOnce(&mut serde_json::Value),
+    ) -> String {
+        let created = self.create(answers).await;
+        let id = created["id"].as_str().expect("id").to_owned();
+        let pool = self.db().await;
+        let stored: String = sqlx::query_scalar("SELECT result FROM assessments WHERE id = ?")
+            .bind(&id)
+            .fetch_one(&pool)
+            .await
+            .expect("stored result");
+        let mut result: serde_json::Value = serde_json::from_str(&stored).expect("json");
+        craft(&mut result);
+        sqlx::query("UPDATE assessments SET result = ? WHERE id = ?")
+            .bind(result.to_string())
+            .bind(&id)
+            .execute(&pool)
+            .await
+            .expect("rewrite the stored result");
+        id
+    }
+}
+
+/// What a result made by rules `2027.01-1` adds, with text that must be escaped: a summary, two
+/// warnings (one about an answer, one not), p99 for every model, co-managed costs and a numeric
+/// what-would-change entry.
+pub fn advice_model_2(result: &mut serde_json::Value) {
+    result["summary"] =
+        "Managed IT fits <Harbour & Sons>: it costs about $8,900 a year more \"and\" buys fixed bills.".into();
+    result["warnings"] = serde_json::json!([
+        {"key": "incidents_per_month", "message": "That is <b>more</b> than two problems a person a month."},
+        {"key": "break_even", "message": "The break-even fee is far outside what providers charge."}
+    ]);
+    let costs = &mut result["costs"];
+    for (model, p99) in [("break_fix", 91_234.0), ("managed", 48_765.0)] {
+        costs[model]["p99"] = p99.into();
+    }
+    let mut co_managed = costs["managed"].clone();
+    co_managed["expected_annual"] = 52_345.0.into();
+    co_managed["p10"] = 50_001.0.into();
+    co_managed["p50"] = 52_002.0.into();
+    co_managed["p90"] = 56_003.0.into();
+    co_managed["p99"] = 70_004.0.into();
+    co_managed["components"] = serde_json::json!([{
+        "key": "in_house",
+        "label": "Your IT person's time <part-time>",
+        "expected_annual": 30_000.0,
+        "formula": "0.5 × $60,000"
+    }]);
+    costs["co_managed"] = co_managed;
+    let changes = result["what_would_change"].as_array_mut().expect("changes");
+    changes.insert(
+        0,
+        serde_json::json!({
+            "key": "managed_fee_per_user",
+            "from": 125.0,
+            "to": 187.5,
+            "recommendation": "break_fix",
+            "description": "If the managed quote were above $187.50 a user a month, break/fix would come out ahead"
+        }),
+    );
+}
+
+/// A result as rules before `2027.01-1` stored it: no summary, no warnings, no p99 and no
+/// co-managed costs.
+pub fn before_advice_model_2(result: &mut serde_json::Value) {
+    let o = result.as_object_mut().expect("object");
+    o.remove("summary");
+    o.remove("warnings");
+    let costs = result["costs"].as_object_mut().expect("costs");
+    costs.remove("co_managed");
+    for model in ["break_fix", "managed"] {
+        costs[model].as_object_mut().expect("model").remove("p99");
+    }
+}
+
 /// What every browser and most HTTP libraries send: most answers then come back gzipped.
 pub const ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
 

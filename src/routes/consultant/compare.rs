@@ -14,8 +14,9 @@ use crate::assessment::is_well_formed_id;
 use crate::auth::Consultant;
 use crate::db::review::{self, ReviewRow};
 use crate::error::{AppError, Result};
+use crate::rules::outcome::{CostSpread, Costs};
 use crate::rules::{Outcome, questions};
-use crate::views::{money, signed};
+use crate::views::{amount, money, signed};
 use crate::{AppState, assets};
 
 #[derive(Debug, Deserialize)]
@@ -91,13 +92,64 @@ fn line(label: impl Into<String>, a: String, b: String) -> Line {
     }
 }
 
-/// An amount as typed: whole dollars with separators, cents only when there are some.
-fn amount(v: f64) -> String {
-    if v.fract() == 0.0 {
-        money(v)
-    } else {
-        format!("${v:.2}")
+/// The yearly costs of two results side by side, as `(label, a, b)`. Lines that only results
+/// from rules `2027.01-1` on have (p99, co-managed) appear when either side has the figure; the
+/// other side then says it has none.
+pub(super) fn cost_lines(x: &Costs, y: &Costs) -> Vec<(&'static str, String, String)> {
+    let both = |f: &dyn Fn(&Costs) -> String| (f(x), f(y));
+    let p99 = |s: &CostSpread| s.p99.map_or_else(|| "not estimated".to_owned(), money);
+    let mut out = Vec::new();
+    let model = |out: &mut Vec<_>, labels: [&'static str; 3], pick: fn(&Costs) -> &CostSpread| {
+        let (a, b) = both(&|c| money(pick(c).expected_annual));
+        out.push((labels[0], a, b));
+        let (a, b) = both(&|c| money(pick(c).p90));
+        out.push((labels[1], a, b));
+        if pick(x).p99.is_some() || pick(y).p99.is_some() {
+            let (a, b) = both(&|c| p99(pick(c)));
+            out.push((labels[2], a, b));
+        }
+    };
+    model(
+        &mut out,
+        [
+            "Break/fix, average year",
+            "Break/fix, bad year (90th percentile)",
+            "Break/fix, 1 year in 100",
+        ],
+        |c| &c.break_fix,
+    );
+    model(
+        &mut out,
+        [
+            "Managed, average year",
+            "Managed, bad year (90th percentile)",
+            "Managed, 1 year in 100",
+        ],
+        |c| &c.managed,
+    );
+    if x.co_managed.is_some() || y.co_managed.is_some() {
+        let cm = |f: &dyn Fn(&CostSpread) -> String| {
+            both(&|c| {
+                c.co_managed
+                    .as_ref()
+                    .map_or_else(|| "not costed".to_owned(), f)
+            })
+        };
+        let (a, b) = cm(&|s| money(s.expected_annual));
+        out.push(("Co-managed, average year", a, b));
+        let (a, b) = cm(&|s| money(s.p90));
+        out.push(("Co-managed, bad year (90th percentile)", a, b));
+        if [x, y]
+            .iter()
+            .any(|c| c.co_managed.as_ref().is_some_and(|s| s.p99.is_some()))
+        {
+            let (a, b) = cm(&p99);
+            out.push(("Co-managed, 1 year in 100", a, b));
+        }
     }
+    let (a, b) = both(&|c| money(c.break_even_fee_per_user));
+    out.push(("Break-even managed fee per person a month", a, b));
+    out
 }
 
 /// Builds the compared lines, group by group.
@@ -161,34 +213,10 @@ fn groups(x: &Loaded, y: &Loaded) -> Vec<Group> {
         .map(|(key, label)| line(label, points(ox, key), points(oy, key)))
         .collect();
 
-    let (cx, cy) = (&ox.costs, &oy.costs);
-    let costs = vec![
-        line(
-            "Break/fix, average year",
-            money(cx.break_fix.expected_annual),
-            money(cy.break_fix.expected_annual),
-        ),
-        line(
-            "Break/fix, bad year (90th percentile)",
-            money(cx.break_fix.p90),
-            money(cy.break_fix.p90),
-        ),
-        line(
-            "Managed, average year",
-            money(cx.managed.expected_annual),
-            money(cy.managed.expected_annual),
-        ),
-        line(
-            "Managed, bad year (90th percentile)",
-            money(cx.managed.p90),
-            money(cy.managed.p90),
-        ),
-        line(
-            "Break-even managed fee per person a month",
-            money(cx.break_even_fee_per_user),
-            money(cy.break_even_fee_per_user),
-        ),
-    ];
+    let costs = cost_lines(&ox.costs, &oy.costs)
+        .into_iter()
+        .map(|(label, a, b)| line(label, a, b))
+        .collect();
 
     vec![
         Group {

@@ -17,7 +17,7 @@ use crate::error::{AppError, Result};
 use crate::routes::results::ResultsPage;
 use crate::rules::questions::{self, Kind, Question};
 use crate::rules::{Outcome, text};
-use crate::views::money;
+use crate::views::{amount, number};
 use crate::{AppState, assets};
 
 /// Longest note accepted, in characters.
@@ -27,6 +27,20 @@ const MAX_TAGS: usize = 20;
 pub struct AnswerRow {
     pub question: String,
     pub answer: String,
+}
+
+/// An odd answer, named by its short label for the consultant.
+pub struct WarningRow {
+    pub question: String,
+    pub message: String,
+}
+
+/// One what-would-change entry as a threshold: the answer given and where the verdict turns.
+pub struct LeverRow {
+    pub question: String,
+    pub from: String,
+    pub to: String,
+    pub verdict: &'static str,
 }
 
 pub struct HistoryRow {
@@ -55,6 +69,8 @@ pub struct DetailPage {
     statuses: Vec<StatusChoice>,
     tags: String,
     answers: Vec<AnswerRow>,
+    warnings: Vec<WarningRow>,
+    levers: Vec<LeverRow>,
     history: Vec<HistoryRow>,
     report_html: String,
     error: Option<String>,
@@ -69,7 +85,11 @@ fn display_value(q: &Question, value: &serde_json::Value) -> String {
             .iter()
             .find(|c| c.code == code)
             .map_or_else(|| code.clone(), |c| c.label.to_owned()),
-        serde_json::Value::Number(n) if q.money => money(n.as_f64().unwrap_or_default()),
+        serde_json::Value::Number(n) => match n.as_f64() {
+            Some(v) if q.money => amount(v),
+            Some(v) => number(v),
+            None => n.to_string(),
+        },
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     }
@@ -84,6 +104,45 @@ fn answer_rows(outcome: &Outcome) -> Vec<AnswerRow> {
                 .answers
                 .get(q.key)
                 .map_or_else(|| "(not given)".to_owned(), |v| display_value(q, v)),
+        })
+        .collect()
+}
+
+fn warning_rows(outcome: &Outcome) -> Vec<WarningRow> {
+    outcome
+        .warnings
+        .iter()
+        .map(|w| WarningRow {
+            question: questions::find(&w.key)
+                .map(|q| q.short_label.to_owned())
+                .unwrap_or_default(),
+            message: w.message.clone(),
+        })
+        .collect()
+}
+
+fn lever_rows(outcome: &Outcome) -> Vec<LeverRow> {
+    outcome
+        .what_would_change
+        .iter()
+        .map(|c| {
+            let q = questions::find(&c.key);
+            let shown = |v: &serde_json::Value| match q {
+                Some(q) => display_value(q, v),
+                None => match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Number(n) => {
+                        n.as_f64().map_or_else(|| n.to_string(), number)
+                    }
+                    other => other.to_string(),
+                },
+            };
+            LeverRow {
+                question: q.map_or_else(|| c.key.clone(), |q| q.short_label.to_owned()),
+                from: shown(&c.from),
+                to: shown(&c.to),
+                verdict: c.recommendation.label(),
+            }
         })
         .collect()
 }
@@ -140,6 +199,8 @@ async fn page(
         flagged: row.flagged,
         tags: tags.join(", "),
         answers: answer_rows(&a.outcome),
+        warnings: warning_rows(&a.outcome),
+        levers: lever_rows(&a.outcome),
         history: notes
             .into_iter()
             .map(|n| HistoryRow {

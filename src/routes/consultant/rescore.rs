@@ -9,7 +9,7 @@ use super::detail::load;
 use crate::auth::Consultant;
 use crate::error::{AppError, Result};
 use crate::rules::{Answers, Outcome, assess};
-use crate::views::{money, signed};
+use crate::views::signed;
 use crate::{AppState, assets};
 
 pub struct FactorDiff {
@@ -52,7 +52,7 @@ pub async fn rescore(
     })?;
     let now = assess(&answers, &state.rules);
     let was = &a.outcome;
-    let rows = vec![
+    let mut rows = vec![
         diff(
             "Rules version",
             was.rules_version.clone(),
@@ -69,32 +69,12 @@ pub async fn rescore(
             now.confidence.label().to_owned(),
         ),
         diff("Score", signed(was.score), signed(now.score)),
-        diff(
-            "Break/fix, average year",
-            money(was.costs.break_fix.expected_annual),
-            money(now.costs.break_fix.expected_annual),
-        ),
-        diff(
-            "Break/fix, bad year",
-            money(was.costs.break_fix.p90),
-            money(now.costs.break_fix.p90),
-        ),
-        diff(
-            "Managed, average year",
-            money(was.costs.managed.expected_annual),
-            money(now.costs.managed.expected_annual),
-        ),
-        diff(
-            "Managed, bad year",
-            money(was.costs.managed.p90),
-            money(now.costs.managed.p90),
-        ),
-        diff(
-            "Break-even fee per person",
-            money(was.costs.break_even_fee_per_user),
-            money(now.costs.break_even_fee_per_user),
-        ),
     ];
+    rows.extend(
+        super::compare::cost_lines(&was.costs, &now.costs)
+            .into_iter()
+            .map(|(label, stored, current)| diff(label, stored, current)),
+    );
     let mut keys: Vec<(String, String)> = Vec::new();
     for f in was.factors.iter().chain(&now.factors) {
         if !keys.iter().any(|(k, _)| *k == f.key) {

@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::stream::{CHUNK_BYTES, Encoder};
 use super::{answer_keys, answer_text, factor_keys};
 use crate::db::review::ExportRow;
+use crate::rules::questions::LIGHT_USERS;
 
 /// A spreadsheet runs a cell that starts with one of these as a formula (`-` and `+` too: `-2+3`
 /// is a sum, and `-cmd|…` has been used to run programs); a leading `'` makes it text. Applied
@@ -36,6 +37,11 @@ struct CsvResult {
     score: f64,
     factors: Vec<CsvFactor>,
     costs: CsvCosts,
+    /// Empty in results made before rules `2027.01-1`.
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    warnings: Vec<serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -48,6 +54,8 @@ struct CsvFactor {
 struct CsvCosts {
     break_fix: CsvSpread,
     managed: CsvSpread,
+    #[serde(default)]
+    co_managed: Option<CsvSpread>,
     break_even_fee_per_user: f64,
 }
 
@@ -57,6 +65,8 @@ struct CsvSpread {
     p10: f64,
     p50: f64,
     p90: f64,
+    #[serde(default)]
+    p99: Option<f64>,
 }
 
 /// The CSV columns, in order.
@@ -64,14 +74,29 @@ fn csv_header() -> Vec<String> {
     let mut h: Vec<String> = ["id", "created_at", "rules_version", "status"]
         .map(String::from)
         .into();
-    h.extend(answer_keys().map(|(k, _)| k.to_owned()));
+    h.extend(positional_answers().map(|(k, _)| k.to_owned()));
     h.extend(["recommendation", "confidence", "score"].map(String::from));
     h.extend(factor_keys().map(|(k, _)| format!("points_{k}")));
     for model in ["break_fix", "managed"] {
         h.extend(["expected", "p10", "p50", "p90"].map(|p| format!("{model}_{p}")));
     }
     h.extend(["break_even_fee_per_user", "tags", "notes"].map(String::from));
+    // Newer columns go last so that spreadsheets reading by position keep working.
+    h.extend(["summary", "warnings", LIGHT_USERS.key].map(String::from));
+    h.extend(["break_fix_p99", "managed_p99"].map(String::from));
+    h.extend(["expected", "p10", "p50", "p90", "p99"].map(|p| format!("co_managed_{p}")));
     h
+}
+
+/// The answers in the columns they have always had: every answer but those added later, which
+/// come last.
+fn positional_answers() -> impl Iterator<Item = (&'static str, &'static str)> {
+    answer_keys().filter(|(k, _)| *k != LIGHT_USERS.key)
+}
+
+/// A figure an older result may not have: empty then.
+fn optional(v: Option<f64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
 }
 
 pub(super) struct CsvEncoder {
@@ -107,7 +132,7 @@ impl Encoder for CsvEncoder {
             .map_err(|e| anyhow::anyhow!("stored result {} does not parse: {e}", row.id))?;
         let mut cells = Vec::with_capacity(48);
         cells.extend([row.id, row.created_at, row.rules_version, row.status].map(|t| defuse(&t)));
-        cells.extend(answer_keys().map(|(key, _)| answer_cell(r.answers.get(key))));
+        cells.extend(positional_answers().map(|(key, _)| answer_cell(r.answers.get(key))));
         cells.extend([r.recommendation, r.confidence].map(|t| defuse(&t)));
         cells.push(r.score.to_string());
         for (key, _) in factor_keys() {
@@ -124,6 +149,22 @@ impl Encoder for CsvEncoder {
         cells.push(r.costs.break_even_fee_per_user.to_string());
         cells.push(defuse(row.tags.as_deref().unwrap_or_default()));
         cells.push(defuse(row.notes.as_deref().unwrap_or_default()));
+        cells.push(defuse(&r.summary));
+        cells.push(r.warnings.len().to_string());
+        cells.push(answer_cell(r.answers.get(LIGHT_USERS.key)));
+        cells.push(optional(r.costs.break_fix.p99));
+        cells.push(optional(r.costs.managed.p99));
+        let co = r.costs.co_managed.as_ref();
+        cells.extend(
+            [
+                co.map(|c| c.expected_annual),
+                co.map(|c| c.p10),
+                co.map(|c| c.p50),
+                co.map(|c| c.p90),
+                co.and_then(|c| c.p99),
+            ]
+            .map(optional),
+        );
         self.writer.write_record(&cells)?;
         Ok(())
     }
@@ -179,10 +220,14 @@ mod tests {
     #[test]
     fn the_header_names_every_answer_and_factor() {
         let h = csv_header();
-        assert_eq!(h.len(), 4 + 16 + 3 + 12 + 8 + 3);
-        assert!(h.contains(&"light_users".to_owned()));
+        let answers = answer_keys().count();
+        let factors = factor_keys().count();
+        // Every answer, with light_users moved to the newer columns at the end.
+        assert_eq!(h.len(), 4 + answers + 3 + factors + 8 + 3 + 2 + 8);
+        assert_eq!(h[4 + answers - 2], "downtime_cost_per_hour");
+        assert_eq!(&h[h.len() - 8..h.len() - 6], ["light_users", "break_fix_p99"]);
         assert!(h.contains(&"downtime_cost_per_hour".to_owned()));
         assert!(h.contains(&"points_costs".to_owned()));
-        assert_eq!(h.last().map(String::as_str), Some("notes"));
+        assert_eq!(h[h.len() - 3..], ["notes", "summary", "warnings"]);
     }
 }
