@@ -228,6 +228,7 @@ mod tests {
         assert_eq!(&h[h.len() - 8..h.len() - 6], ["light_users", "break_fix_p99"]);
         assert!(h.contains(&"downtime_cost_per_hour".to_owned()));
         assert!(h.contains(&"points_costs".to_owned()));
-        assert_eq!(h[h.len() - 3..], ["notes", "summary", "warnings"]);
+        assert_eq!(h[h.len() - 11..h.len() - 8], ["notes", "summary", "warnings"]);
+        assert_eq!(h.last().map(String::as_str), Some("co_managed_p99"));
     }
 }
