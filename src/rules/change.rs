@@ -30,6 +30,11 @@ struct Candidate {
 
 /// The single-answer changes that give a different verdict from `current`, most plausible first.
 pub fn what_would_change(a: &Answers, rules: &RuleSet, current: Verdict) -> Vec<Change> {
+    // The business's name plays no part in the verdict: leave it out of the many copies below.
+    let a = &Answers {
+        company: None,
+        ..a.clone()
+    };
     let mut out: Vec<Candidate> = alternatives(a, rules)
         .into_iter()
         .filter_map(|alt| {

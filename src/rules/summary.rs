@@ -131,6 +131,12 @@ pub fn summary(
         ""
     };
     let towards_provider = d.verdict != Verdict::BreakFix;
+    let main = match d.rule {
+        Rule::Overflow | Rule::Score => factors
+            .iter()
+            .find(|f| (f.points > 0.0) == towards_provider && f.points != 0.0),
+        _ => None,
+    };
     let because = match d.rule {
         Rule::RegulatedNeedsProvider => {
             "you hold data under rules you must prove you follow and nobody looks after IT full-time"
@@ -140,13 +146,10 @@ pub fn summary(
         Rule::FullTimeStaff => {
             "your own IT staff would be paid twice under a full contract".to_owned()
         }
-        Rule::Overflow | Rule::Score => factors
-            .iter()
-            .find(|f| (f.points > 0.0) == towards_provider && f.points != 0.0)
-            .map_or_else(
-                || "your answers lean that way".to_owned(),
-                |f| reason(a, f, towards_provider),
-            ),
+        Rule::Overflow | Rule::Score => main.map_or_else(
+            || "your answers lean that way".to_owned(),
+            |f| reason(a, f, towards_provider),
+        ),
     };
     let mine = costs_of(costs, d.verdict);
     let (other, other_cost) = if d.verdict == Verdict::BreakFix {
@@ -161,6 +164,15 @@ pub fn summary(
         (Verdict::BreakFix, costs.break_fix.expected_annual)
     };
     let diff = mine - other_cost;
+    if diff <= 0.0 && main.is_some_and(|f| f.key == q::COSTS_FACTOR.0) {
+        // The money is the main reason: say it once.
+        return format!(
+            "{} {verb} {who}{hedge}, mainly because it costs about {} a year less than {}.",
+            d.verdict.label(),
+            money_about(-diff),
+            short(other)
+        );
+    }
     let money = if diff > 0.0 {
         format!(
             "it costs about {} a year more than {} and buys {}",

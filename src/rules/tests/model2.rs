@@ -454,3 +454,34 @@ proptest! {
         prop_assert_ne!(Evaluation::new(&a, &rules()).verdict(), Verdict::Managed);
     }
 }
+
+#[test]
+fn when_the_money_is_the_main_reason_the_summary_says_it_once() {
+    let rules = rules();
+    let cases = owners::cases();
+    let mut seen = 0;
+    for case in &cases {
+        let o = assess(&case.answers, &rules);
+        assert_eq!(
+            o.summary.matches("a year less than").count()
+                + o.summary.matches("a year more than").count(),
+            1,
+            "{}",
+            o.summary
+        );
+        if o.summary.contains("mainly because it costs about") {
+            seen += 1;
+        }
+    }
+    let cheap = Answers {
+        managed_fee_per_user: Some(40.0),
+        ..business(30, 12.0)
+    };
+    let o = assess(&cheap, &rules);
+    assert_eq!(o.recommendation, Verdict::Managed);
+    assert!(
+        o.summary.contains("mainly because it costs about") && !o.summary.contains("also costs"),
+        "{} ({seen} owner cases led with the money)",
+        o.summary
+    );
+}

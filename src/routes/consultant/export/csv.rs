@@ -225,10 +225,16 @@ mod tests {
         // Every answer, with light_users moved to the newer columns at the end.
         assert_eq!(h.len(), 4 + answers + 3 + factors + 8 + 3 + 2 + 7);
         assert_eq!(h[4 + answers - 2], "downtime_cost_per_hour");
-        assert_eq!(&h[h.len() - 8..h.len() - 6], ["light_users", "break_fix_p99"]);
+        assert_eq!(
+            &h[h.len() - 8..h.len() - 6],
+            ["light_users", "break_fix_p99"]
+        );
         assert!(h.contains(&"downtime_cost_per_hour".to_owned()));
         assert!(h.contains(&"points_costs".to_owned()));
-        assert_eq!(h[h.len() - 11..h.len() - 8], ["notes", "summary", "warnings"]);
+        assert_eq!(
+            h[h.len() - 11..h.len() - 8],
+            ["notes", "summary", "warnings"]
+        );
         assert_eq!(h.last().map(String::as_str), Some("co_managed_p99"));
     }
 }
