@@ -82,6 +82,14 @@ pub fn browser_checks(key: &str) -> Vec<(&'static str, String)> {
             // The parser gives the range message for anything that is not a number.
             ("nan", employees_range()),
         ],
+        "light_users" => {
+            let range = (0.0, f64::from(super::EMPLOYEES_RANGE.1));
+            vec![
+                ("whole", LIGHT_USERS_NOT_WHOLE.to_owned()),
+                ("range", out_of_range(range)),
+                ("nan", not_a_number(range)),
+            ]
+        }
         _ => match number_range(key) {
             Some(range) => {
                 let mut checks = vec![("range", out_of_range(range)), ("nan", not_a_number(range))];
