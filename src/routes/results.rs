@@ -98,6 +98,9 @@ pub struct Report {
     pub confidence: &'static str,
     pub confidence_code: &'static str,
     pub confidence_text: &'static str,
+    /// What a positive score points to: "co-managed IT" for a business with full-time IT staff
+    /// (rules 2027.01-1 on), "managed IT" otherwise.
+    pub provider: &'static str,
     /// One quotable sentence; empty for older results, which then show none.
     pub summary: String,
     pub warnings: Vec<WarningRow>,
@@ -144,7 +147,8 @@ fn assumption_value(a: &Assumption) -> String {
     match a.unit.as_str() {
         "USD" => money(a.value),
         u if u.starts_with("USD ") => format!("{} {}", money(a.value), &u[4..]),
-        "share" => format!("{:.0}%", a.value * 100.0),
+        // "1.5%", not "2%": a share keeps up to two decimals, as the rules file gives it.
+        "share" => crate::rules::percent(a.value),
         "×" => format!("{}×", number(a.value)),
         "" => number(a.value),
         u => format!("{} {u}", number(a.value)),
@@ -195,6 +199,11 @@ impl Report {
                 "Your answers are finely balanced: read the reasons and the costs before deciding."
             }
         };
+        let provider = if o.factors.iter().any(|f| f.favours == Verdict::CoManaged) {
+            "co-managed IT"
+        } else {
+            "managed IT"
+        };
         let bf = &o.costs.break_fix;
         let ms = &o.costs.managed;
         let cheaper_expected = if (bf.expected_annual - ms.expected_annual).abs() < 1.0 {
@@ -228,6 +237,7 @@ impl Report {
             summary: o.summary.trim().to_owned(),
             warnings: o.warnings.iter().map(WarningRow::new).collect(),
             score: signed(o.score),
+            provider,
             notes: o.notes.clone(),
             factors: o
                 .factors
@@ -236,7 +246,7 @@ impl Report {
                     label: f.label.clone(),
                     points: signed(f.points),
                     favours: if f.points > 0.0 {
-                        "managed"
+                        provider
                     } else {
                         "break/fix"
                     },
@@ -327,4 +337,24 @@ async fn render(state: &AppState, id: &str) -> Result<Vec<u8>> {
         .render()
         .map_err(|e| crate::error::AppError::Internal(e.into()))?;
     Ok(html.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_share_keeps_its_decimals() {
+        let share = |value| Assumption {
+            key: "p".into(),
+            label: "p".into(),
+            value,
+            unit: "share".into(),
+            origin: "default".into(),
+            source: "s".into(),
+        };
+        assert_eq!(assumption_value(&share(0.015)), "1.5%");
+        assert_eq!(assumption_value(&share(0.5)), "50%");
+        assert_eq!(assumption_value(&share(0.0325)), "3.25%");
+    }
 }

@@ -36,7 +36,7 @@ use std::cell::RefCell;
 use serde_json::{Map, Value};
 
 pub use answers::{Answers, Choice, FieldError, RawAnswers};
-pub use explain::{money, money_about, thousands};
+pub use explain::{money, money_about, pct as percent, thousands};
 pub use outcome::{Confidence, Outcome, Verdict};
 pub use ruleset::{DefaultCosts, RuleSet, RulesError};
 
