@@ -177,10 +177,43 @@ pub fn quantiles_10_50_90_99(keys: &mut [u64]) -> [f64; 4] {
             wanted[usize::from(slot)].push(x);
         }
     }
-    target.map(|(b, r)| {
-        let values = &mut wanted[usize::from(slot_of[b])];
-        from_order_key(*values.select_nth_unstable(r).1)
-    })
+    target.map(|(b, r)| from_order_key(nth(&mut wanted[usize::from(slot_of[b])], r)))
+}
+
+/// Above this many values a bucket is narrowed by another histogram before selecting.
+const NARROWED_FROM: usize = 1024;
+
+/// The `r`-th smallest key (from 0) of a non-empty bucket: selected directly when small,
+/// otherwise narrowed to the one sub-bucket of 256 that holds it, and so on.
+fn nth(keys: &mut [u64], r: usize) -> u64 {
+    if keys.len() < NARROWED_FROM {
+        return *keys.select_nth_unstable(r).1;
+    }
+    let (lo, hi) = keys
+        .iter()
+        .fold((u64::MAX, 0), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    if lo == hi {
+        return lo;
+    }
+    const BITS: u32 = 8;
+    let shift = (64 - (hi - lo).leading_zeros()).saturating_sub(BITS);
+    let bucket = |x: u64| ((x - lo) >> shift) as usize;
+    let mut counts = [0u32; 1 << BITS];
+    for &x in keys.iter() {
+        counts[bucket(x)] += 1;
+    }
+    let mut below = 0usize;
+    let mut which = 0;
+    for (b, &count) in counts.iter().enumerate() {
+        if r < below + count as usize {
+            which = b;
+            break;
+        }
+        below += count as usize;
+    }
+    let mut inside: Vec<u64> = Vec::with_capacity(counts[which] as usize);
+    inside.extend(keys.iter().copied().filter(|&x| bucket(x) == which));
+    nth(&mut inside, r - below)
 }
 
 /// The same quantiles by successive selections, each on the part the previous one left.
