@@ -95,6 +95,23 @@ pub fn notes(
         ));
     }
 
+    // Co-managed priced below both, for a business whose own people could share the work.
+    if let Some(co) = co_managed.filter(|_| d.verdict != Verdict::CoManaged) {
+        let others = costs
+            .break_fix
+            .expected_annual
+            .min(costs.managed.expected_annual);
+        if co.expected_annual < others {
+            notes.push(format!(
+                "Co-managed IT, your own IT person keeping the day-to-day work with a provider's \
+                 tools, monitoring and back-up behind them, comes to about {} a year here, less \
+                 than either option above: worth asking providers for, if your IT person has the \
+                 time and wants the role.",
+                money_about(co.expected_annual)
+            ));
+        }
+    }
+
     // What a bad year could cost, in words, for every option shown.
     let mut bad = vec![format!(
         "break/fix about {} (one year in a hundred: {})",

@@ -18,7 +18,7 @@ use rand_pcg::Pcg64Mcg;
 use super::costs::Model;
 use super::ruleset::RuleSet;
 use super::sampling::{EXACT_CALLS, HOURS_TABLE_BITS, NORMAL_TABLE_BITS, PoissonTable};
-use super::stats::{order_key, quantiles_10_50_90_99};
+use super::stats::{order_key, quantiles_within};
 
 /// What a simulation reports: p10, p50, p90 and p99 of each model's yearly cost. Co-managed
 /// differs from managed in every year by the same fixed amount (fee and in-house time), so its
@@ -94,6 +94,8 @@ pub fn simulate(m: &Model, rules: &RuleSet, seed: u128, scratch: &mut Scratch) -
     scratch.managed.resize(years, 0);
     let mut rng = Pcg64Mcg::new(seed);
     let normal = hours.normal.as_slice();
+    // The smallest and largest keys of each model, for the quantiles' histogram.
+    let (mut bf_lo, mut bf_hi, mut m_lo, mut m_hi) = (u64::MAX, 0u64, u64::MAX, 0u64);
     for (bf_key, m_key) in scratch.break_fix.iter_mut().zip(scratch.managed.iter_mut()) {
         let r1 = rng.next_u64();
         let r2 = rng.next_u64();
@@ -149,12 +151,15 @@ pub fn simulate(m: &Model, rules: &RuleSet, seed: u128, scratch: &mut Scratch) -
             }
         }
 
-        *bf_key = order_key(bf);
-        *m_key = order_key(managed);
+        let (bk, mk) = (order_key(bf), order_key(managed));
+        *bf_key = bk;
+        *m_key = mk;
+        (bf_lo, bf_hi) = (bf_lo.min(bk), bf_hi.max(bk));
+        (m_lo, m_hi) = (m_lo.min(mk), m_hi.max(mk));
     }
 
     Spread {
-        break_fix: quantiles_10_50_90_99(&mut scratch.break_fix),
-        managed: quantiles_10_50_90_99(&mut scratch.managed),
+        break_fix: quantiles_within(&mut scratch.break_fix, bf_lo, bf_hi),
+        managed: quantiles_within(&mut scratch.managed, m_lo, m_hi),
     }
 }

@@ -127,7 +127,19 @@ const BUCKET_BITS: u32 = 11;
 /// each target rank and where in it, and a second pass collects only those buckets, in which the
 /// targets are then selected. About a third of the work of successive `select_nth_unstable`
 /// calls over all the values.
+#[cfg(test)]
 pub fn quantiles_10_50_90_99(keys: &mut [u64]) -> [f64; 4] {
+    let (lo, hi) = keys
+        .iter()
+        .fold((u64::MAX, 0), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    quantiles_within(keys, lo, hi)
+}
+
+/// [`quantiles_10_50_90_99`] for keys known to lie in `lo..=hi` (the smallest and largest), as
+/// the simulation tracks them while it writes the keys.
+pub fn quantiles_within(keys: &mut [u64], lo: u64, hi: u64) -> [f64; 4] {
+    const BUCKETS: usize = 1 << BUCKET_BITS;
+    const MASK: usize = BUCKETS - 1;
     let n = keys.len();
     if n == 0 {
         return [0.0; 4];
@@ -136,14 +148,12 @@ pub fn quantiles_10_50_90_99(keys: &mut [u64]) -> [f64; 4] {
     if n < BUCKETED_FROM {
         return selected(keys, ranks);
     }
-    let (lo, hi) = keys
-        .iter()
-        .fold((u64::MAX, 0), |(lo, hi), &x| (lo.min(x), hi.max(x)));
-    let span_bits = 64 - (hi - lo).leading_zeros();
+    let span_bits = 64 - hi.wrapping_sub(lo).leading_zeros();
     let shift = span_bits.saturating_sub(BUCKET_BITS);
-    let bucket = |x: u64| ((x - lo) >> shift) as usize;
+    // Masked so the index is provably in range: every key is within lo..=hi anyway.
+    let bucket = |x: u64| (x.wrapping_sub(lo) >> shift) as usize & MASK;
 
-    let mut counts = vec![0u32; 1 << BUCKET_BITS];
+    let mut counts = [0u32; BUCKETS];
     for &x in keys.iter() {
         counts[bucket(x)] += 1;
     }
@@ -163,7 +173,7 @@ pub fn quantiles_10_50_90_99(keys: &mut [u64]) -> [f64; 4] {
     }
     // Collect the (at most four) wanted buckets in one pass.
     const NONE: u8 = u8::MAX;
-    let mut slot_of = vec![NONE; 1 << BUCKET_BITS];
+    let mut slot_of = [NONE; BUCKETS];
     let mut wanted: Vec<Vec<u64>> = Vec::with_capacity(4);
     for &(b, _) in &target {
         if slot_of[b] == NONE {
@@ -174,7 +184,7 @@ pub fn quantiles_10_50_90_99(keys: &mut [u64]) -> [f64; 4] {
     for &x in keys.iter() {
         let slot = slot_of[bucket(x)];
         if slot != NONE {
-            wanted[usize::from(slot)].push(x);
+            wanted[usize::from(slot) & 3].push(x);
         }
     }
     target.map(|(b, r)| from_order_key(nth(&mut wanted[usize::from(slot_of[b])], r)))

@@ -485,3 +485,34 @@ fn when_the_money_is_the_main_reason_the_summary_says_it_once() {
         o.summary
     );
 }
+
+#[test]
+fn a_part_time_it_person_hears_when_co_managed_would_cost_least() {
+    let a = Answers {
+        security: Security::Regulated,
+        in_house_it: InHouseIt::PartTime,
+        it_reliance: Reliance::Low,
+        complexity: Complexity::Simple,
+        budget: Budget::Tight,
+        cost_preference: CostPreference::PayPerUse,
+        control: Control::HandsOn,
+        ..business(6, 0.5)
+    };
+    let o = assess(&a, &rules());
+    let co = o.costs.co_managed.as_ref().expect("co-managed costed");
+    assert!(
+        co.expected_annual
+            < o.costs
+                .managed
+                .expected_annual
+                .min(o.costs.break_fix.expected_annual)
+    );
+    assert!(
+        o.notes
+            .iter()
+            .any(|n| n.starts_with("Co-managed IT, your own IT person")
+                && n.contains(&money_about(co.expected_annual))),
+        "{:?}",
+        o.notes
+    );
+}
