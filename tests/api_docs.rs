@@ -50,6 +50,45 @@ async fn the_openapi_document_describes_every_api_route_with_its_errors() {
     }
 }
 
+/// The fields "Advice model 2" added are in the document as they are served: `summary`,
+/// `warnings` (each a key and a message), `p99` per model, `co_managed` costs, `light_users`.
+#[tokio::test]
+async fn the_openapi_document_names_the_advice_model_2_fields() {
+    let app = TestApp::spawn().await;
+    let doc = document(&app).await;
+    let schemas = &doc["components"]["schemas"];
+    // A schema's properties, through `allOf` and `$ref` (the assessment flattens the outcome).
+    fn props_of(
+        schemas: &serde_json::Value,
+        schema: &serde_json::Value,
+    ) -> serde_json::Map<String, serde_json::Value> {
+        if let Some(r) = schema["$ref"].as_str() {
+            let name = r.trim_start_matches("#/components/schemas/");
+            return props_of(schemas, &schemas[name]);
+        }
+        let mut out = schema["properties"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        for part in schema["allOf"].as_array().into_iter().flatten() {
+            out.extend(props_of(schemas, part));
+        }
+        out
+    }
+    let props = |name: &str| serde_json::Value::Object(props_of(schemas, &schemas[name]));
+    let outcome = props("Assessment");
+    assert!(outcome["summary"].is_object(), "{outcome}");
+    assert!(outcome["warnings"].is_object(), "{outcome}");
+    let warning = props("Warning");
+    assert!(
+        warning["key"].is_object() && warning["message"].is_object(),
+        "{warning}"
+    );
+    assert!(props("CostSpread")["p99"].is_object());
+    assert!(props("Costs")["co_managed"].is_object());
+    assert!(props("Answers")["light_users"].is_object());
+}
+
 /// The router answers exactly the documented methods on every documented path: any other
 /// method gets 405, and each documented one is routed (not 405).
 #[tokio::test]

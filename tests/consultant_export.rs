@@ -387,7 +387,7 @@ async fn export_of_many_rows_streams() {
 }
 
 #[tokio::test]
-async fn the_csv_ends_with_the_summary_and_the_number_of_answers_to_check() {
+async fn the_csv_adds_the_newer_columns_last_and_leaves_them_empty_for_older_results() {
     let app = TestApp::spawn().await;
     let consultant = Consultant::sign_in(&app).await;
     let newer = app.create_crafted(&dental_practice(), advice_model_2).await;
@@ -395,7 +395,15 @@ async fn the_csv_ends_with_the_summary_and_the_number_of_answers_to_check() {
         .create_crafted(&tiny_studio(), before_advice_model_2)
         .await;
     let (header, rows) = csv_rows(&app, &consultant, "/consultant/export.csv").await;
-    assert_eq!(header[header.len() - 3..], ["notes", "summary", "warnings"]);
+    // Newest last: then light_users, the p99s and the co-managed costs.
+    assert_eq!(
+        header[header.len() - 11..header.len() - 8],
+        ["notes", "summary", "warnings"]
+    );
+    assert_eq!(
+        header[header.len() - 8..header.len() - 5],
+        ["light_users", "break_fix_p99", "managed_p99"]
+    );
     let row = |id: &str| {
         rows.iter()
             .find(|r| r["id"].trim_start_matches('\'') == id)
@@ -410,4 +418,7 @@ async fn the_csv_ends_with_the_summary_and_the_number_of_answers_to_check() {
     let old_row = row(&older);
     assert_eq!(old_row["summary"], "");
     assert_eq!(old_row["warnings"], "0");
+    // An older result has no p99 or co-managed costs: empty cells, not zeros.
+    assert_eq!(old_row["managed_p99"], "");
+    assert_eq!(old_row["co_managed_expected"], "");
 }

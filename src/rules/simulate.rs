@@ -49,6 +49,18 @@ fn unit32(bits: u64) -> f64 {
     (f64::from(bits as u32) + 0.5) * TWO_POW_NEG_32
 }
 
+/// The integer form of `unit32(bits) < p`: the count of 32-bit values `b` with
+/// `(b + 0.5) / 2^32 < p`, so that `(bits as u32) < threshold32(p)` decides exactly the same
+/// without converting every year's bits to a float. (`p × 2^32 − 0.5` is exact in a double.)
+fn threshold32(p: f64) -> u64 {
+    let x = p * 4_294_967_296.0 - 0.5;
+    if x <= 0.0 {
+        0
+    } else {
+        (x.ceil() as u64).min(1 << 32)
+    }
+}
+
 /// A uniform in (0, 1) from the low 16 bits.
 #[inline]
 fn unit16(bits: u64) -> f64 {
@@ -77,6 +89,10 @@ pub fn simulate(m: &Model, rules: &RuleSet, seed: u128, scratch: &mut Scratch) -
         0.0
     };
     let spread = m.duration_spread;
+    let outage_bf = threshold32(m.outage_p_bf);
+    let outage_managed = threshold32(m.outage_p_managed);
+    let cyber_bf = threshold32(m.cyber_p_bf);
+    let cyber_managed = threshold32(cyber_keep);
     let labour_billed = m.billed_share;
     let bf_fixed = m.routine_annual + m.security_stack_annual + m.in_house_annual;
     let managed_fixed = m.managed_fixed();
@@ -130,22 +146,22 @@ pub fn simulate(m: &Model, rules: &RuleSet, seed: u128, scratch: &mut Scratch) -
         // Events are rare (a site outage in one year in four, a severe event in a few in a
         // hundred), so each is a branch skipped in most years; a managed event only happens in a
         // year break/fix has one too.
-        let u_outage = unit32(r2 >> 32);
-        if u_outage < m.outage_p_bf {
+        let u_outage = u64::from((r2 >> 32) as u32);
+        if u_outage < outage_bf {
             let d_outage = 1.0 + spread * (2.0 * unit16(r5) - 1.0);
             bf += m.site_hour * m.outage_hours_bf * d_outage + m.emergency_labour;
-            if u_outage < m.outage_p_managed {
+            if u_outage < outage_managed {
                 managed += m.site_hour * m.outage_hours_managed * d_outage;
             }
         }
 
         // A severe event: downtime, a response bill drawn from the lognormal (the same draw for
         // both models in the same year), recovery work and any breach notification.
-        if unit32(r2) < m.cyber_p_bf {
+        if u64::from(r2 as u32) < cyber_bf {
             let d_cyber = 1.0 + spread * (2.0 * unit16(r5 >> 16) - 1.0);
             let response = m.response_median * severe[((r3 >> 32) & severe_mask) as usize];
             bf += m.site_hour * m.cyber_hours_bf * d_cyber + response + severe_bf;
-            if unit32(r5 >> 32) < cyber_keep {
+            if u64::from((r5 >> 32) as u32) < cyber_managed {
                 managed +=
                     m.site_hour * m.cyber_hours_managed * d_cyber + response + severe_managed;
             }
@@ -161,5 +177,45 @@ pub fn simulate(m: &Model, rules: &RuleSet, seed: u128, scratch: &mut Scratch) -
     Spread {
         break_fix: quantiles_within(&mut scratch.break_fix, bf_lo, bf_hi),
         managed: quantiles_within(&mut scratch.managed, m_lo, m_hi),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The integer threshold decides exactly as the float comparison, at and around every
+    /// boundary, for probabilities from the rules and awkward ones.
+    #[test]
+    fn integer_thresholds_decide_exactly_as_the_float_comparison() {
+        for p in [
+            0.0,
+            1e-12,
+            0.015,
+            0.03,
+            0.06,
+            0.15,
+            0.25,
+            1.0 / 3.0,
+            0.5,
+            0.999_999,
+            1.0,
+            1.5,
+        ] {
+            let t = threshold32(p);
+            for b in [
+                0u64,
+                1,
+                2,
+                t.saturating_sub(2),
+                t.saturating_sub(1),
+                t,
+                t + 1,
+                u64::from(u32::MAX),
+            ] {
+                let b = b.min(u64::from(u32::MAX));
+                assert_eq!(b < t, unit32(b) < p, "p = {p}, bits = {b}");
+            }
+        }
     }
 }
