@@ -1,8 +1,18 @@
 //! Monte Carlo over simulated years, for the spread of each model's yearly cost.
 //!
-//! Each year draws five 64-bit words from a PCG generator seeded from the answers; every random
-//! quantity is an inverse-CDF transform of those bits, always drawn in the same order whatever the
-//! inputs. Break/fix and managed share each year's draws (common random numbers): the same problem
+//! Each year draws four 64-bit words from a PCG generator seeded from the answers; every random
+//! quantity is an inverse-CDF transform of its own bits of them, always drawn in the same order
+//! whatever the inputs:
+//!
+//! | word | bits | for |
+//! | --- | --- | --- |
+//! | 1 | 32–63 | the problem count |
+//! | 1 | 0–15, 16–31 | rounding the problems managed keeps; whether managed has the severe event too |
+//! | 2 | 32–63, 0–31 | whether a site outage, a severe event happens |
+//! | 3 | 52–63, 32–43 | the bulk of many calls' hours; the severe event's response bill |
+//! | 3 | 0–15, 16–31 | how long the outage, the severe event lasts |
+//! | 4 | 0–59 | the hours of up to six calls |
+//! Break/fix and managed share each year's draws (common random numbers): the same problem
 //! count, the same outage, the same severe event. Consequences the tests rely on:
 //!
 //! - more incidents never lower any year's break/fix cost, so no percentile of it falls;
@@ -53,11 +63,20 @@ fn unit32(bits: u64) -> f64 {
 /// `(b + 0.5) / 2^32 < p`, so that `(bits as u32) < threshold32(p)` decides exactly the same
 /// without converting every year's bits to a float. (`p × 2^32 − 0.5` is exact in a double.)
 fn threshold32(p: f64) -> u64 {
-    let x = p * 4_294_967_296.0 - 0.5;
+    threshold(p, 32)
+}
+
+/// [`threshold32`] for 16 bits, the integer form of `unit16(bits) < p`.
+fn threshold16(p: f64) -> u64 {
+    threshold(p, 16)
+}
+
+fn threshold(p: f64, bits: i32) -> u64 {
+    let x = p * 2f64.powi(bits) - 0.5;
     if x <= 0.0 {
         0
     } else {
-        (x.ceil() as u64).min(1 << 32)
+        (x.ceil() as u64).min(1 << bits)
     }
 }
 
@@ -65,12 +84,6 @@ fn threshold32(p: f64) -> u64 {
 #[inline]
 fn unit16(bits: u64) -> f64 {
     (f64::from(bits as u16) + 0.5) * TWO_POW_NEG_16
-}
-
-/// A uniform in [0, 1) from the top 53 bits.
-#[inline]
-fn unit53(bits: u64) -> f64 {
-    ((bits >> 11) as i64) as f64 * TWO_POW_NEG_53
 }
 
 /// Simulates `rules.simulation.years` years.
@@ -92,7 +105,7 @@ pub fn simulate(m: &Model, rules: &RuleSet, seed: u128, scratch: &mut Scratch) -
     let outage_bf = threshold32(m.outage_p_bf);
     let outage_managed = threshold32(m.outage_p_managed);
     let cyber_bf = threshold32(m.cyber_p_bf);
-    let cyber_managed = threshold32(cyber_keep);
+    let cyber_managed = threshold16(cyber_keep);
     let labour_billed = m.billed_share;
     let bf_fixed = m.routine_annual + m.security_stack_annual + m.in_house_annual;
     let managed_fixed = m.managed_fixed();
@@ -117,9 +130,8 @@ pub fn simulate(m: &Model, rules: &RuleSet, seed: u128, scratch: &mut Scratch) -
         let r2 = rng.next_u64();
         let r3 = rng.next_u64();
         let r4 = rng.next_u64();
-        let r5 = rng.next_u64();
 
-        let j = counts.index(unit53(r1));
+        let j = counts.index(unit32(r1 >> 32));
         let n = counts.lo() + j as u32;
         // Up to six exact calls, summed as a tree with absent calls as zeros: fast, and adding
         // a call can only raise the total.
@@ -137,7 +149,7 @@ pub fn simulate(m: &Model, rules: &RuleSet, seed: u128, scratch: &mut Scratch) -
         let labour = m.rate_blended * billable + m.trip_per_call * calls;
         // Managed prevents a fixed share, rounding at random so the mean is exact (the sum is
         // non-negative, so truncation is the floor).
-        let kept = ((m.keep * calls + unit32(r3)) as i64) as f64;
+        let kept = ((m.keep * calls + unit16(r1)) as i64) as f64;
 
         let mut bf = bf_fixed + labour_billed * labour + calls * m.downtime_per_call_bf;
         let mut managed =
@@ -148,7 +160,7 @@ pub fn simulate(m: &Model, rules: &RuleSet, seed: u128, scratch: &mut Scratch) -
         // year break/fix has one too.
         let u_outage = u64::from((r2 >> 32) as u32);
         if u_outage < outage_bf {
-            let d_outage = 1.0 + spread * (2.0 * unit16(r5) - 1.0);
+            let d_outage = 1.0 + spread * (2.0 * unit16(r3) - 1.0);
             bf += m.site_hour * m.outage_hours_bf * d_outage + m.emergency_labour;
             if u_outage < outage_managed {
                 managed += m.site_hour * m.outage_hours_managed * d_outage;
@@ -158,10 +170,10 @@ pub fn simulate(m: &Model, rules: &RuleSet, seed: u128, scratch: &mut Scratch) -
         // A severe event: downtime, a response bill drawn from the lognormal (the same draw for
         // both models in the same year), recovery work and any breach notification.
         if u64::from(r2 as u32) < cyber_bf {
-            let d_cyber = 1.0 + spread * (2.0 * unit16(r5 >> 16) - 1.0);
+            let d_cyber = 1.0 + spread * (2.0 * unit16(r3 >> 16) - 1.0);
             let response = m.response_median * severe[((r3 >> 32) & severe_mask) as usize];
             bf += m.site_hour * m.cyber_hours_bf * d_cyber + response + severe_bf;
-            if u64::from((r5 >> 32) as u32) < cyber_managed {
+            if u64::from((r1 >> 16) as u16) < cyber_managed {
                 managed +=
                     m.site_hour * m.cyber_hours_managed * d_cyber + response + severe_managed;
             }
