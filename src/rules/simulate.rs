@@ -46,7 +46,6 @@ pub struct Scratch {
     managed: Vec<u64>,
 }
 
-const TWO_POW_NEG_53: f64 = 1.0 / (1u64 << 53) as f64;
 const TWO_POW_NEG_32: f64 = 1.0 / (1u64 << 32) as f64;
 const TWO_POW_NEG_16: f64 = 1.0 / (1u64 << 16) as f64;
 
