@@ -155,6 +155,49 @@ async fn the_same_answers_give_the_same_assessment_costs_included() {
 }
 
 #[tokio::test]
+async fn light_users_count_among_the_people_and_are_billed_as_half_a_seat() {
+    let app = TestApp::spawn().await;
+    let mut answers = dental_practice();
+    answers["light_users"] = json!(21);
+    let res = app.post_json("/api/v1/assessments", &answers).await;
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["errors"][0]["field"], "light_users");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 20")
+    );
+
+    answers["light_users"] = json!(10);
+    let res = app.post_json("/api/v1/assessments", &answers).await;
+    assert_eq!(res.status(), 201);
+    let a: Value = res.json().await.unwrap();
+    assert_eq!(a["answers"]["light_users"], 10);
+    let fee = a["costs"]["managed"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["key"] == "fee")
+        .unwrap()
+        .clone();
+    // 10 full users and 10 light users at half a seat: 15 seats at the default $125.
+    assert_eq!(fee["expected_annual"], 15.0 * 125.0 * 12.0);
+    assert!(
+        a["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("Managed IT services fit Harbour Dental")
+    );
+    assert!(a["warnings"].is_array());
+    assert!(
+        a["costs"]["managed"]["p99"].as_f64().unwrap()
+            >= a["costs"]["managed"]["p90"].as_f64().unwrap()
+    );
+}
+
+#[tokio::test]
 async fn invalid_answers_get_422_with_an_error_per_field() {
     let app = TestApp::spawn().await;
     let mut answers = dental_practice();

@@ -25,6 +25,9 @@ fn optional_amount(range: (f64, f64)) -> Schema {
 
 pub fn light_users() -> Schema {
     OneOfBuilder::new()
+        .description(Some(
+            "How many of the `employees` only use a shared device or a phone now and then; at most `employees` (a larger number is a 422 naming this field).",
+        ))
         .item(
             ObjectBuilder::new()
                 .schema_type(Type::Integer)
