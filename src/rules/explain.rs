@@ -205,7 +205,17 @@ pub fn factor_sentence(key: Key, a: &Answers, points: f64, costs: &CostFigures) 
         ),
         Key::Costs => return cost_sentence(costs),
     };
-    join(&situation, reason)
+    let sentence = join(&situation, reason);
+    if managed && costs.provider == Verdict::CoManaged {
+        // The same reasons hold for a provider who works beside the business's own IT staff.
+        sentence
+            .replace("a managed provider", "a co-managed provider")
+            .replace("many managed plans", "many co-managed plans")
+            .replace("a managed contract", "a co-managed contract")
+            .replace("a managed fee", "a co-managed fee")
+    } else {
+        sentence
+    }
 }
 
 /// "Situation, so …." when the reason follows on; otherwise two sentences.

@@ -125,7 +125,7 @@ fn assess_with(answers: &Answers, rules: &RuleSet, scratch: &mut Scratch) -> Out
         break_even_fee_per_user: break_even,
         years_simulated: rules.simulation.years,
     };
-    let notes = notes::notes(answers, &decision, &eval, &costs, rules);
+    let notes = notes::notes(answers, &decision, &eval, &costs, &factors, rules);
     let summary = summary::summary(answers, &decision, confidence, &factors, &costs);
     let warnings = warnings::warnings(answers, inputs, break_even, rules);
     let what_would_change = change::what_would_change(answers, rules, decision.verdict);

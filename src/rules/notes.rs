@@ -4,10 +4,12 @@ use super::answers::Answers;
 use super::change::short;
 use super::evaluate::Evaluation;
 use super::explain::{money_about, num};
+use super::outcome::Factor;
 use super::outcome::{Costs, Verdict};
+use super::questions::COSTS_FACTOR;
 use super::ruleset::RuleSet;
 use super::score::{Decision, GateReasons, Rule};
-use super::summary::{buys, costs_of};
+use super::summary::{buys, costs_of, reason};
 
 fn gate_reasons(a: &Answers, g: GateReasons) -> String {
     let mut parts = Vec::new();
@@ -36,6 +38,7 @@ pub fn notes(
     d: &Decision,
     eval: &Evaluation,
     costs: &Costs,
+    factors: &[Factor],
     rules: &RuleSet,
 ) -> Vec<String> {
     let mut notes = Vec::new();
@@ -80,9 +83,18 @@ pub fn notes(
     };
     let diff = mine - costs_of(costs, other);
     if diff > 0.0 {
+        let towards_provider = d.verdict != Verdict::BreakFix;
+        let matters = factors
+            .iter()
+            .filter(|f| f.key != COSTS_FACTOR.0)
+            .find(|f| f.points != 0.0 && (f.points > 0.0) == towards_provider)
+            .map_or_else(
+                || "of the reasons above".to_owned(),
+                |f| reason(a, f, towards_provider),
+            );
         notes.push(format!(
-            "{} costs about {} a year more than {} in an average year. It buys {}; the reasons \
-             above are why that is worth it for you{}.",
+            "{} costs about {} a year more than {} in an average year. It buys {}, which matters \
+             because {matters}{}.",
             d.verdict.label(),
             money_about(diff),
             short(other),

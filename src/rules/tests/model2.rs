@@ -516,3 +516,53 @@ fn a_part_time_it_person_hears_when_co_managed_would_cost_least() {
         o.notes
     );
 }
+
+#[test]
+fn a_co_managed_page_explains_a_co_managed_provider_and_says_why_the_extra_money_matters() {
+    let rules = rules();
+    let a = Answers {
+        in_house_it: InHouseIt::Dedicated,
+        it_reliance: Reliance::Critical,
+        complexity: Complexity::Complex,
+        support_hours: SupportHours::Always,
+        cost_preference: CostPreference::Predictable,
+        ..business(12, 10.0)
+    };
+    let o = assess(&a, &rules);
+    assert_eq!(o.recommendation, Verdict::CoManaged);
+    for f in o.factors.iter().filter(|f| f.points > 0.0) {
+        assert_eq!(f.favours, Verdict::CoManaged, "{}", f.key);
+        assert!(
+            !f.explanation.contains("managed provider")
+                || f.explanation.contains("co-managed provider"),
+            "{}",
+            f.explanation
+        );
+    }
+    let reliance = o
+        .factors
+        .iter()
+        .find(|f| f.key == "it_reliance")
+        .expect("reliance");
+    assert!(
+        reliance.explanation.contains("a co-managed provider"),
+        "{}",
+        reliance.explanation
+    );
+
+    // Where the recommendation costs more, the note names what it buys and why that matters.
+    let dental = assess(
+        &Answers {
+            managed_fee_per_user: Some(200.0),
+            ..dental_practice()
+        },
+        &rules,
+    );
+    assert!(
+        dental.notes.iter().any(
+            |n| n.contains("a year more than break/fix") && n.contains("which matters because")
+        ),
+        "{:?}",
+        dental.notes
+    );
+}
