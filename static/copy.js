@@ -1,7 +1,31 @@
 // Adds a copy button beside every read-only field marked data-copy. Without JavaScript, or
 // without the clipboard API, the field alone still lets people select and copy the text.
+// Also shows the print buttons (data-print), and opens every folded section while printing so
+// the paper copy has the arithmetic and the assumptions too.
 (function () {
   "use strict";
+  var printButtons = document.querySelectorAll("[data-print]");
+  for (var p = 0; p < printButtons.length; p++) {
+    printButtons[p].hidden = false;
+    printButtons[p].addEventListener("click", function () {
+      window.print();
+    });
+  }
+  var opened = [];
+  window.addEventListener("beforeprint", function () {
+    var closed = document.querySelectorAll("details:not([open])");
+    for (var d = 0; d < closed.length; d++) {
+      if (!closed[d].closest(".no-print")) {
+        closed[d].open = true;
+        opened.push(closed[d]);
+      }
+    }
+  });
+  window.addEventListener("afterprint", function () {
+    while (opened.length) {
+      opened.pop().open = false;
+    }
+  });
   if (!navigator.clipboard) {
     return;
   }

@@ -42,6 +42,67 @@ async fn the_recommendation_page_shows_verdict_reasons_money_changes_and_next_st
 }
 
 #[tokio::test]
+async fn the_first_screen_is_a_summary_card_and_the_details_are_folded() {
+    let app = TestApp::spawn().await;
+    let created = app.create(&dental_practice()).await;
+    let id = created["id"].as_str().unwrap();
+    let html = app
+        .get(&format!("/assessments/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let start = html.find(r#"<div class="verdict"#).unwrap();
+    let card = &html[start..start + html[start..].find("</div>").unwrap()];
+    // The verdict, the sentence, each model's normal and bad year in dollars, the nearest lever
+    // and one next step; no score.
+    assert!(card.contains("Managed IT services"));
+    let summary = created["summary"].as_str().unwrap().replace('\'', "&#39;");
+    assert!(card.contains(&summary), "{card}");
+    for model in ["break_fix", "managed"] {
+        let normal = created["costs"][model]["expected_annual"].as_f64().unwrap();
+        let bad = created["costs"][model]["p90"].as_f64().unwrap();
+        assert!(
+            card.contains(&servicefit::rules::money(normal)),
+            "{model} normal year"
+        );
+        assert!(
+            card.contains(&servicefit::rules::money(bad)),
+            "{model} bad year"
+        );
+    }
+    assert!(card.contains(r#"<tr class="recommended"><th scope="row">Managed"#));
+    assert!(card.contains("What would change it:"));
+    let first = created["what_would_change"][0]["description"]
+        .as_str()
+        .unwrap();
+    assert!(card.contains(first.trim_end_matches('.')), "{card}");
+    assert!(card.contains("Next step:"));
+    assert!(
+        !card.contains("score"),
+        "the score belongs to the reasoning"
+    );
+
+    // Why, then what would change it, then the money.
+    let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("{s}"));
+    assert!(at(r#"id="why""#) < at(r#"id="change""#));
+    assert!(at(r#"id="change""#) < at(r#"id="money""#));
+    // The arithmetic, the assumptions and what the models mean are folded, not open.
+    for class in ["arithmetic-details", "assumptions", "models-details"] {
+        assert!(
+            html.contains(&format!(r#"<details class="{class}">"#)),
+            "{class}"
+        );
+    }
+    // Every scrolling table can be reached by keyboard and has a name.
+    assert!(!html.contains(r#"class="table-scroll">"#));
+    // The end helps: the page's own address to copy, print, and the embed folded away.
+    assert!(html.contains(&format!(r#"/assessments/{id}" data-copy="Copy the link""#)));
+    assert!(html.contains("data-print hidden"));
+    assert!(html.contains(r#"<details class="embed-details" id="embed">"#));
+}
+
+#[tokio::test]
 async fn a_break_fix_result_gives_break_fix_next_steps() {
     let app = TestApp::spawn().await;
     let created = app.create(&tiny_studio()).await;

@@ -43,6 +43,8 @@ pub struct CostColumn {
     /// The one-year-in-a-hundred cost; absent from older results.
     pub p99: Option<String>,
     pub lines: Vec<CostLine>,
+    /// The model the page recommends, highlighted in the summary card.
+    pub recommended: bool,
 }
 
 pub struct AssumptionRow {
@@ -80,6 +82,8 @@ impl WarningRow {
 
 /// The "embed this result" offer: the snippet and the oEmbed discovery address.
 pub struct EmbedOffer {
+    /// The page's own address, to copy and share.
+    pub page_url: String,
     pub snippet: String,
     pub oembed_href: String,
     pub copy_js: String,
@@ -117,14 +121,21 @@ pub struct Report {
     pub years: String,
     pub assumptions: Vec<AssumptionRow>,
     pub changes: Vec<ChangeRow>,
+    /// The nearest change that would give another verdict, as a sentence, for the summary card.
+    pub nearest_lever: Option<String>,
     pub next_steps: &'static [&'static str],
     pub is_managed: bool,
     pub is_break_fix: bool,
     pub is_co_managed: bool,
 }
 
-fn column(name: &'static str, s: &CostSpread) -> CostColumn {
+fn column(name: &'static str, code: &str, s: &CostSpread, verdict: Verdict) -> CostColumn {
+    let recommended = matches!(
+        (code, verdict),
+        ("bf", Verdict::BreakFix) | ("ms", Verdict::Managed) | ("cm", Verdict::CoManaged)
+    );
     CostColumn {
+        recommended,
         name,
         expected: money(s.expected_annual),
         p10: money(s.p10),
@@ -258,7 +269,7 @@ impl Report {
             cost_chart: views::cost_chart(&o.costs),
             costs: views::cost_models(&o.costs)
                 .into_iter()
-                .map(|(name, _, spread)| column(name, spread))
+                .map(|(name, code, spread)| column(name, code, spread, o.recommendation))
                 .collect(),
             has_p99: views::cost_models(&o.costs)
                 .iter()
@@ -289,6 +300,14 @@ impl Report {
                     says_verdict: says_verdict(&c.description),
                 })
                 .collect(),
+            nearest_lever: o.what_would_change.first().map(|c| {
+                let d = c.description.trim_end_matches('.');
+                if says_verdict(d) {
+                    format!("{d}.")
+                } else {
+                    format!("{d}: {}.", c.recommendation.label())
+                }
+            }),
             next_steps: views::next_steps(o.recommendation),
             is_managed: o.recommendation == Verdict::Managed,
             is_break_fix: o.recommendation == Verdict::BreakFix,
@@ -304,6 +323,7 @@ impl ResultsPage {
         let query = serde_urlencoded::to_string([("url", page_url.as_str()), ("format", "json")])
             .map_err(anyhow::Error::from)?;
         self.embed = Some(EmbedOffer {
+            page_url: page_url.clone(),
             snippet: embed::snippet(
                 origin,
                 &self.report.id,

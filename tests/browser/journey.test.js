@@ -122,10 +122,11 @@ async function assertPrintable(page) {
       const [r, g, b] = fill.match(/\d+/g).map(Number);
       assert.ok(r === g && g === b, `chart colour ${fill} is not grey`);
     }
+    // One page break only: before the appendix (the arithmetic and the assumptions).
     const breaks = await page.evaluate(() =>
-      [...document.querySelectorAll(".report-section")].map((s) => getComputedStyle(s).breakBefore),
+      [...document.querySelectorAll(".report-section, details")].map((s) => `${s.className}:${getComputedStyle(s).breakBefore}`),
     );
-    assert.ok(breaks.filter((b) => b === "page").length >= 3, `page breaks between sections: ${breaks}`);
+    assert.deepEqual(breaks.filter((b) => b.endsWith(":page")), ["arithmetic-details:page"], `page breaks: ${breaks}`);
     const pdf = await page.pdf({ format: "A4" });
     const pages = pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) || [];
     assert.ok(pages.length >= 4, `printed on ${pages.length} pages`);
