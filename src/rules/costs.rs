@@ -111,7 +111,7 @@ impl Model {
             .routine_request_hours
             .value
             .max(bf.minimum_billable_hours.value);
-        let size = (i.users / sv.reference_users.value).sqrt();
+        let size = i.users / sv.reference_users.value;
         let records = i.users * sv.records_per_user.value;
         Model {
             users: i.users,

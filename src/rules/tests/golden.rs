@@ -10,7 +10,7 @@ use super::super::stats::{FNV_OFFSET, fnv1a64};
 use super::*;
 
 /// Outcomes hashed by [`outcomes_checksum`] under the embedded rules (version 2027.01-1).
-const CHECKSUM: u64 = 0x685d_f76d_86fa_9ecb;
+const CHECKSUM: u64 = 0x83fd_2ff4_1d97_4b9c;
 
 fn pick<T: Copy>(rng: &mut Pcg64Mcg, all: &[T]) -> T {
     all[(rng.next_u32() as usize) % all.len()]

@@ -372,7 +372,7 @@ fn not_lower(later: f64, earlier: f64) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn a_higher_quote_never_favours_managed(a in any_answers(), f1 in 1.0..=2_000.0f64, f2 in 1.0..=2_000.0f64) {
