@@ -18,6 +18,8 @@ pub struct Evaluation {
     pub cost_points: f64,
     pub score: f64,
     pub decision: Decision,
+    /// What a positive score points to: co-managed with full-time IT staff, managed otherwise.
+    pub provider: Verdict,
 }
 
 impl Evaluation {
@@ -39,6 +41,7 @@ impl Evaluation {
             cost_points,
             score,
             decision,
+            provider,
         }
     }
 
@@ -64,15 +67,6 @@ impl Evaluation {
             self.expected.of_verdict(self.verdict()) / cheapest
         } else {
             1.0
-        }
-    }
-
-    /// The provider option a positive score points to for this business.
-    pub fn provider_option(&self) -> Verdict {
-        if self.decision.gate.is_some() {
-            Verdict::CoManaged
-        } else {
-            Verdict::Managed
         }
     }
 

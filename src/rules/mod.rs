@@ -78,10 +78,10 @@ fn assess_with(answers: &Answers, rules: &RuleSet, scratch: &mut Scratch) -> Out
 
     let figures = explain::CostFigures {
         expected: *expected,
-        provider: score::provider(answers, rules),
+        provider: eval.provider,
         p90_break_fix: spread.break_fix[2],
         p90_provider: spread.managed[2]
-            + if score::provider(answers, rules) == Verdict::CoManaged {
+            + if eval.provider == Verdict::CoManaged {
                 co_shift
             } else {
                 0.0
@@ -126,7 +126,14 @@ fn assess_with(answers: &Answers, rules: &RuleSet, scratch: &mut Scratch) -> Out
         years_simulated: rules.simulation.years,
     };
     let notes = notes::notes(answers, &decision, &eval, &costs, &factors, rules);
-    let summary = summary::summary(answers, &decision, confidence, &factors, &costs);
+    let summary = summary::summary(
+        answers,
+        &decision,
+        eval.provider,
+        confidence,
+        &factors,
+        &costs,
+    );
     let warnings = warnings::warnings(answers, inputs, break_even, rules);
     let what_would_change = change::what_would_change(answers, rules, decision.verdict);
 

@@ -77,7 +77,7 @@ pub fn notes(
     // What the recommendation costs against the other main option, and what that buys.
     let mine = costs_of(costs, d.verdict);
     let other = if d.verdict == Verdict::BreakFix {
-        eval.provider_option()
+        eval.provider
     } else {
         Verdict::BreakFix
     };

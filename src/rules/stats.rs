@@ -129,10 +129,14 @@ const BUCKET_BITS: u32 = 11;
 /// calls over all the values.
 #[cfg(test)]
 pub fn quantiles_10_50_90_99(keys: &mut [u64]) -> [f64; 4] {
-    let (lo, hi) = keys
-        .iter()
-        .fold((u64::MAX, 0), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    let (lo, hi) = range(keys);
     quantiles_within(keys, lo, hi)
+}
+
+/// The smallest and largest key.
+fn range(keys: &[u64]) -> (u64, u64) {
+    keys.iter()
+        .fold((u64::MAX, 0), |(lo, hi), &x| (lo.min(x), hi.max(x)))
 }
 
 /// [`quantiles_10_50_90_99`] for keys known to lie in `lo..=hi` (the smallest and largest), as
@@ -199,9 +203,7 @@ fn nth(keys: &mut [u64], r: usize) -> u64 {
     if keys.len() < NARROWED_FROM {
         return *keys.select_nth_unstable(r).1;
     }
-    let (lo, hi) = keys
-        .iter()
-        .fold((u64::MAX, 0), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    let (lo, hi) = range(keys);
     if lo == hi {
         return lo;
     }

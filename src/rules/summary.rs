@@ -115,6 +115,7 @@ pub fn reason(a: &Answers, f: &Factor, towards_provider: bool) -> String {
 pub fn summary(
     a: &Answers,
     d: &Decision,
+    provider: Verdict,
     confidence: Confidence,
     factors: &[Factor],
     costs: &Costs,
@@ -153,12 +154,6 @@ pub fn summary(
     };
     let mine = costs_of(costs, d.verdict);
     let (other, other_cost) = if d.verdict == Verdict::BreakFix {
-        let provider =
-            if costs.co_managed.is_some() && matches!(a.in_house_it, InHouseIt::Dedicated) {
-                Verdict::CoManaged
-            } else {
-                Verdict::Managed
-            };
         (provider, costs_of(costs, provider))
     } else {
         (Verdict::BreakFix, costs.break_fix.expected_annual)

@@ -45,6 +45,7 @@ fn print_outcomes() {
 mod changes;
 mod golden;
 mod model2;
+mod model2_props;
 mod owners;
 mod props;
 mod questions;
