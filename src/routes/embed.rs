@@ -32,8 +32,6 @@ pub const DEFAULT_WIDTH: u32 = 560;
 pub const DEFAULT_HEIGHT: u32 = 880;
 /// How many factors the embedded result lists.
 const TOP_FACTORS: usize = 3;
-/// The cost chart is drawn narrower than on the full page so its labels stay legible at 280 px.
-const EMBED_CHART_WIDTH: f64 = 320.0;
 
 /// Pages that may be framed by the embed origins.
 pub fn framed_router() -> Router<AppState> {
@@ -90,7 +88,7 @@ impl EmbedResultPage {
             warnings: full.warnings,
             factors,
             more_factors,
-            cost_chart: views::cost_chart_width(&a.outcome.costs, EMBED_CHART_WIDTH),
+            cost_chart: views::cost_chart(&a.outcome.costs),
             costs: full.costs,
             break_even: full.break_even,
         }
