@@ -187,11 +187,11 @@ async fn oembed_answers_a_rich_iframe_for_a_result_of_this_server() {
     assert_eq!(o["provider_name"], "servicefit");
     assert_eq!(o["provider_url"], PUBLIC_URL);
     assert_eq!(o["width"], 560);
-    assert_eq!(o["height"], 880);
+    assert_eq!(o["height"], 1300);
     assert!(o["title"].as_str().unwrap().contains("Managed IT services"));
     let html = o["html"].as_str().unwrap();
     assert!(html.starts_with(&format!(
-        r#"<iframe src="{PUBLIC_URL}/assessments/{id}/embed" width="560" height="880""#
+        r#"<iframe src="{PUBLIC_URL}/assessments/{id}/embed" width="560" height="1300""#
     )));
     assert!(html.ends_with(&format!(
         r#"<script src="{PUBLIC_URL}/embed.js" async></script>"#
@@ -227,7 +227,7 @@ async fn oembed_keeps_within_maxwidth_and_maxheight() {
         .unwrap();
     assert_eq!(
         (large["width"].as_u64(), large["height"].as_u64()),
-        (Some(560), Some(880))
+        (Some(560), Some(1300))
     );
 }
 

@@ -30,8 +30,9 @@ use crate::{AppState, assets};
 /// width from 280 px up.
 pub const DEFAULT_WIDTH: u32 = 560;
 /// Height of the iframe before `embed.js` has measured it, and for hosts without JavaScript:
-/// enough for the verdict, the top factors and the chart at the default width.
-pub const DEFAULT_HEIGHT: u32 = 880;
+/// enough for the summary card, the top factors and the chart at the default width (about
+/// 1,290 px with the card).
+pub const DEFAULT_HEIGHT: u32 = 1300;
 /// How many factors the embedded result lists.
 const TOP_FACTORS: usize = 3;
 /// The cost chart is drawn narrower than on the full page so its labels stay legible at 280 px.
