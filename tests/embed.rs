@@ -343,6 +343,14 @@ async fn the_questionnaire_with_embed_1_sends_to_the_embedded_questionnaire() {
     let res = app.get("/assess?embed=1").await;
     assert_eq!(res.status(), 303);
     assert_eq!(header(&res, "location"), "/assess/embed");
+    let themed = app
+        .get("/assess?embed=1&theme=dark&accent=%23c2410c&company=x")
+        .await;
+    assert_eq!(themed.status(), 303);
+    assert_eq!(
+        header(&themed, "location"),
+        "/assess/embed?theme=dark&accent=%23c2410c"
+    );
     let plain = app.get("/assess?embed=0").await;
     assert_eq!(plain.status(), 200);
     assert_unframeable(&plain);
