@@ -191,13 +191,23 @@ pub fn page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> Questi
 pub const SUBMISSION_FIELD: &str = "submission";
 
 /// The questionnaire; `?embed=1` is the embedded questionnaire's other address and redirects
-/// to it, where the embed framing policy applies.
+/// to it, where the embed framing policy applies, with the host's `theme` and `accent`.
 async fn show(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
-    let wants_embed =
-        serde_urlencoded::from_str::<Vec<(String, String)>>(query.as_deref().unwrap_or(""))
-            .is_ok_and(|pairs| pairs.iter().any(|(k, v)| k == "embed" && v == "1"));
-    if wants_embed {
-        Redirect::to("/assess/embed").into_response()
+    let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(query.as_deref().unwrap_or(""))
+        .unwrap_or_default();
+    if pairs.iter().any(|(k, v)| k == "embed" && v == "1") {
+        // Passed on as given: the embedded questionnaire checks them.
+        let look: Vec<&(String, String)> = pairs
+            .iter()
+            .filter(|(k, _)| k == "theme" || k == "accent")
+            .collect();
+        let query = serde_urlencoded::to_string(&look).unwrap_or_default();
+        let to = if query.is_empty() {
+            "/assess/embed".to_owned()
+        } else {
+            format!("/assess/embed?{query}")
+        };
+        Redirect::to(&to).into_response()
     } else {
         page(&state, &RawAnswers::new(), &[]).into_response()
     }
