@@ -757,8 +757,10 @@ async fn the_embedded_result_has_the_summary_card_of_the_results_page() {
     let card_in_embed = card(&embed);
     // Each model's normal and bad year, the recommended one marked, the lever, a next step:
     // the same words and figures as the results page's card.
-    assert!(card_in_embed.contains("<th scope=\"col\" class=\"num\">Normal year</th>"));
-    assert!(card_in_embed.contains("<th scope=\"col\" class=\"num\">Bad year</th>"));
+    assert!(card_in_embed.contains("<th scope=\"col\" class=\"num\">Average year</th>"));
+    assert!(card_in_embed.contains(
+        "<th scope=\"col\" class=\"num\">Bad year <span class=\"muted\">(1 in 10)</span></th>"
+    ));
     assert_eq!(
         card_in_embed.matches("<tr class=\"recommended\">").count(),
         1

@@ -240,7 +240,9 @@ pub fn cost_chart(costs: &Costs) -> CostChart {
             "Yearly cost of break/fix and managed IT"
         },
         has_tail: rows.iter().any(|r| r.tail.is_some()),
-        has_beyond: rows.iter().any(|r| r.tail.as_ref().is_some_and(|t| t.beyond)),
+        has_beyond: rows
+            .iter()
+            .any(|r| r.tail.as_ref().is_some_and(|t| t.beyond)),
         rows,
         ticks,
         axis_y,
