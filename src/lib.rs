@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod look;
 pub mod questionnaire;
 pub mod ratelimit;
 pub mod request_id;
