@@ -17,6 +17,7 @@ pub mod retention;
 pub mod routes;
 pub mod rules;
 pub mod server;
+pub mod sources;
 pub mod spam;
 pub mod telemetry;
 pub mod views;

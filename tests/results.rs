@@ -385,3 +385,62 @@ async fn an_older_result_without_the_new_fields_shows_no_empty_boxes() {
     assert!(chart.contains("Yearly cost of break/fix and managed IT"));
     assert_eq!(chart.matches(r#"class="band band-"#).count(), 2);
 }
+
+#[tokio::test]
+async fn the_assumptions_name_their_sources_with_links_and_read_as_an_owner_would_say_them() {
+    let app = TestApp::spawn().await;
+    for answers in [dental_practice(), tiny_studio()] {
+        let created = app.create(&answers).await;
+        let html = app
+            .get(&format!("/assessments/{}", created["id"].as_str().unwrap()))
+            .await
+            .text()
+            .await
+            .unwrap();
+        // No pointer into the research notes anywhere on the page.
+        assert!(!html.contains("DOMAIN"), "an internal reference is shown");
+        assert!(!html.contains('§'), "a section number is shown");
+
+        let table = between(&html, r#"<details class="assumptions">"#, "</details>");
+        // Sources are named and linked.
+        assert!(
+            table.contains(r#"<a href="https://iknowtech.com/rate-schedule-2023-break-fix/" rel="noopener external">iKnowTech break/fix rate schedule (2023)</a>"#),
+            "{table}"
+        );
+        assert!(
+            table.matches(r#"<a href="https://"#).count() > 20,
+            "{table}"
+        );
+        assert!(!table.contains(r#"<a href="http:"#));
+        // Where a figure comes from, in plain words.
+        assert!(table.contains("<td>Your answer</td>"));
+        assert!(table.contains("<td>Typical figure</td>"));
+        assert!(table.contains("<td>Worked out</td>"));
+        assert!(table.contains("Our assumption"));
+        for code in ["<td>default</td>", "<td>estimate</td>", "<td>answer</td>"] {
+            assert!(!table.contains(code), "{code}");
+        }
+        // Values as an owner would say them.
+        assert!(
+            table.contains(
+                r#"<th scope="row">Minimum billed per break/fix call</th><td>1 hour</td>"#
+            ),
+            "{table}"
+        );
+        assert!(table.contains("<td>10,000 years</td>"), "{table}");
+        assert!(table.contains("<td>$125 a person a month</td>"), "{table}");
+        assert!(table.contains("<td>$150 an hour</td>"), "{table}");
+        assert!(!table.contains(" per user per month"));
+        let singular_misspelt = table.match_indices("1 hours").any(|(at, _)| {
+            !table[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_digit() || c == '.')
+        });
+        assert!(!singular_misspelt, "{table}");
+        assert!(
+            !table.contains(".607 hours") && table.contains("1.6 hours"),
+            "hours have at most one decimal: {table}"
+        );
+    }
+}
