@@ -96,6 +96,22 @@ fn plain_number(v: f64) -> String {
     }
 }
 
+/// A default's source as an owner reads it: the publishers' names ("iKnowTech IT support rate
+/// card (2023), Adelyte"), never the research notes' section numbers.
+fn source_names(stored: &str) -> String {
+    let cited = crate::sources::cite(stored);
+    if cited.sources.is_empty() {
+        if cited.text.is_empty() {
+            cited.note.map(|n| n.text()).unwrap_or_default().to_owned()
+        } else {
+            cited.text
+        }
+    } else {
+        let names: Vec<&str> = cited.sources.iter().map(|s| s.name).collect();
+        names.join(", ")
+    }
+}
+
 fn question_view(q: &Question, raw: &RawAnswers, errors: &[FieldError]) -> QuestionView {
     let value = raw.get(q.key).cloned().unwrap_or_default();
     let error = errors
@@ -103,10 +119,12 @@ fn question_view(q: &Question, raw: &RawAnswers, errors: &[FieldError]) -> Quest
         .find(|e| e.field.as_deref() == Some(q.key))
         .map(|e| e.message.clone());
     let default_note = match (&q.default, &q.default_source, q.suggested_per_person) {
-        (Some(d), Some(src), _) => {
-            format!("If left empty: ${} ({src}).", crate::views::thousands(*d))
-        }
-        (None, Some(src), _) => format!("If left empty: {src}."),
+        (Some(d), Some(src), _) => format!(
+            "If left empty: ${} ({}).",
+            crate::views::thousands(*d),
+            source_names(src)
+        ),
+        (None, Some(src), _) => format!("If left empty: {}.", crate::sources::readable(src)),
         (_, _, Some(p)) => format!(
             "Not sure? Help desks see about {} a month for each person using IT, counting small \
              requests such as passwords, access and new starters: about {} a month for 15 people.",

@@ -420,10 +420,11 @@ impl RuleSet {
             managed_fee_per_user: m.fee_per_user.value,
             managed_fee_source: m.fee_per_user.source.clone(),
             downtime_source: format!(
-                "Estimated from your headcount and how much you rely on IT: staff idle at ${:.0} \
-                 an hour each plus lost sales at ${:.0} revenue per employee a year \
-                 (opscentre downtime formula; DOMAIN.md §2.2, §6.2)",
-                b.loaded_cost_per_hour.value, b.revenue_per_employee.value
+                "Estimated from your headcount and how much you rely on IT: staff idle at {} \
+                 an hour each plus lost sales at {} revenue per employee a year \
+                 (OpsCentre's downtime formula)",
+                super::money(b.loaded_cost_per_hour.value),
+                super::money(b.revenue_per_employee.value)
             ),
         }
     }

@@ -35,7 +35,7 @@ fn the_questionnaire_defaults_come_from_the_rules() {
     assert_eq!((d.hourly_rate, d.managed_fee_per_user), (150.0, 125.0));
     assert!(d.hourly_rate_source.contains("iknowtech"));
     assert!(d.managed_fee_source.contains("DOMAIN.md"));
-    assert!(d.downtime_source.contains("opscentre"));
+    assert!(d.downtime_source.contains("OpsCentre"));
 }
 
 #[test]
