@@ -315,7 +315,10 @@ async fn main() -> anyhow::Result<()> {
         worst.0, worst.1
     );
     let mut worst = (Duration::ZERO, String::new());
-    println!("\n{:<58} {:>22} {:>9} {:>9} {:>5}", "count", "said", "p50", "p99", "runs");
+    println!(
+        "\n{:<58} {:>22} {:>9} {:>9} {:>5}",
+        "count", "said", "p50", "p99", "runs"
+    );
     for (filter_name, filter) in filters() {
         let name = format!("count / {filter_name}");
         if only.as_deref().is_some_and(|o| !name.contains(o)) {

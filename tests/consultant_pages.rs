@@ -28,7 +28,10 @@ async fn the_menu_marks_the_page_the_consultant_is_on() {
         .to_owned();
     let b = Consultant::sign_in(&app).await;
     for (path, link) in [
-        ("/consultant", r#"<a href="/consultant" aria-current="page">"#),
+        (
+            "/consultant",
+            r#"<a href="/consultant" aria-current="page">"#,
+        ),
         (
             "/consultant?recommendation=managed",
             r#"<a href="/consultant" aria-current="page">"#,
@@ -59,13 +62,18 @@ async fn the_menu_marks_the_page_the_consultant_is_on() {
         assert_eq!(current_links(&html), [link], "{path}");
         // The header is as wide as the consultant pages' content.
         assert!(html.contains(r#"<body class="workspace">"#), "{path}");
-        assert!(html.contains(r#"<main id="main" class="wrap wide">"#), "{path}");
+        assert!(
+            html.contains(r#"<main id="main" class="wrap wide">"#),
+            "{path}"
+        );
     }
 }
 
 /// The text of the list's count.
 fn count_line(html: &str) -> &str {
-    let start = html.find(r#"<p class="match-count" id="match-count">"#).expect("a count")
+    let start = html
+        .find(r#"<p class="match-count" id="match-count">"#)
+        .expect("a count")
         + r#"<p class="match-count" id="match-count">"#.len();
     &html[start..start + html[start..].find("</p>").unwrap()]
 }
@@ -84,7 +92,10 @@ async fn the_list_says_how_many_assessments_match_its_filters() {
         ("/consultant?from=2999-01-01", "No assessments match."),
         ("/consultant?status=won", "No assessments match."),
         // The count is of the whole selection, whatever the order.
-        ("/consultant?sort=score_asc&q=dental", "2 assessments match."),
+        (
+            "/consultant?sort=score_asc&q=dental",
+            "2 assessments match.",
+        ),
     ] {
         assert_eq!(count_line(&b.page(&app, path).await), said, "{path}");
     }
@@ -152,11 +163,12 @@ async fn dates_read_as_day_month_year_and_time_never_as_raw_timestamps() {
         &[("body", "Called")],
     )
     .await;
-    let note_at: String = sqlx::query_scalar("SELECT created_at FROM notes WHERE assessment_id = ?")
-        .bind(&a)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let note_at: String =
+        sqlx::query_scalar("SELECT created_at FROM notes WHERE assessment_id = ?")
+            .bind(&a)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
 
     let shown = r#"<time datetime="2026-12-01T23:22:05.123Z">1 Dec 2026, 23:22</time>"#;
     let list = b.page(&app, "/consultant").await;
@@ -173,11 +185,9 @@ async fn dates_read_as_day_month_year_and_time_never_as_raw_timestamps() {
         assert_eq!(raw, attributes, "{name}");
     }
     // The note's time too.
-    let note = time::OffsetDateTime::parse(
-        &note_at,
-        &time::format_description::well_known::Rfc3339,
-    )
-    .unwrap();
+    let note =
+        time::OffsetDateTime::parse(&note_at, &time::format_description::well_known::Rfc3339)
+            .unwrap();
     let text = format!(
         "{} {} {}, {:02}:{:02}",
         note.day(),
@@ -244,7 +254,12 @@ async fn two_ticked_rows_open_the_comparison_and_other_counts_are_explained() {
     let app = TestApp::spawn().await;
     let mut ids = Vec::new();
     for answers in [dental_practice(), tiny_studio(), dental_practice()] {
-        ids.push(app.create(&answers).await["id"].as_str().unwrap().to_owned());
+        ids.push(
+            app.create(&answers).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
     let b = Consultant::sign_in(&app).await;
     let list = b.page(&app, "/consultant").await;
@@ -258,7 +273,9 @@ async fn two_ticked_rows_open_the_comparison_and_other_counts_are_explained() {
     }
     assert!(list.contains("Compare the ticked two"));
     let filtered = b.page(&app, "/consultant?recommendation=managed").await;
-    assert!(filtered.contains(r#"<input type="hidden" name="list" value="recommendation=managed">"#));
+    assert!(
+        filtered.contains(r#"<input type="hidden" name="list" value="recommendation=managed">"#)
+    );
 
     let two = tick(&app, &b, &[&ids[0], &ids[1]]).await;
     assert_eq!(two.status(), 303);
@@ -285,7 +302,10 @@ async fn two_ticked_rows_open_the_comparison_and_other_counts_are_explained() {
     }
     // Pasted ids still work as before.
     let pasted = b
-        .get(&app, &format!("/consultant/compare?a={}&b={}", ids[1], ids[2]))
+        .get(
+            &app,
+            &format!("/consultant/compare?a={}&b={}", ids[1], ids[2]),
+        )
         .await;
     assert_eq!(pasted.status(), 200);
 }

@@ -292,6 +292,10 @@ async fn a_rare_match_past_the_search_budget_is_reached_by_continuing_the_search
     assert!(!first.contains("Fuzzy Buzz"));
     assert!(first.contains("No matches yet among the assessments searched"));
     assert!(
+        first.contains("None of the newest 20,000 assessments match; older ones were not counted"),
+        "the count says how far it counted"
+    );
+    assert!(
         first.contains("older assessments have not been searched yet"),
         "the page says what it has not searched"
     );

@@ -99,6 +99,7 @@ async fn every_filter_is_counted_exactly_up_to_the_cap_or_says_how_far_it_counte
                     CountBudget {
                         cap,
                         entries,
+                        text_entries: entries,
                         drive,
                     },
                 )
@@ -108,7 +109,11 @@ async fn every_filter_is_counted_exactly_up_to_the_cap_or_says_how_far_it_counte
         };
         // With room to examine every entry the count is exact, whichever way it is made.
         for drive in [60, -1] {
-            assert_eq!(count(10_000, 1_000, drive).await, Count::Exact(want), "{f:?}");
+            assert_eq!(
+                count(10_000, 1_000, drive).await,
+                Count::Exact(want),
+                "{f:?}"
+            );
             let capped = if want > 5 {
                 Count::MoreThan(5)
             } else {
@@ -132,7 +137,9 @@ async fn every_filter_is_counted_exactly_up_to_the_cap_or_says_how_far_it_counte
     }
     assert!(partial > 10, "the short budget stopped counting early");
     assert_eq!(
-        review::count(&pool, &Filter::default()).await.expect("count"),
+        review::count(&pool, &Filter::default())
+            .await
+            .expect("count"),
         Count::Exact(420)
     );
 }

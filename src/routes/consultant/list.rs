@@ -117,6 +117,10 @@ pub fn matching(count: Count) -> String {
             "More than {} assessments match (the count stops there to keep the page quick).",
             n(v)
         ),
+        Count::AtLeast { found: 0, searched } => format!(
+            "None of the newest {} assessments match; older ones were not counted, to keep the page quick.",
+            n(searched)
+        ),
         Count::AtLeast { found, searched } => format!(
             "At least {} {} among the newest {}; older ones were not counted, to keep the page quick.",
             n(found),
