@@ -77,6 +77,15 @@ pub fn url_of(stem: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The content hash in the name of the embedded file `stem`, for addresses derived from it.
+pub fn hash_of(stem: &str) -> String {
+    url_of(stem)
+        .rsplit('.')
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned()
+}
+
 pub fn router() -> Router<AppState> {
     Router::new().route("/static/{name}", get(serve_asset))
 }

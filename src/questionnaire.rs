@@ -89,7 +89,8 @@ fn optional(d: &q::Question, default: Option<f64>, source: String) -> Question {
     q
 }
 
-/// The whole questionnaire, in the order an owner answers it.
+/// The whole questionnaire, in the order an owner answers it. With JavaScript each section is
+/// one step, so sections stay about the same size (three or four questions).
 pub fn sections(defaults: &CostDefaults) -> Vec<Section> {
     vec![
         Section {
@@ -105,28 +106,25 @@ pub fn sections(defaults: &CostDefaults) -> Vec<Section> {
             id: "usage",
             title: "How you use IT",
             intro: "IT here means your computers, phones, internet, email, files and business software.",
-            questions: [
-                q::IT_RELIANCE,
-                q::COMPLEXITY,
-                q::INCIDENTS_PER_MONTH,
-                q::SUPPORT_HOURS,
-                q::SECURITY,
-            ]
-            .iter()
-            .map(|d| {
-                let mut q = question(d);
-                if d.key == q::INCIDENTS_PER_MONTH.key {
-                    q.suggested_per_person = Some(defaults.incidents_per_user_month);
-                }
-                q
-            })
-            .collect(),
+            questions: [q::IT_RELIANCE, q::COMPLEXITY, q::INCIDENTS_PER_MONTH]
+                .iter()
+                .map(|d| {
+                    let mut q = question(d);
+                    if d.key == q::INCIDENTS_PER_MONTH.key {
+                        q.suggested_per_person = Some(defaults.incidents_per_user_month);
+                    }
+                    q
+                })
+                .collect(),
         },
         Section {
-            id: "people",
-            title: "Your IT people",
+            id: "support",
+            title: "Support and security",
             intro: "",
-            questions: vec![question(&q::IN_HOUSE_IT)],
+            questions: [q::SUPPORT_HOURS, q::SECURITY, q::IN_HOUSE_IT]
+                .iter()
+                .map(question)
+                .collect(),
         },
         Section {
             id: "money",
@@ -139,8 +137,8 @@ pub fn sections(defaults: &CostDefaults) -> Vec<Section> {
         },
         Section {
             id: "assumptions",
-            title: "Adjust the assumptions (optional)",
-            intro: "Leave these empty to use typical figures. If you have real quotes or numbers, use them: the cost comparison gets sharper.",
+            title: "Adjust the assumptions",
+            intro: "All three are optional: leave them empty to use typical figures. If you have real quotes or numbers, use them: the cost comparison gets sharper.",
             questions: vec![
                 optional(
                     &q::HOURLY_RATE,

@@ -21,15 +21,20 @@
 
   var actions = form.querySelector(".actions");
   var submit = actions.querySelector("button[type=submit]");
+  // One compact block above the step: where the owner is, a thin bar, and a way to start over.
+  // Screen readers hear the step's number and title; the eye sees the number, and the title
+  // in the heading just below.
   var stepper = build(
-    '<p class="step-status" id="step-status" aria-live="polite"></p>' +
+    '<p class="step-status visually-hidden" id="step-status" aria-live="polite"></p>' +
+      '<div class="step-row"><span class="step-count" aria-hidden="true"></span> ' +
+      '<button type="button" class="link-button start-over">Start over</button></div>' +
       '<progress id="step-progress" max="' + total + '" value="1" aria-labelledby="step-status"></progress>' +
-      '<p class="step-tools"><span class="resume-note" role="status"></span> ' +
-      '<button type="button" class="link-button start-over">Start over</button></p>',
+      '<p class="resume-note" role="status"></p>',
     "div",
     "stepper"
   );
   var status = stepper.querySelector(".step-status");
+  var count = stepper.querySelector(".step-count");
   var progress = stepper.querySelector("progress");
   var note = stepper.querySelector(".resume-note");
   var summary = build("", "div", "error-summary");
@@ -40,11 +45,17 @@
   summary.hidden = true;
   var back = button("Back", "button secondary step-back");
   var next = button("Next", "button step-next");
+  // The page's title and introduction belong to the first step; later steps open at their
+  // own heading. The title stays in the page for screen readers.
+  var pageTitle = document.querySelector("main h1");
+  var pageIntro = document.querySelector("main .lead");
 
   form.insertBefore(stepper, sections[0]);
   form.insertBefore(summary, sections[0]);
+  // The step's main action first (full width on a phone), then Back: the order they are seen
+  // in is the order they are tabbed to.
   actions.insertBefore(next, submit);
-  actions.insertBefore(back, next);
+  actions.insertBefore(back, submit.nextSibling);
   form.classList.add("stepped");
   sections.forEach(function (section) {
     section.querySelector("h2").tabIndex = -1;
@@ -122,7 +133,7 @@
       p = document.createElement("p");
       p.className = "error";
       p.id = "error-" + key;
-      var anchor = q.querySelector(".options") || q.querySelector("input");
+      var anchor = q.querySelector(".options, .money") || q.querySelector("input");
       anchor.parentNode.insertBefore(p, anchor);
     }
     p.innerHTML = '<span class="visually-hidden">Error:</span> ';
@@ -182,8 +193,12 @@
     found.forEach(function (f) {
       var a = document.createElement("a");
       a.href = "#field-" + f.q.dataset.question;
-      // The same wording as the server's summary: the question, then the message.
-      a.textContent = f.q.dataset.label + " " + f.message;
+      // As the server's summary: the short name, with the message for screen readers.
+      a.textContent = f.q.dataset.short;
+      var said = document.createElement("span");
+      said.className = "visually-hidden";
+      said.textContent = ": " + f.message;
+      a.appendChild(said);
       var li = document.createElement("li");
       li.appendChild(a);
       summary.lastChild.appendChild(li);
@@ -195,6 +210,22 @@
   function hideSummary() {
     summary.hidden = true;
     summary.innerHTML = "";
+  }
+
+  /** Drops a corrected question from the step's summary, which goes when none is left. */
+  function dropFromSummary(key) {
+    var link = summary.querySelector('a[href="#field-' + key + '"]');
+    if (!link) {
+      return;
+    }
+    var list = link.parentNode.parentNode;
+    list.removeChild(link.parentNode);
+    var left = list.children.length;
+    if (!left) {
+      hideSummary();
+      return;
+    }
+    summary.firstChild.textContent = (left === 1 ? "One answer needs" : left + " answers need") + " attention";
   }
 
   // ---- steps ----
@@ -232,8 +263,15 @@
       section.hidden = i !== current;
     });
     var title = sections[current].querySelector("h2").textContent.replace(/^\s*\d+\s*/, "");
-    status.textContent = "Step " + (current + 1) + " of " + total + ": " + title;
+    count.textContent = "Step " + (current + 1) + " of " + total;
+    status.textContent = count.textContent + ": " + title;
     progress.value = current + 1;
+    if (pageTitle) {
+      pageTitle.classList.toggle("visually-hidden", current > 0);
+    }
+    if (pageIntro) {
+      pageIntro.hidden = current > 0;
+    }
     back.hidden = current === 0;
     next.hidden = current === total - 1;
     submit.hidden = current !== total - 1;
@@ -294,10 +332,7 @@
     var q = event.target.closest && event.target.closest("[data-question]");
     if (q && q.classList.contains("has-error") && !problem(q)) {
       clearError(q);
-      var link = summary.querySelector('a[href="#field-' + q.dataset.question + '"]');
-      if (link) {
-        link.parentNode.parentNode.removeChild(link.parentNode);
-      }
+      dropFromSummary(q.dataset.question);
     }
   });
 

@@ -38,12 +38,92 @@ async fn questionnaire_is_one_form_with_a_field_for_every_answer_key() {
     for section in [
         "Your business",
         "How you use IT",
-        "Your IT people",
+        "Support and security",
         "Money and control",
         "Adjust the assumptions",
     ] {
         assert!(html.contains(section), "section {section} missing");
     }
+}
+
+#[tokio::test]
+async fn the_steps_are_about_the_same_size() {
+    let app = TestApp::spawn().await;
+    let api: serde_json::Value = app.get("/api/v1/questionnaire").await.json().await.unwrap();
+    let sizes: Vec<usize> = api["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["questions"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(sizes.len(), 5);
+    let (least, most) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+    assert!(most - least <= 1, "steps of {sizes:?} questions");
+}
+
+#[tokio::test]
+async fn an_answer_card_is_its_label_with_the_radio_before_it() {
+    let app = TestApp::spawn().await;
+    let html = app.get("/assess").await.text().await.unwrap();
+    // The radio comes right before its label, so `input:checked + label` marks the chosen card
+    // without JavaScript.
+    assert!(html.contains(
+        r#"<div class="option">
+            <input type="radio" name="budget" id="budget-tight" value="tight">
+            <label for="budget-tight">Tight"#
+    ));
+}
+
+#[tokio::test]
+async fn money_fields_carry_a_dollar_sign_their_default_and_say_optional_once() {
+    let app = TestApp::spawn().await;
+    let html = app.get("/assess").await.text().await.unwrap();
+    for key in [
+        "hourly_rate",
+        "managed_fee_per_user",
+        "downtime_cost_per_hour",
+    ] {
+        let start = html.find(&format!(r#"data-question="{key}""#)).unwrap();
+        let field = &html[start..start + html[start..].find("</div>\n      </div>").unwrap()];
+        assert!(
+            field.contains(
+                r#"<div class="money"><span class="currency" aria-hidden="true">$</span>"#
+            ),
+            "{key}: no dollar sign"
+        );
+        assert_eq!(field.matches("(optional)").count(), 1, "{key}: {field}");
+    }
+    assert!(html.contains(r#"placeholder="150""#));
+    assert!(html.contains(r#"placeholder="125""#));
+    // Counts that are not money have no sign, and "optional" once as well.
+    let start = html.find(r#"data-question="company""#).unwrap();
+    let company = &html[start..start + html[start..].find("</div>").unwrap()];
+    assert!(!company.contains("currency"));
+    assert_eq!(
+        company.to_lowercase().matches("optional)").count(),
+        1,
+        "{company}"
+    );
+    assert!(!company.contains("Optional."), "{company}");
+}
+
+#[tokio::test]
+async fn the_error_summary_names_each_problem_briefly() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post_form("/assessments", &[("employees", "2.5"), ("budget", "tight")])
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    let summary = &html[html.find(r#"id="error-summary""#).unwrap()..html.find("<form").unwrap()];
+    assert!(summary.contains("10 answers need attention"));
+    // A short name for the eye, the message for screen readers; never the whole question.
+    assert!(summary.contains(
+        r##"<a href="#field-employees">People<span class="visually-hidden">: Enter a whole number of people"##
+    ));
+    assert!(summary.contains(r##"<a href="#field-control">How involved you want to be<span"##));
+    assert!(!summary.contains("How many people use"));
+    assert!(!summary.contains("field-budget"));
 }
 
 #[tokio::test]

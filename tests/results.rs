@@ -328,18 +328,27 @@ async fn a_result_with_a_summary_warnings_a_tail_and_co_managed_costs_shows_them
     assert!(html.contains("<caption>Co-managed: average year</caption>"));
     assert!(html.contains("Your IT person&#39;s time &#60;part-time&#62;"));
 
-    // The chart draws the co-managed band and a whisker out to p99 for each model.
-    let chart = between(&html, r#"class="cost-chart""#, "</svg>");
+    // The chart draws the co-managed band and a whisker out to p99 for each model: a line and
+    // a cap, or a line and an arrow when the p99 lies past the scale.
+    let chart = between(&html, r#"class="cost-chart""#, "<figcaption>");
     assert!(chart.contains("Yearly cost of break/fix, managed and co-managed IT"));
-    assert_eq!(chart.matches(r#"class="band band-"#).count(), 3);
-    assert!(chart.contains("band-cm"));
+    for model in ["bf", "ms", "cm"] {
+        assert_eq!(
+            chart
+                .matches(&format!(r#"class="band band-{model}""#))
+                .count(),
+            1,
+            "{model}"
+        );
+    }
     assert_eq!(
-        chart.matches(r#"class="tail""#).count(),
+        chart.matches(r#"class="tail""#).count() + chart.matches(r#"class="tail-arrow""#).count(),
         6,
-        "a line and a cap per model"
+        "a line and a cap or an arrow per model"
     );
-    assert!(chart.contains("Co-managed: expected $52,345 a year; good year $50,001, normal year $52,002, bad year $56,003, 1 year in 100 $70,004."));
-    assert!(html.contains("Whisker: 1 year in 100 (99th percentile)."));
+    assert!(chart.contains("Co-managed: average year $52,345; good year $50,001, normal year $52,002, bad year $56,003, 1 year in 100 $70,004."));
+    assert!(chart.contains("<tspan class=\"row-name\">Co-managed</tspan> $50,001 to $56,003"));
+    assert!(html.contains("Whisker: 1 year in 100"));
 
     // A numeric lever reads as its sentence, without naming the verdict twice.
     let changes = between(&html, r#"<ul class="changes">"#, "</ul>");
@@ -384,4 +393,63 @@ async fn an_older_result_without_the_new_fields_shows_no_empty_boxes() {
     let chart = between(&html, r#"class="cost-chart""#, "</svg>");
     assert!(chart.contains("Yearly cost of break/fix and managed IT"));
     assert_eq!(chart.matches(r#"class="band band-"#).count(), 2);
+}
+
+#[tokio::test]
+async fn the_assumptions_name_their_sources_with_links_and_read_as_an_owner_would_say_them() {
+    let app = TestApp::spawn().await;
+    for answers in [dental_practice(), tiny_studio()] {
+        let created = app.create(&answers).await;
+        let html = app
+            .get(&format!("/assessments/{}", created["id"].as_str().unwrap()))
+            .await
+            .text()
+            .await
+            .unwrap();
+        // No pointer into the research notes anywhere on the page.
+        assert!(!html.contains("DOMAIN"), "an internal reference is shown");
+        assert!(!html.contains('§'), "a section number is shown");
+
+        let table = between(&html, r#"<details class="assumptions">"#, "</details>");
+        // Sources are named and linked.
+        assert!(
+            table.contains(r#"<a href="https://iknowtech.com/rate-schedule-2023-break-fix/" rel="noopener external">iKnowTech break/fix rate schedule (2023)</a>"#),
+            "{table}"
+        );
+        assert!(
+            table.matches(r#"<a href="https://"#).count() > 20,
+            "{table}"
+        );
+        assert!(!table.contains(r#"<a href="http:"#));
+        // Where a figure comes from, in plain words.
+        assert!(table.contains("<td>Your answer</td>"));
+        assert!(table.contains("<td>Typical figure</td>"));
+        assert!(table.contains("<td>Worked out</td>"));
+        assert!(table.contains("Our assumption"));
+        for code in ["<td>default</td>", "<td>estimate</td>", "<td>answer</td>"] {
+            assert!(!table.contains(code), "{code}");
+        }
+        // Values as an owner would say them.
+        assert!(
+            table.contains(
+                r#"<th scope="row">Minimum billed per break/fix call</th><td>1 hour</td>"#
+            ),
+            "{table}"
+        );
+        assert!(table.contains("<td>10,000 years</td>"), "{table}");
+        assert!(table.contains("<td>$125 a person a month</td>"), "{table}");
+        assert!(table.contains("<td>$150 an hour</td>"), "{table}");
+        assert!(!table.contains(" per user per month"));
+        let singular_misspelt = table.match_indices("1 hours").any(|(at, _)| {
+            !table[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_digit() || c == '.')
+        });
+        assert!(!singular_misspelt, "{table}");
+        assert!(
+            !table.contains(".607 hours") && table.contains("1.6 hours"),
+            "hours have at most one decimal: {table}"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! Embedding: the result and the questionnaire made to live in an `<iframe>` on another site,
-//! the host page's sizing script, and oEmbed discovery.
+//! the host page's sizing script, oEmbed discovery, and the look the host asks for
+//! (`?theme=light|dark|auto&accent=RRGGBB`, see [`crate::look`]).
 //!
 //! The frame-able pages come from [`framed_router`], which `build_app` gives the embed framing
 //! policy; everything else here is an ordinary page that refuses to be framed.
@@ -8,7 +9,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::assessment::{self, Assessment};
 use crate::client_addr::ClientAddr;
 use crate::error::{ApiError, AppError, Result};
+use crate::look::{Accent, Look, MIN_CONTRAST, Shade};
 use crate::routes::questionnaire::{self as form, SectionView};
 use crate::routes::results::{FactorRow, WarningRow};
 use crate::rules::{FieldError, RawAnswers};
@@ -28,12 +30,11 @@ use crate::{AppState, assets};
 /// width from 280 px up.
 pub const DEFAULT_WIDTH: u32 = 560;
 /// Height of the iframe before `embed.js` has measured it, and for hosts without JavaScript:
-/// enough for the verdict, the top factors and the chart at the default width.
-pub const DEFAULT_HEIGHT: u32 = 880;
+/// enough for the summary card, the top factors and the chart at the default width (about
+/// 1,290 px with the card).
+pub const DEFAULT_HEIGHT: u32 = 1300;
 /// How many factors the embedded result lists.
 const TOP_FACTORS: usize = 3;
-/// The cost chart is drawn narrower than on the full page so its labels stay legible at 280 px.
-const EMBED_CHART_WIDTH: f64 = 320.0;
 
 /// Pages that may be framed by the embed origins.
 pub fn framed_router() -> Router<AppState> {
@@ -47,20 +48,53 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/embed.js", get(embed_js))
         .route("/oembed", get(oembed))
+        .route("/embed/accent/{file}", get(accent_css))
 }
 
-/// The result inside an iframe: verdict, confidence, top factors and the cost chart.
+/// The host's look as an embed page's `<html>` and `<head>` carry it.
+pub struct PageLook {
+    /// `data-theme` on `<html>`: `light`, `dark` or `auto`.
+    pub theme: &'static str,
+    /// The accent stylesheet, linked after the site's; none for the site's own accent.
+    pub accent_css: Option<String>,
+    /// The query that asks for the same look again ("" for the default), for the page's own
+    /// links and form.
+    pub query: String,
+}
+
+impl PageLook {
+    fn new(look: &Look) -> Self {
+        Self {
+            theme: look.theme.code(),
+            // The stylesheet's colours follow the palettes in app.css: a new app.css is a new
+            // address, so the year-long cache never serves shades computed for an old one.
+            accent_css: look.accent.map(|a| {
+                format!(
+                    "/embed/accent/{}.css?v={}",
+                    a.asked.hex(),
+                    assets::hash_of("app")
+                )
+            }),
+            query: look.query(),
+        }
+    }
+}
+
+/// The result inside an iframe: the results page's summary card, the top factors and the cost
+/// chart.
 #[derive(Template, WebTemplate)]
 #[template(path = "embed_result.html")]
 pub struct EmbedResultPage {
     pub css: String,
     pub frame_js: String,
+    pub look: PageLook,
     pub id: String,
     pub company: String,
     pub verdict: &'static str,
     pub verdict_code: &'static str,
     pub confidence: &'static str,
     pub confidence_code: &'static str,
+    pub confidence_text: &'static str,
     pub summary: String,
     pub warnings: Vec<WarningRow>,
     pub factors: Vec<FactorRow>,
@@ -68,10 +102,12 @@ pub struct EmbedResultPage {
     pub cost_chart: CostChart,
     pub costs: Vec<crate::routes::results::CostColumn>,
     pub break_even: String,
+    pub nearest_lever: Option<String>,
+    pub next_steps: &'static [&'static str],
 }
 
 impl EmbedResultPage {
-    fn new(a: &Assessment) -> Self {
+    fn new(a: &Assessment, look: &Look) -> Self {
         // The full page's view model already says everything; the embed shows a slice of it.
         let full = crate::routes::results::Report::new(a);
         let mut factors = full.factors;
@@ -80,19 +116,23 @@ impl EmbedResultPage {
         Self {
             css: assets::css_url(),
             frame_js: assets::url_of("embed-frame"),
+            look: PageLook::new(look),
             id: full.id,
             company: full.company,
             verdict: full.verdict,
             verdict_code: full.verdict_code,
             confidence: full.confidence,
             confidence_code: full.confidence_code,
+            confidence_text: full.confidence_text,
             summary: full.summary,
             warnings: full.warnings,
             factors,
             more_factors,
-            cost_chart: views::cost_chart_width(&a.outcome.costs, EMBED_CHART_WIDTH),
+            cost_chart: views::cost_chart(&a.outcome.costs),
             costs: full.costs,
             break_even: full.break_even,
+            nearest_lever: full.nearest_lever,
+            next_steps: full.next_steps,
         }
     }
 }
@@ -100,9 +140,11 @@ impl EmbedResultPage {
 async fn show_result(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<EmbedResultPage> {
+    let look = Look::from_query(query.as_deref())?;
     let a = assessment::load(&state, &id).await?;
-    Ok(EmbedResultPage::new(&a))
+    Ok(EmbedResultPage::new(&a, &look))
 }
 
 /// The questionnaire inside an iframe: the same form, no site chrome, posting to itself so
@@ -112,8 +154,9 @@ async fn show_result(
 pub struct EmbedQuestionnairePage {
     pub css: String,
     pub frame_js: String,
+    pub look: PageLook,
     pub form_js: String,
-    pub form_action: &'static str,
+    pub form_action: String,
     pub form_started: String,
     pub submission: String,
     pub alert: String,
@@ -121,13 +164,21 @@ pub struct EmbedQuestionnairePage {
     pub errors: Vec<(String, String)>,
 }
 
-fn form_page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> EmbedQuestionnairePage {
+fn form_page(
+    state: &AppState,
+    raw: &RawAnswers,
+    errors: &[FieldError],
+    look: &Look,
+) -> EmbedQuestionnairePage {
     let full = form::page(state, raw, errors);
+    let look = PageLook::new(look);
     EmbedQuestionnairePage {
         css: full.css,
         frame_js: assets::url_of("embed-frame"),
         form_js: full.form_js,
-        form_action: "/assess/embed",
+        // Posting to the same look keeps it on the 422 re-render and the result it leads to.
+        form_action: format!("/assess/embed{}", look.query),
+        look,
         form_started: full.form_started,
         submission: full.submission,
         alert: full.alert,
@@ -136,28 +187,34 @@ fn form_page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> Embed
     }
 }
 
-async fn show_form(State(state): State<AppState>) -> EmbedQuestionnairePage {
-    form_page(&state, &RawAnswers::new(), &[])
+async fn show_form(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<EmbedQuestionnairePage> {
+    let look = Look::from_query(query.as_deref())?;
+    Ok(form_page(&state, &RawAnswers::new(), &[], &look))
 }
 
 #[tracing::instrument(skip_all)]
 async fn submit_form(
     State(state): State<AppState>,
     client: ClientAddr,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
+    let look = Look::from_query(query.as_deref())?;
     Ok(match form::accept(&state, client, &headers, body).await? {
         form::Submission::Stored(id) => {
-            Redirect::to(&format!("/assessments/{id}/embed")).into_response()
+            Redirect::to(&format!("/assessments/{id}/embed{}", look.query())).into_response()
         }
         form::Submission::Invalid(raw, errors) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            form_page(&state, &raw, &errors),
+            form_page(&state, &raw, &errors, &look),
         )
             .into_response(),
         form::Submission::Unsaved(raw, error) => {
-            let mut page = form_page(&state, &raw, &[]);
+            let mut page = form_page(&state, &raw, &[], &look);
             page.alert = error.public_message();
             form::unsaved(&error, page)
         }
@@ -171,15 +228,30 @@ async fn submit_form(
 struct Snippet<'a> {
     origin: &'a str,
     id: &'a str,
+    /// `?theme=…&accent=…`, or "" for the default look.
+    query: &'a str,
     width: u32,
     height: u32,
 }
 
-/// The HTML snippet for embedding result `id`, with every attribute value escaped.
+/// The HTML snippet for embedding result `id` in the default look, with every attribute value
+/// escaped.
 pub fn snippet(origin: &str, id: &str, width: u32, height: u32) -> Result<String> {
+    snippet_with_look(origin, id, width, height, &Look::default())
+}
+
+/// The snippet for result `id` in the host's `look`.
+pub fn snippet_with_look(
+    origin: &str,
+    id: &str,
+    width: u32,
+    height: u32,
+    look: &Look,
+) -> Result<String> {
     Snippet {
         origin,
         id,
+        query: &look.query(),
         width,
         height,
     }
@@ -281,6 +353,13 @@ async fn oembed(
     let height = bound(q.maxheight.as_deref(), "maxheight", DEFAULT_HEIGHT)?;
     let origin = state.config.public_origin();
     let id = result_id(&origin, url).ok_or(AppError::NotFound)?;
+    // The look rides in the result's address: `url=https://…/assessments/ID?theme=dark`.
+    let look = Look::from_query(
+        url.split('#')
+            .next()
+            .and_then(|u| u.split_once('?'))
+            .map(|(_, q)| q),
+    )?;
     let a = assessment::load(&state, id).await?;
     Ok(Json(Oembed {
         kind: "rich",
@@ -290,11 +369,85 @@ async fn oembed(
             a.outcome.recommendation.label()
         ),
         provider_name: "servicefit",
-        html: snippet(&origin, &a.id, width, height)?,
+        html: snippet_with_look(&origin, &a.id, width, height, &look)?,
         provider_url: origin,
         width,
         height,
     }))
+}
+
+/// The accent stylesheet: the host's colour as `--accent` and `--accent-text` for each theme.
+#[derive(Template)]
+// Hex digits and numbers only, formatted here: nothing to escape.
+#[template(path = "embed_accent.css", escape = "none")]
+struct AccentSheet {
+    asked: String,
+    min_contrast: f64,
+    light: ShadeView,
+    dark: ShadeView,
+}
+
+struct ShadeView {
+    colour: String,
+    text: String,
+    /// What became of the host's colour, for the person reading the stylesheet.
+    note: String,
+}
+
+impl ShadeView {
+    fn new(asked: &str, shade: &Shade) -> Self {
+        let colour = shade.colour.hex();
+        let note = if shade.adjusted() {
+            format!(
+                "#{asked} has {:.2}:1, so #{colour} ({:.2}:1).",
+                shade.asked_ratio, shade.ratio
+            )
+        } else {
+            format!("#{asked} as given ({:.2}:1).", shade.ratio)
+        };
+        Self {
+            colour,
+            text: shade.text.hex(),
+            note,
+        }
+    }
+}
+
+/// `GET /embed/accent/RRGGBB.css` (lower-case hex, as embed pages link it): immutable, so hosts'
+/// viewers fetch it once.
+async fn accent_css(Path(file): Path<String>) -> Result<Response> {
+    let hex = file
+        .strip_suffix(".css")
+        .filter(|h| {
+            h.len() == 6
+                && h.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
+        .ok_or(AppError::NotFound)?;
+    let accent = Accent::parse(hex)?;
+    let asked = accent.asked.hex();
+    let css = AccentSheet {
+        light: ShadeView::new(&asked, &accent.light),
+        dark: ShadeView::new(&asked, &accent.dark),
+        asked,
+        min_contrast: MIN_CONTRAST,
+    }
+    .render()
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("accent stylesheet: {e}")))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            ),
+        ],
+        css,
+    )
+        .into_response())
 }
 
 #[cfg(test)]

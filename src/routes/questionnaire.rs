@@ -36,6 +36,8 @@ pub struct OptionView {
 pub struct QuestionView {
     pub key: &'static str,
     pub label: &'static str,
+    /// The question's short name, for the error summaries.
+    pub short_label: &'static str,
     pub hint: &'static str,
     pub is_choice: bool,
     /// `choice`, `text`, `whole` or `number`, for the in-browser checks.
@@ -51,6 +53,10 @@ pub struct QuestionView {
     pub value: String,
     pub error: Option<String>,
     pub default_note: String,
+    /// An amount of money: the field carries a "$" prefix.
+    pub money: bool,
+    /// The value used when the field is left empty, formatted as a placeholder ("1,500").
+    pub placeholder: String,
     /// A typical value per person using IT, for the form to pre-fill from the headcount.
     pub per_person: String,
     pub options: Vec<OptionView>,
@@ -77,7 +83,8 @@ pub struct QuestionnairePage {
     /// A problem with the whole submission (it could not be saved), shown above the form.
     pub alert: String,
     pub sections: Vec<SectionView>,
-    /// Every problem, in question order, for the summary at the top.
+    /// Every problem, in question order (key and message): the summary at the top counts them
+    /// and names each question by its short name.
     pub errors: Vec<(String, String)>,
 }
 
@@ -108,9 +115,11 @@ fn question_view(q: &Question, raw: &RawAnswers, errors: &[FieldError]) -> Quest
         ),
         _ => String::new(),
     };
+    let descriptor = crate::rules::questions::find(q.key);
     QuestionView {
         key: q.key,
         label: q.label,
+        short_label: descriptor.map_or(q.label, |d| d.summary_name()),
         hint: q.hint,
         is_choice: q.kind == Kind::Choice,
         kind: match q.kind {
@@ -131,6 +140,8 @@ fn question_view(q: &Question, raw: &RawAnswers, errors: &[FieldError]) -> Quest
         required: q.required,
         error,
         default_note,
+        money: descriptor.is_some_and(|d| d.money),
+        placeholder: q.default.map(crate::views::thousands).unwrap_or_default(),
         per_person: q.suggested_per_person.map(plain_number).unwrap_or_default(),
         options: q
             .choices
@@ -164,11 +175,7 @@ pub fn page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> Questi
     let summary = sections
         .iter()
         .flat_map(|s| s.questions.iter())
-        .filter_map(|q| {
-            q.error
-                .as_ref()
-                .map(|e| (q.key.to_owned(), format!("{} {}", q.label, e)))
-        })
+        .filter_map(|q| q.error.as_ref().map(|e| (q.key.to_owned(), e.clone())))
         .collect();
     QuestionnairePage {
         css: assets::css_url(),
@@ -191,13 +198,23 @@ pub fn page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> Questi
 pub const SUBMISSION_FIELD: &str = "submission";
 
 /// The questionnaire; `?embed=1` is the embedded questionnaire's other address and redirects
-/// to it, where the embed framing policy applies.
+/// to it, where the embed framing policy applies, with the host's `theme` and `accent`.
 async fn show(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
-    let wants_embed =
-        serde_urlencoded::from_str::<Vec<(String, String)>>(query.as_deref().unwrap_or(""))
-            .is_ok_and(|pairs| pairs.iter().any(|(k, v)| k == "embed" && v == "1"));
-    if wants_embed {
-        Redirect::to("/assess/embed").into_response()
+    let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(query.as_deref().unwrap_or(""))
+        .unwrap_or_default();
+    if pairs.iter().any(|(k, v)| k == "embed" && v == "1") {
+        // Passed on as given: the embedded questionnaire checks them.
+        let look: Vec<&(String, String)> = pairs
+            .iter()
+            .filter(|(k, _)| k == "theme" || k == "accent")
+            .collect();
+        let query = serde_urlencoded::to_string(&look).unwrap_or_default();
+        let to = if query.is_empty() {
+            "/assess/embed".to_owned()
+        } else {
+            format!("/assess/embed?{query}")
+        };
+        Redirect::to(&to).into_response()
     } else {
         page(&state, &RawAnswers::new(), &[]).into_response()
     }

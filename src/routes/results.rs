@@ -13,7 +13,8 @@ use crate::result_cache::{self, Kind};
 use crate::routes::embed;
 use crate::rules::outcome::{Assumption, CostSpread, Warning};
 use crate::rules::{Confidence, Verdict, questions};
-use crate::views::{self, CostChart, FactorChart, money, number, signed};
+use crate::sources::{self, Cited};
+use crate::views::{self, CostChart, FactorChart, amount, money, number, signed};
 use crate::{AppState, assets};
 
 pub fn router() -> Router<AppState> {
@@ -50,8 +51,10 @@ pub struct CostColumn {
 pub struct AssumptionRow {
     pub label: String,
     pub value: String,
+    /// Where the value came from, in plain words ("Your answer", "Typical figure").
     pub origin: String,
-    pub source: String,
+    /// The stored source string, read into linked names and a note.
+    pub source: Cited,
 }
 
 pub struct ChangeRow {
@@ -154,15 +157,86 @@ fn column(name: &'static str, code: &str, s: &CostSpread, verdict: Verdict) -> C
     }
 }
 
+/// An assumption's value as an owner reads it: "1 hour", "1.6 hours", "10,000 years", "1.5%",
+/// "$125 a person a month".
 fn assumption_value(a: &Assumption) -> String {
+    let v = a.value;
+    // Dollars as the owner typed them ("$187.50"); whole dollars otherwise ("$186", not
+    // "$186.30" for a worked-out yearly cost).
+    let dollars = || {
+        if a.origin == "answer" {
+            amount(v)
+        } else {
+            money(v)
+        }
+    };
     match a.unit.as_str() {
-        "USD" => money(a.value),
-        u if u.starts_with("USD ") => format!("{} {}", money(a.value), &u[4..]),
+        "USD" => dollars(),
+        u if u.starts_with("USD ") => format!("{} {}", dollars(), rate(&u[4..])),
         // "1.5%", not "2%": a share keeps up to two decimals, as the rules file gives it.
-        "share" => crate::rules::percent(a.value),
-        "×" => format!("{}×", number(a.value)),
-        "" => number(a.value),
-        u => format!("{} {u}", number(a.value)),
+        "share" => crate::rules::percent(v),
+        // Multipliers are given to two decimals ("1.75×").
+        "×" => format!("{}×", trimmed(v, 2)),
+        "hours" => counted(v, "hour", "hours"),
+        "days" => counted(v, "day", "days"),
+        "years" => counted(v, "year", "years"),
+        "people" => counted(v, "person", "people"),
+        "" => figure(v),
+        u => format!("{} {}", figure(v), rate(u)),
+    }
+}
+
+/// "per user per month" → "a person a month"; a unit in another shape as it is.
+fn rate(unit: &str) -> String {
+    let Some(rest) = unit.strip_prefix("per ") else {
+        return unit.to_owned();
+    };
+    rest.split(" per ")
+        .map(|what| match what {
+            "user" | "employee" | "person" => "a person".to_owned(),
+            "hour" => "an hour".to_owned(),
+            w if w.contains(' ') => format!("per {w}"),
+            w => format!("a {w}"),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A number with its noun, singular for exactly one as shown: "1 hour", "1.6 hours".
+fn counted(v: f64, one: &str, many: &str) -> String {
+    let n = figure(v);
+    format!("{n} {}", if n == "1" { one } else { many })
+}
+
+/// A figure rounded for reading: whole with separators from 100 up ("10,000"), one decimal from
+/// 1 ("1.6"), two below 1 ("0.25"); no trailing zeros.
+fn figure(v: f64) -> String {
+    let a = v.abs();
+    if a >= 99.95 {
+        number(v.round())
+    } else if a >= 0.995 {
+        trimmed(v, 1)
+    } else {
+        trimmed(v, 2)
+    }
+}
+
+fn trimmed(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s
+    }
+}
+
+/// What the stored origin code means to an owner.
+fn origin(code: &str) -> String {
+    match code {
+        "answer" => "Your answer".to_owned(),
+        "default" => "Typical figure".to_owned(),
+        "estimate" => "Worked out".to_owned(),
+        other => other.to_owned(),
     }
 }
 
@@ -283,12 +357,8 @@ impl Report {
                 .map(|x| AssumptionRow {
                     label: x.label.clone(),
                     value: assumption_value(x),
-                    origin: match x.origin.as_str() {
-                        "answer" => "your answer".to_owned(),
-                        "estimate" => "estimated".to_owned(),
-                        other => other.to_owned(),
-                    },
-                    source: x.source.clone(),
+                    origin: origin(&x.origin),
+                    source: sources::cite(&x.source),
                 })
                 .collect(),
             changes: o
@@ -363,18 +433,134 @@ async fn render(state: &AppState, id: &str) -> Result<Vec<u8>> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_share_keeps_its_decimals() {
-        let share = |value| Assumption {
+    fn assumption(value: f64, unit: &str) -> Assumption {
+        Assumption {
             key: "p".into(),
             label: "p".into(),
             value,
-            unit: "share".into(),
+            unit: unit.into(),
             origin: "default".into(),
             source: "s".into(),
+        }
+    }
+
+    fn shown(value: f64, unit: &str) -> String {
+        assumption_value(&assumption(value, unit))
+    }
+
+    #[test]
+    fn a_share_keeps_its_decimals() {
+        assert_eq!(shown(0.015, "share"), "1.5%");
+        assert_eq!(shown(0.5, "share"), "50%");
+        assert_eq!(shown(0.0325, "share"), "3.25%");
+    }
+
+    #[test]
+    fn hours_days_years_and_people_read_as_an_owner_would_say_them() {
+        for (value, unit, text) in [
+            (1.0, "hours", "1 hour"),
+            (1.607, "hours", "1.6 hours"),
+            (1.5, "hours", "1.5 hours"),
+            (8.0, "hours", "8 hours"),
+            (0.25, "hours", "0.25 hours"),
+            (0.999, "hours", "1 hour"),
+            (2080.0, "hours", "2,080 hours"),
+            (1.0, "days", "1 day"),
+            (5.0, "days", "5 days"),
+            (10_000.0, "years", "10,000 years"),
+            (3.0, "years", "3 years"),
+            (1.0, "people", "1 person"),
+            (12.5, "people", "12.5 people"),
+            (5.0, "people", "5 people"),
+            (36.0, "per year", "36 a year"),
+            (1.5, "per year", "1.5 a year"),
+            (1.75, "×", "1.75×"),
+            (0.6, "×", "0.6×"),
+            (1.0, "×", "1×"),
+            (123.456, "", "123"),
+            (2.345, "", "2.3"),
+        ] {
+            assert_eq!(shown(value, unit), text, "{value} {unit}");
+        }
+    }
+
+    #[test]
+    fn money_reads_in_dollars_with_a_plain_rate() {
+        for (value, unit, text) in [
+            (150_000.0, "USD", "$150,000"),
+            (50.0, "USD", "$50"),
+            (186.3, "USD", "$186"),
+            (125.0, "USD per user per month", "$125 a person a month"),
+            (150.0, "USD per hour", "$150 an hour"),
+            (1234.56, "USD per hour", "$1,235 an hour"),
+            (33.75, "USD per hour", "$34 an hour"),
+            (
+                150_000.0,
+                "USD per employee per year",
+                "$150,000 a person a year",
+            ),
+            (20.0, "USD per seat", "$20 a seat"),
+            // A unit in another shape is kept as it is.
+            (10.0, "USD each", "$10 each"),
+            (3.0, "widgets", "3 widgets"),
+        ] {
+            assert_eq!(shown(value, unit), text, "{value} {unit}");
+        }
+    }
+
+    #[test]
+    fn dollars_the_owner_typed_keep_their_cents() {
+        let typed = |value, unit: &str| Assumption {
+            origin: "answer".into(),
+            ..assumption(value, unit)
         };
-        assert_eq!(assumption_value(&share(0.015)), "1.5%");
-        assert_eq!(assumption_value(&share(0.5)), "50%");
-        assert_eq!(assumption_value(&share(0.0325)), "3.25%");
+        assert_eq!(
+            assumption_value(&typed(187.5, "USD per user per month")),
+            "$187.50 a person a month"
+        );
+        assert_eq!(
+            assumption_value(&typed(140.0, "USD per hour")),
+            "$140 an hour"
+        );
+        assert_eq!(
+            assumption_value(&typed(1234.5, "USD per hour")),
+            "$1,234.50 an hour"
+        );
+    }
+
+    #[test]
+    fn origins_read_as_plain_words() {
+        assert_eq!(origin("answer"), "Your answer");
+        assert_eq!(origin("default"), "Typical figure");
+        assert_eq!(origin("estimate"), "Worked out");
+        assert_eq!(origin("something new"), "something new");
+    }
+
+    #[test]
+    fn every_assumption_of_a_real_result_reads_without_internal_references() {
+        use crate::rules::{RuleSet, assess, fixtures};
+        let rules = RuleSet::embedded().with_years(1000);
+        let owners = [fixtures::dental_practice(), fixtures::tiny_studio()];
+        let outcomes: Vec<_> = owners.iter().map(|o| assess(o, &rules)).collect();
+        assert!(outcomes.iter().all(|o| o.assumptions.len() > 30));
+        for a in outcomes.iter().flat_map(|o| &o.assumptions) {
+            let value = assumption_value(a);
+            assert!(
+                !value.contains("1 hours") && !value.contains(" per "),
+                "{value}"
+            );
+            let c = sources::cite(&a.source);
+            assert!(
+                !c.text.contains("DOMAIN") && !c.text.contains('§'),
+                "{}: {}",
+                a.key,
+                c.text
+            );
+            assert!(
+                c.note.is_some() || !c.sources.is_empty() || !c.text.is_empty(),
+                "{}: nothing to show",
+                a.key
+            );
+        }
     }
 }

@@ -42,8 +42,22 @@ pub struct Question {
     pub money: bool,
     /// Short name in the consultant's tables and exports.
     pub short_label: &'static str,
+    /// Short name in the questionnaire's error summary, where the owner is addressed as "you";
+    /// empty when `short_label` reads right there too.
+    pub owner_short_label: &'static str,
     /// The factor's name on the results page, for an answer that scores.
     pub factor: Option<&'static str>,
+}
+
+impl Question {
+    /// The question's short name as the owner reads it, in the questionnaire's error summary.
+    pub fn summary_name(&self) -> &'static str {
+        if self.owner_short_label.is_empty() {
+            self.short_label
+        } else {
+            self.owner_short_label
+        }
+    }
 }
 
 /// Bounds from the contract.
@@ -68,6 +82,7 @@ const BLANK: Question = Question {
     max_length: None,
     money: false,
     short_label: "",
+    owner_short_label: "",
     factor: None,
 };
 
@@ -93,7 +108,7 @@ const fn choice<T: Choice>(
 pub const COMPANY: Question = Question {
     key: "company",
     label: "Business name",
-    hint: "Optional. It appears on your report.",
+    hint: "It appears on your report.",
     required: false,
     max_length: Some(COMPANY_MAX_CHARS),
     short_label: "Business name",
@@ -114,7 +129,7 @@ pub const EMPLOYEES: Question = Question {
 pub const LIGHT_USERS: Question = Question {
     key: "light_users",
     label: "How many of them only use a shared device or a phone now and then?",
-    hint: "Optional. Shared tills, field crews, volunteers: providers usually bill them as part of a seat. Leave it empty if there are none.",
+    hint: "Shared tills, field crews, volunteers: providers usually bill them as part of a seat. Leave it empty if there are none.",
     kind: Kind::WholeNumber,
     required: false,
     range: Some((0.0, EMPLOYEES_RANGE.1 as f64)),
@@ -189,21 +204,27 @@ pub const BUDGET: Question = choice::<Budget>(
     "Room in the budget",
 );
 
-pub const COST_PREFERENCE: Question = choice::<CostPreference>(
-    "cost_preference",
-    "How would you rather pay for IT support?",
-    "",
-    "How they like to pay",
-    "How you like to pay",
-);
+pub const COST_PREFERENCE: Question = Question {
+    owner_short_label: "How you like to pay",
+    ..choice::<CostPreference>(
+        "cost_preference",
+        "How would you rather pay for IT support?",
+        "",
+        "How they like to pay",
+        "How you like to pay",
+    )
+};
 
-pub const CONTROL: Question = choice::<Control>(
-    "control",
-    "How involved do you want to be in IT decisions?",
-    "For example choosing equipment, software and who gets access to what.",
-    "How involved they want to be",
-    "How involved you want to be",
-);
+pub const CONTROL: Question = Question {
+    owner_short_label: "How involved you want to be",
+    ..choice::<Control>(
+        "control",
+        "How involved do you want to be in IT decisions?",
+        "For example choosing equipment, software and who gets access to what.",
+        "How involved they want to be",
+        "How involved you want to be",
+    )
+};
 
 const fn cost_input(
     key: &'static str,
@@ -281,4 +302,38 @@ pub fn factors() -> impl Iterator<Item = (&'static str, &'static str)> {
         .iter()
         .filter_map(|q| q.factor.map(|label| (q.key, label)))
         .chain(std::iter::once(COSTS_FACTOR))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_question_has_a_short_name_that_speaks_to_the_owner() {
+        for q in QUESTIONS {
+            let name = q.summary_name();
+            assert!(!name.is_empty(), "{} has no short name", q.key);
+            assert!(
+                name.len() <= q.label.len(),
+                "{}: {name} is longer than the question",
+                q.key
+            );
+            assert!(
+                !name.split(' ').any(|w| w == "they" || w == "their"),
+                "{}: {name} speaks of the owner as someone else",
+                q.key
+            );
+        }
+    }
+
+    #[test]
+    fn no_hint_repeats_that_a_question_is_optional() {
+        for q in QUESTIONS {
+            assert!(
+                !q.hint.to_lowercase().starts_with("optional"),
+                "{}: the label already says (optional)",
+                q.key
+            );
+        }
+    }
 }

@@ -125,10 +125,12 @@ export const STEPS = [
     ["If your computers or internet stopped working, what would happen?", { choose: "Most work stops within an hour" }],
     ["What does your IT look like?", { choose: "In between" }],
     ["About how many IT problems a month need someone to fix them?", { type: "4" }],
+  ],
+  [
     ["When do you need IT help to be available?", { choose: "Office hours are enough" }],
     ["What kind of information do you keep?", { choose: "Rules we must prove we follow" }],
+    ["Who looks after IT today?", { choose: "Nobody" }],
   ],
-  [["Who looks after IT today?", { choose: "Nobody" }]],
   [
     ["How much room is there in the budget for IT?", { choose: "Moderate" }],
     ["How would you rather pay for IT support?", { choose: "The same amount every month" }],

@@ -1,0 +1,11 @@
+import { chromium } from "playwright-core";
+const [base, id, out] = process.argv.slice(2);
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium" });
+const page = await browser.newPage({ viewport: { width: 720, height: 1000 } });
+await page.goto(`${base}/assessments/${id}`);
+await page.emulateMedia({ media: "print" });
+const h = await page.evaluate(() => document.documentElement.scrollHeight);
+const parts = await page.evaluate(() => [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().height > 600 && e.children.length < 3).map(e => `${e.tagName}.${e.className}:${Math.round(e.getBoundingClientRect().height)}`).join(" "));
+console.log("print-media height at 720px:", h, parts);
+await page.screenshot({ path: out, fullPage: true });
+await browser.close();
