@@ -6,9 +6,13 @@
 //! The database (1,000,000 assessments by default, `REVIEW_ROWS` to change) is built once under
 //! `target/review-bench/` and reused; delete the file to rebuild it. Not part of `cargo test`.
 //!
+//! Then the list's count of each filter's matches (exact up to 10,000, over at most 100,000
+//! index entries), once per filter: it does not depend on the order or the page.
+//!
 //! ```sh
 //! cargo bench --bench review              # all scenarios
 //! cargo bench --bench review -- tag       # scenarios whose name contains "tag"
+//! cargo bench --bench review -- count     # the counts only
 //! ```
 
 #[path = "review/seed.rs"]
@@ -16,7 +20,7 @@ mod seed;
 
 use std::time::{Duration, Instant};
 
-use servicefit::db::review::{Cursor, Filter, Sort, list};
+use servicefit::db::review::{Count, Cursor, Filter, Sort, count, list};
 use sqlx::SqlitePool;
 
 /// Each scenario runs this many times, or for this long, whichever ends first (at least 5 runs).
@@ -310,5 +314,40 @@ async fn main() -> anyhow::Result<()> {
         "{scenarios} scenarios, {stopped} stopped at the walk budget; worst p99: {:.2?} ({})",
         worst.0, worst.1
     );
+    let mut worst = (Duration::ZERO, String::new());
+    println!(
+        "\n{:<58} {:>22} {:>9} {:>9} {:>5}",
+        "count", "said", "p50", "p99", "runs"
+    );
+    for (filter_name, filter) in filters() {
+        let name = format!("count / {filter_name}");
+        if only.as_deref().is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
+        let (mut times, mut said) = (Vec::new(), None);
+        let started = Instant::now();
+        while times.len() < RUNS && (times.len() < 5 || started.elapsed() < BUDGET) {
+            let t = Instant::now();
+            said = Some(count(&pool, &filter).await?);
+            times.push(t.elapsed());
+        }
+        times.sort();
+        let said = match said {
+            Some(Count::Exact(n)) => format!("{n}"),
+            Some(Count::MoreThan(n)) => format!("more than {n}"),
+            Some(Count::AtLeast { found, searched }) => format!("{found} of newest {searched}"),
+            None => String::new(),
+        };
+        let p99 = percentile(&times, 0.99);
+        println!(
+            "{name:<58} {said:>22} {:>9.2?} {p99:>9.2?} {:>5}",
+            percentile(&times, 0.5),
+            times.len()
+        );
+        if p99 > worst.0 {
+            worst = (p99, name);
+        }
+    }
+    println!("worst count p99: {:.2?} ({})", worst.0, worst.1);
     Ok(())
 }

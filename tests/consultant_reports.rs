@@ -105,7 +105,11 @@ async fn compare_shows_both_side_by_side_and_marks_what_differs() {
         verdict_row.contains(r#"class="differs""#) && verdict_row.contains("(differs)"),
         "{verdict_row}"
     );
-    assert!(verdict_row.contains("Managed IT services") && verdict_row.contains("Break/fix"));
+    assert!(
+        verdict_row.contains(r#"<span class="badge badge-ms">Managed</span>"#)
+            && verdict_row.contains(r#"<span class="badge badge-bf">Break/fix</span>"#),
+        "the verdicts as badges: {verdict_row}"
+    );
     let rules_row = html
         .lines()
         .find(|l| l.contains("Rules version"))

@@ -89,7 +89,8 @@ async fn paging_walks_every_assessment_once_and_keeps_the_filters() {
         loop {
             let html = b.get(&app, &path).await.text().await.unwrap();
             pages += 1;
-            for part in html.split("Firm ").skip(1) {
+            // The company's link, not the tick box's label that names it again.
+            for part in html.split("\">Firm ").skip(1) {
                 seen.push(part[..3].to_owned());
             }
             match html.find("rel=\"next\"") {
@@ -156,7 +157,7 @@ async fn notes_status_and_tags_build_an_append_only_history() {
     );
     let html = b.get(&app, &base).await.text().await.unwrap();
     assert!(html.contains("Called the owner &#60;b&#62;Tuesday&#60;/b&#62;"));
-    assert!(html.contains("new → contacted"));
+    assert!(html.contains("New → Contacted"));
     assert!(html.contains(EMAIL));
     assert!(html.contains("value=\"dental, priority\""));
     assert!(
@@ -290,6 +291,10 @@ async fn a_rare_match_past_the_search_budget_is_reached_by_continuing_the_search
     let first = b.page(&app, "/consultant?q=zz").await;
     assert!(!first.contains("Fuzzy Buzz"));
     assert!(first.contains("No matches yet among the assessments searched"));
+    assert!(
+        first.contains("None of the newest 20,000 assessments match; older ones were not counted"),
+        "the count says how far it counted"
+    );
     assert!(
         first.contains("older assessments have not been searched yet"),
         "the page says what it has not searched"

@@ -112,7 +112,11 @@ async fn invisible_characters_never_reach_the_stored_assessment_the_list_or_the_
     assert!(!has_invisible(&detail));
 
     let list = consultant.page(&app, "/consultant").await;
-    assert_eq!(list.matches("Harbour Dental").count(), 2, "both rows");
+    assert_eq!(
+        list.matches("\">Harbour Dental</a>").count(),
+        2,
+        "both rows"
+    );
     assert!(!has_invisible(&list));
     // A search typed with an invisible character still finds the name.
     let found = consultant

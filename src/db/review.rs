@@ -5,7 +5,10 @@ use sqlx::{FromRow, SqlitePool};
 
 mod list;
 
-pub use list::{Budget, Cursor, Filter, ListRow, Page, Sort, list, list_within};
+pub use list::{
+    Budget, COUNT_CAP, Count, CountBudget, Cursor, Filter, ListRow, Page, Sort, count,
+    count_within, list, list_within,
+};
 
 /// One row of the export: every stored column plus tags and the note history.
 #[derive(Debug, Clone, FromRow)]

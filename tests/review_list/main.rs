@@ -8,7 +8,7 @@ mod reference;
 
 use reference::{SORTS, expected, filters, id_for, seeded};
 use servicefit::db;
-use servicefit::db::review::{self, Budget, Cursor, Filter, Page, Sort};
+use servicefit::db::review::{self, Budget, Count, CountBudget, Cursor, Filter, Page, Sort};
 use sqlx::SqlitePool;
 
 /// Every page of the selection, `limit` rows a page, following the cursor as the list page
@@ -81,6 +81,67 @@ async fn every_filter_sort_and_page_size_pages_through_exactly_the_plain_querys_
         }
     }
     assert!(continued > 1_000, "the walks stopped at their budget");
+}
+
+#[tokio::test]
+async fn every_filter_is_counted_exactly_up_to_the_cap_or_says_how_far_it_counted() {
+    let (_dir, pool) = seeded().await;
+    let mut partial = 0;
+    for f in &filters() {
+        let want = expected(&pool, f, Sort::NewestFirst).await.len() as i64;
+        let count = |cap, entries, drive| {
+            let pool = pool.clone();
+            let f = f.clone();
+            async move {
+                review::count_within(
+                    &pool,
+                    &f,
+                    CountBudget {
+                        cap,
+                        entries,
+                        text_entries: entries,
+                        drive,
+                    },
+                )
+                .await
+                .expect("count")
+            }
+        };
+        // With room to examine every entry the count is exact, whichever way it is made.
+        for drive in [60, -1] {
+            assert_eq!(
+                count(10_000, 1_000, drive).await,
+                Count::Exact(want),
+                "{f:?}"
+            );
+            let capped = if want > 5 {
+                Count::MoreThan(5)
+            } else {
+                Count::Exact(want)
+            };
+            assert_eq!(count(5, 1_000, drive).await, capped, "{f:?}");
+        }
+        // With room for 37 entries of 420 the count is exact only where a small set drives it
+        // or the range is short; otherwise it says how far it counted, never more than there is.
+        for drive in [60, -1] {
+            match count(10_000, 37, drive).await {
+                Count::Exact(n) => assert_eq!(n, want, "{f:?}"),
+                Count::AtLeast { found, searched } => {
+                    assert!(found <= want && found <= 37, "{f:?}");
+                    assert_eq!(searched, 37);
+                    partial += 1;
+                }
+                Count::MoreThan(_) => panic!("under the cap: {f:?}"),
+            }
+        }
+    }
+    assert!(partial > 10, "the short budget stopped counting early");
+    assert_eq!(
+        review::count(&pool, &Filter::default())
+            .await
+            .expect("count"),
+        Count::Exact(420)
+    );
 }
 
 #[tokio::test]

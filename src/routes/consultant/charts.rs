@@ -39,6 +39,11 @@ pub struct ColumnChart {
     pub columns: Vec<Column>,
 }
 
+/// The widest slot a column takes: with few columns (one month of data, a single score range)
+/// the columns keep this width and start at the axis, and the grid ends after the last one,
+/// instead of one bar floating in the middle of an empty chart.
+const MAX_SLOT: f64 = 80.0;
+
 const TOP: f64 = 12.0;
 const PLOT_HEIGHT: f64 = 180.0;
 const LEFT: f64 = 44.0;
@@ -76,8 +81,9 @@ pub fn column_chart(columns: &[ColumnData]) -> ColumnChart {
         });
         v += step;
     }
-    let slot = (RIGHT - LEFT) / columns.len().max(1) as f64;
+    let slot = ((RIGHT - LEFT) / columns.len().max(1) as f64).min(MAX_SLOT);
     let bar = (slot * 0.7).min(60.0);
+    let right = (LEFT + slot * columns.len().max(1) as f64).min(RIGHT);
     let columns = columns
         .iter()
         .enumerate()
@@ -112,7 +118,7 @@ pub fn column_chart(columns: &[ColumnData]) -> ColumnChart {
     ColumnChart {
         height: (base + 44.0) as u32,
         left: LEFT as u32,
-        right: RIGHT as u32,
+        right: right.round() as u32,
         baseline: format!("{base:.1}"),
         label_y: (base + 18.0) as u32,
         sub_label_y: (base + 34.0) as u32,
@@ -269,6 +275,28 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["0", "2", "4", "6", "8"]
         );
+    }
+
+    #[test]
+    fn a_single_column_keeps_its_width_and_stands_by_the_axis() {
+        let one = column_chart(&[ColumnData {
+            label: "Dec".into(),
+            sub_label: "2026".into(),
+            values: vec![("bar-ms", 1)],
+        }]);
+        let bar = &one.columns[0].segments[0];
+        assert_eq!(bar.width, "56.0");
+        assert_eq!(bar.x, "56.0");
+        assert_eq!(one.right, 124);
+        // Many columns share the plot as before.
+        let many: Vec<ColumnData> = (0..12)
+            .map(|i| ColumnData {
+                label: format!("{i}"),
+                sub_label: String::new(),
+                values: vec![("bar-ms", i)],
+            })
+            .collect();
+        assert_eq!(column_chart(&many).right, RIGHT as u32);
     }
 
     #[test]

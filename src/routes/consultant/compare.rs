@@ -3,12 +3,13 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::display::{Badge, When, status_badge, verdict_badge, when};
 use super::export::{answer_keys, answer_text, factor_keys};
 use crate::assessment::is_well_formed_id;
 use crate::auth::Consultant;
@@ -31,12 +32,20 @@ pub struct Side {
     pub company: String,
 }
 
+/// How a line's two values are shown: as text, as badges, or as times.
+pub enum Show {
+    Text,
+    Badges(Badge, Badge),
+    Times(When, When),
+}
+
 /// One compared line; `differs` when the two values are not the same.
 pub struct Line {
     pub label: String,
     pub a: String,
     pub b: String,
     pub differs: bool,
+    pub show: Show,
 }
 
 pub struct Group {
@@ -52,6 +61,9 @@ pub struct ComparePage {
     a: String,
     b: String,
     errors: Vec<(&'static str, String)>,
+    /// Set when the list's "compare the ticked two" did not send two: what went wrong, and the
+    /// link back to the list as it was.
+    ticked: Option<(String, String)>,
     sides: Vec<Side>,
     groups: Vec<Group>,
     differences: usize,
@@ -89,6 +101,14 @@ fn line(label: impl Into<String>, a: String, b: String) -> Line {
         differs: a != b,
         a,
         b,
+        show: Show::Text,
+    }
+}
+
+fn badge_line(label: &str, a: Badge, b: Badge) -> Line {
+    Line {
+        show: Show::Badges(a, b),
+        ..line(label, a.label.to_owned(), b.label.to_owned())
     }
 }
 
@@ -160,24 +180,25 @@ fn groups(x: &Loaded, y: &Loaded) -> Vec<Group> {
     let mut summary = Vec::new();
     let (a, b) = both(&|l| company(&l.outcome));
     summary.push(line("Company", a, b));
-    let (a, b) = both(&|l| {
-        l.row
-            .created_at
-            .get(..10)
-            .unwrap_or(&l.row.created_at)
-            .to_owned()
+    let (a, b) = (when(&x.row.created_at), when(&y.row.created_at));
+    summary.push(Line {
+        show: Show::Times(a.clone(), b.clone()),
+        ..line("Date (UTC)", a.text, b.text)
     });
-    summary.push(line("Date", a, b));
     summary.push(line(
         "Rules version",
         ox.rules_version.clone(),
         oy.rules_version.clone(),
     ));
-    summary.push(line("Status", x.row.status.clone(), y.row.status.clone()));
-    summary.push(line(
+    summary.push(badge_line(
+        "Status",
+        status_badge(&x.row.status),
+        status_badge(&y.row.status),
+    ));
+    summary.push(badge_line(
         "Verdict",
-        ox.recommendation.label().to_owned(),
-        oy.recommendation.label().to_owned(),
+        verdict_badge(ox.recommendation.code()),
+        verdict_badge(oy.recommendation.code()),
     ));
     summary.push(line(
         "Confidence",
@@ -242,10 +263,41 @@ fn present(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// What the list's "compare the ticked two" sent: the ticked ids and the list's own query.
+struct Ticked {
+    ids: Vec<String>,
+    list: String,
+}
+
+/// The ticks in a query string, when it came from the list's form (which always sends `list`).
+fn ticked(raw: Option<&str>) -> Option<Ticked> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or("")).ok()?;
+    let list = pairs.iter().find(|(k, _)| k == "list")?.1.clone();
+    let ids = pairs
+        .into_iter()
+        .filter(|(k, v)| k == "pick" && !v.trim().is_empty())
+        .map(|(_, v)| v.trim().to_owned())
+        .collect();
+    Some(Ticked { ids, list })
+}
+
+/// Why the ticks cannot be compared, or `None` when there are exactly two.
+fn tick_problem(n: usize) -> Option<String> {
+    match n {
+        2 => None,
+        0 => Some("No assessment was ticked: tick two to compare them.".to_owned()),
+        1 => Some("Only one assessment was ticked: tick one more to compare the two.".to_owned()),
+        n => Some(format!(
+            "{n} assessments were ticked: a comparison shows two, so untick all but two."
+        )),
+    }
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn show(
     consultant: Consultant,
     State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
     Query(query): Query<CompareQuery>,
 ) -> Result<Response> {
     let mut page = ComparePage {
@@ -254,10 +306,25 @@ pub async fn show(
         a: query.a.clone().unwrap_or_default(),
         b: query.b.clone().unwrap_or_default(),
         errors: Vec::new(),
+        ticked: None,
         sides: Vec::new(),
         groups: Vec::new(),
         differences: 0,
     };
+    if let Some(t) = ticked(raw.as_deref()) {
+        let Some(problem) = tick_problem(t.ids.len()) else {
+            let pairs = [("a", &t.ids[0]), ("b", &t.ids[1])];
+            let to = serde_urlencoded::to_string(pairs).map_err(anyhow::Error::from)?;
+            return Ok(Redirect::to(&format!("/consultant/compare?{to}")).into_response());
+        };
+        let back = if t.list.is_empty() {
+            "/consultant".to_owned()
+        } else {
+            format!("/consultant?{}", t.list)
+        };
+        page.ticked = Some((problem, back));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
     let (Some(a), Some(b)) = (present(&query.a), present(&query.b)) else {
         return Ok(page.into_response());
     };

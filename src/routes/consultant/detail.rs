@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::display::{Badge, When, status_badge, status_label, verdict_badge, when};
 use super::filter::{STATUSES, normalise_tag};
 use crate::assessment::{Assessment, is_well_formed_id};
 use crate::auth::{self, Consultant};
@@ -45,13 +46,14 @@ pub struct LeverRow {
 
 pub struct HistoryRow {
     pub author: String,
-    pub when: String,
+    pub when: When,
     pub is_status: bool,
     pub body: String,
 }
 
 pub struct StatusChoice {
     pub value: &'static str,
+    pub label: &'static str,
     pub selected: bool,
 }
 
@@ -62,8 +64,9 @@ pub struct DetailPage {
     csrf: String,
     id: String,
     company: String,
-    date: String,
-    status: String,
+    date: When,
+    verdict: Badge,
+    status: Badge,
     /// Why the spam check found the submission suspicious.
     flagged: Option<String>,
     statuses: Vec<StatusChoice>,
@@ -147,6 +150,16 @@ fn lever_rows(outcome: &Outcome) -> Vec<LeverRow> {
         .collect()
 }
 
+/// A stored status change ("new → won") in words ("New → Won"); anything else as stored.
+fn status_change(body: &str) -> String {
+    match body.split_once(" → ") {
+        Some((from, to)) if STATUSES.contains(&from) && STATUSES.contains(&to) => {
+            format!("{} → {}", status_label(from), status_label(to))
+        }
+        _ => body.to_owned(),
+    }
+}
+
 pub(super) async fn load(state: &AppState, id: &str) -> Result<(review::ReviewRow, Assessment)> {
     if !is_well_formed_id(id) {
         return Err(AppError::NotFound);
@@ -187,15 +200,17 @@ async fn page(
             .and_then(|v| v.as_str())
             .unwrap_or("(no name given)")
             .to_owned(),
-        date: a.created_at.clone(),
+        date: when(&a.created_at),
+        verdict: verdict_badge(a.outcome.recommendation.code()),
         statuses: STATUSES
             .iter()
             .map(|s| StatusChoice {
                 value: s,
+                label: status_label(s),
                 selected: *s == row.status,
             })
             .collect(),
-        status: row.status,
+        status: status_badge(&row.status),
         flagged: row.flagged,
         tags: tags.join(", "),
         answers: answer_rows(&a.outcome),
@@ -203,11 +218,18 @@ async fn page(
         levers: lever_rows(&a.outcome),
         history: notes
             .into_iter()
-            .map(|n| HistoryRow {
-                author: n.author,
-                when: n.created_at,
-                is_status: n.kind == "status",
-                body: n.body,
+            .map(|n| {
+                let is_status = n.kind == "status";
+                HistoryRow {
+                    author: n.author,
+                    when: when(&n.created_at),
+                    body: if is_status {
+                        status_change(&n.body)
+                    } else {
+                        n.body
+                    },
+                    is_status,
+                }
             })
             .collect(),
         report_html,

@@ -6,12 +6,12 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use super::display::{Badge, When, status_badge, verdict_badge, when};
 use super::filter::{ListQuery, RECOMMENDATIONS, STATUSES, sort_code};
 use crate::auth::Consultant;
-use crate::db::review::{self, Cursor, ListRow, Page, Sort};
+use crate::db::review::{self, Count, Cursor, ListRow, Page, Sort};
 use crate::error::Result;
-use crate::rules::Verdict;
-use crate::views::signed;
+use crate::views::{number, signed};
 use crate::{AppState, assets};
 
 /// Rows a page.
@@ -20,12 +20,12 @@ pub const PAGE_SIZE: i64 = 50;
 pub struct Row {
     pub id: String,
     pub company: String,
-    pub date: String,
+    pub date: When,
     pub employees: i64,
-    pub verdict: &'static str,
+    pub verdict: Badge,
     pub confidence: String,
     pub score: String,
-    pub status: String,
+    pub status: Badge,
     /// Why the submission looks automated.
     pub flagged: Option<String>,
 }
@@ -51,6 +51,8 @@ pub struct ListPage {
     flagged: Vec<Choice>,
     sorts: Vec<Choice>,
     errors: Vec<(&'static str, String)>,
+    /// "123 assessments match", or as much as a quick count can say.
+    matching: Option<String>,
     rows: Vec<Row>,
     next_link: Option<String>,
     first_link: Option<String>,
@@ -93,14 +95,42 @@ fn row(r: ListRow) -> Row {
             .company
             .filter(|c| !c.is_empty())
             .unwrap_or_else(|| "(no name given)".into()),
-        date: r.created_at.get(..10).unwrap_or(&r.created_at).to_owned(),
+        date: when(&r.created_at),
         employees: r.employees,
-        verdict: Verdict::from_code(&r.recommendation).map_or("?", Verdict::label),
+        verdict: verdict_badge(&r.recommendation),
         confidence: r.confidence.replace('_', " "),
         score: signed(r.score),
-        status: r.status,
+        status: status_badge(&r.status),
         flagged: r.flagged,
         id: r.id,
+    }
+}
+
+/// The sentence that says how many assessments match.
+pub fn matching(count: Count) -> String {
+    let n = |v: i64| number(v as f64);
+    match count {
+        Count::Exact(0) => "No assessments match.".to_owned(),
+        Count::Exact(1) => "1 assessment matches.".to_owned(),
+        Count::Exact(v) => format!("{} assessments match.", n(v)),
+        Count::MoreThan(v) => format!(
+            "More than {} assessments match (the count stops there to keep the page quick).",
+            n(v)
+        ),
+        Count::AtLeast { found: 0, searched } => format!(
+            "None of the newest {} assessments match; older ones were not counted, to keep the page quick.",
+            n(searched)
+        ),
+        Count::AtLeast { found, searched } => format!(
+            "At least {} {} among the newest {}; older ones were not counted, to keep the page quick.",
+            n(found),
+            if found == 1 {
+                "assessment matches"
+            } else {
+                "assessments match"
+            },
+            n(searched)
+        ),
     }
 }
 
@@ -122,6 +152,11 @@ pub async fn show(
     Query(query): Query<ListQuery>,
 ) -> Result<Response> {
     let selection = query.selection();
+    let count = if selection.errors.is_empty() {
+        Some(review::count(&state.db, &selection.filter).await?)
+    } else {
+        None
+    };
     let page = if selection.errors.is_empty() {
         review::list(
             &state.db,
@@ -193,6 +228,7 @@ pub async fn show(
             Some(sort_code(selection.sort)),
         ),
         errors: selection.errors,
+        matching: count.map(matching),
         rows: rows.into_iter().map(row).collect(),
         next_link,
         first_link,

@@ -4,6 +4,7 @@
 mod charts;
 mod compare;
 mod detail;
+mod display;
 mod export;
 mod filter;
 mod list;

@@ -4,6 +4,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 
+use super::display::{When, when};
 use crate::auth::Consultant;
 use crate::db::{self, WebhookDelivery};
 use crate::error::Result;
@@ -16,7 +17,7 @@ pub struct AttemptRow {
     pub message_id: String,
     pub event_type: String,
     pub attempt: i64,
-    pub attempted_at: String,
+    pub attempted_at: When,
     pub url: String,
     pub outcome: String,
     pub ok: bool,
@@ -50,7 +51,7 @@ fn row(d: WebhookDelivery) -> AttemptRow {
         message_id: d.message_id,
         event_type: d.event_type,
         attempt: d.attempt,
-        attempted_at: d.attempted_at,
+        attempted_at: when(&d.attempted_at),
         url: d.url,
         outcome,
         ok,

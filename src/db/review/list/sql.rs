@@ -3,7 +3,7 @@
 
 use sqlx::query::QueryAs;
 use sqlx::sqlite::SqliteArguments;
-use sqlx::{Arguments, AssertSqlSafe, FromRow, Sqlite, SqlitePool};
+use sqlx::{Arguments, AssertSqlSafe, FromRow, Sqlite};
 
 use super::{Cursor, Filter, Sort};
 
@@ -107,9 +107,12 @@ impl Sql {
     }
 
     /// Runs a query that gives one integer.
-    pub(super) async fn fetch_count(&self, pool: &SqlitePool) -> sqlx::Result<i64> {
+    pub(super) async fn fetch_count<'c, E>(&self, executor: E) -> sqlx::Result<i64>
+    where
+        E: sqlx::Executor<'c, Database = Sqlite>,
+    {
         sqlx::query_scalar_with(AssertSqlSafe(self.text.clone()), self.arguments()?)
-            .fetch_one(pool)
+            .fetch_one(executor)
             .await
     }
 

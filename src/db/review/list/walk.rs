@@ -190,6 +190,50 @@ pub(super) async fn walk(
     Ok(Page { rows, searched_to })
 }
 
+/// What a counting walk found.
+pub(super) struct Counted {
+    /// Matches found, up to one past the cap.
+    pub(super) found: i64,
+    /// Whether the walk examined every entry of its range, so that `found` is every match.
+    pub(super) complete: bool,
+}
+
+/// A counting walk's two queries: the matches among the first `budget` entries, up to one past
+/// `cap`, and the entry after the budget, if any.
+fn count_queries(f: &Filter, budget: i64, cap: i64) -> (Sql, Sql) {
+    let sort = Sort::NewestFirst;
+    let index = index(f, sort);
+    let bounds = bounds(f, sort, None);
+    let mut counted = Sql::new("SELECT count(*) FROM (SELECT 1 FROM (");
+    counted
+        .append(&range(&index, &bounds, sort, WALK_COLUMNS))
+        .push_bound(" LIMIT ?) AS a WHERE 1 = 1", [Value::Int(budget)]);
+    row_tests(f, Applied::default(), &mut counted);
+    counted.push_bound(" LIMIT ?)", [Value::Int(cap + 1)]);
+    let mut beyond = range(&index, &bounds, sort, "a.id");
+    beyond.push_bound(" LIMIT 1 OFFSET ?", [Value::Int(budget)]);
+    (counted, beyond)
+}
+
+/// Counts the matches among the newest `budget` entries of the selection's index and range,
+/// stopping one past `cap`.
+pub(super) async fn count(
+    pool: &SqlitePool,
+    f: &Filter,
+    budget: i64,
+    cap: i64,
+) -> sqlx::Result<Counted> {
+    let (counted, beyond) = count_queries(f, budget, cap);
+    let mut tx = pool.begin().await?;
+    let found: i64 = counted.fetch_count(&mut *tx).await?;
+    let complete = found > cap || {
+        let next: Option<(String,)> = beyond.fetch_optional(&mut *tx).await?;
+        next.is_none()
+    };
+    tx.commit().await?;
+    Ok(Counted { found, complete })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,7 +343,13 @@ mod tests {
                 let c = Cursor::at(sort, "2026-01-15", 1.5, "x");
                 for after in [None, Some(&c)] {
                     let (page, end) = queries(f, sort, after, 51, 20_000);
-                    for q in [page, end] {
+                    let (counted, beyond) = count_queries(f, 100_000, 10_000);
+                    let counts = if sort == Sort::NewestFirst && after.is_none() {
+                        vec![counted, beyond]
+                    } else {
+                        Vec::new()
+                    };
+                    for q in [page, end].into_iter().chain(counts) {
                         let mut explain = Sql::new("EXPLAIN QUERY PLAN ");
                         explain.append(&q);
                         let plan: Vec<(i64, i64, i64, String)> =
