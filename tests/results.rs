@@ -307,7 +307,7 @@ async fn a_result_with_a_summary_warnings_a_tail_and_co_managed_costs_shows_them
     let check = between(&html, r#"<section class="check-answers""#, "</section>");
     assert!(check.contains(r#"<h2 id="check-title">Please check these answers</h2>"#));
     assert!(check.contains(
-        "<li><strong>About how many IT problems a month need someone to fix them?</strong> That is &#60;b&#62;more&#60;/b&#62; than two problems a person a month.</li>"
+        "<li><strong>IT problems a month:</strong> That is &#60;b&#62;more&#60;/b&#62; than two problems a person a month.</li>"
     ), "{check}");
     assert!(
         check.contains("<li>The break-even fee is far outside what providers charge.</li>"),

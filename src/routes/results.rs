@@ -67,7 +67,8 @@ pub struct ChangeRow {
 
 /// An answer the rules found odd, with the question it is about.
 pub struct WarningRow {
-    /// The question as the owner read it; empty when the warning is not about one answer.
+    /// The question's short name ("IT problems a month:"); empty when the warning is not about
+    /// one answer.
     pub question: String,
     pub message: String,
 }
@@ -76,7 +77,7 @@ impl WarningRow {
     pub fn new(w: &Warning) -> Self {
         Self {
             question: questions::find(&w.key)
-                .map(|q| q.label.to_owned())
+                .map(|q| format!("{}:", q.summary_name()))
                 .unwrap_or_default(),
             message: w.message.clone(),
         }
