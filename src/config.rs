@@ -93,6 +93,13 @@ pub struct Config {
     #[arg(long, env = "SERVICEFIT_RULES", global = true)]
     pub rules: Option<PathBuf>,
 
+    /// Run under your firm's brand (white label): a TOML file with `name`, `logo` (a PNG or SVG
+    /// file, its path relative to the TOML file), `accent` (`#rrggbb`), `website`,
+    /// `contact_email` and optionally `footer`, `privacy_url`, `consent_text`. Checked at start;
+    /// see docs/brand.example.toml.
+    #[arg(long, env = "SERVICEFIT_BRAND", global = true)]
+    pub brand: Option<PathBuf>,
+
     /// Mark session cookies `Secure` (set this when served over HTTPS, e.g. behind a proxy).
     #[arg(long, env = "SERVICEFIT_SECURE_COOKIES", global = true)]
     pub secure_cookies: bool,
@@ -237,6 +244,7 @@ impl Default for Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 3000)),
             database_url: "sqlite://servicefit.db".to_owned(),
             rules: None,
+            brand: None,
             secure_cookies: false,
             session_idle_minutes: 120,
             session_max_seconds: 12 * 3600,

@@ -6,7 +6,15 @@ use axum::Json;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::middleware::Next;
+
+use crate::brand::Brand;
 use crate::rules::FieldError;
+use crate::views::Chrome;
 
 /// Everything a handler can fail with. Internal detail is logged, never sent to the client.
 #[derive(Debug, thiserror::Error)]
@@ -176,10 +184,46 @@ impl AppError {
 #[derive(Template, WebTemplate)]
 #[template(path = "error.html")]
 struct ErrorPage {
-    css: String,
+    chrome: Chrome,
     status: u16,
     title: &'static str,
     message: String,
+}
+
+/// What an error page says, kept on its response so that [`brand_error_pages`] can draw it
+/// again under the brand: errors are answered in places that have no state at hand.
+#[derive(Clone)]
+struct ErrorPageText {
+    status: u16,
+    title: &'static str,
+    message: String,
+}
+
+impl ErrorPageText {
+    fn page(self, chrome: Chrome) -> ErrorPage {
+        ErrorPage {
+            chrome,
+            status: self.status,
+            title: self.title,
+            message: self.message,
+        }
+    }
+}
+
+/// Middleware for a server under a brand: error pages in the brand's frame.
+pub async fn brand_error_pages(brand: Arc<Brand>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let Some(text) = response.extensions_mut().remove::<ErrorPageText>() else {
+        return response;
+    };
+    match text.page(Chrome::with_brand(Some(brand))).render() {
+        Ok(html) => {
+            response.headers_mut().remove(header::CONTENT_LENGTH);
+            *response.body_mut() = Body::from(html);
+        }
+        Err(e) => tracing::error!(error = %e, "branded error page"),
+    }
+    response
 }
 
 impl IntoResponse for AppError {
@@ -193,13 +237,15 @@ impl IntoResponse for AppError {
             StatusCode::REQUEST_TIMEOUT => "The server took too long",
             _ => "We could not use that request",
         };
-        let page = ErrorPage {
-            css: crate::assets::css_url(),
+        let text = ErrorPageText {
             status: status.as_u16(),
             title,
             message: self.public_message(),
         };
-        (status, self.headers(), page).into_response()
+        let mut response =
+            (status, self.headers(), text.clone().page(Chrome::product())).into_response();
+        response.extensions_mut().insert(text);
+        response
     }
 }
 

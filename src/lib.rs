@@ -3,6 +3,7 @@
 pub mod assessment;
 pub mod assets;
 pub mod auth;
+pub mod brand;
 pub mod client_addr;
 pub mod clock;
 pub mod config;
@@ -73,6 +74,8 @@ pub struct Shared {
     pub results: Arc<result_cache::ResultCache>,
     /// New assessments go to disk through here, many to a commit.
     pub writer: Arc<db::GroupCommit>,
+    /// The firm's brand from `--brand`, read and checked at start; `None` runs as servicefit.
+    pub brand: Option<Arc<brand::Brand>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -96,6 +99,12 @@ impl AppState {
         config: Config,
         clock: clock::Clock,
     ) -> anyhow::Result<Self> {
+        let brand = config
+            .brand
+            .as_deref()
+            .map(brand::Brand::load)
+            .transpose()?
+            .map(Arc::new);
         let form_guard = spam::FormGuard::load(&db, config.min_fill_seconds).await?;
         let sign_in_forms = auth::SignInForms::load(&db).await?;
         Ok(Self(Arc::new(Shared {
@@ -112,6 +121,7 @@ impl AppState {
             results: Arc::default(),
             writer: Arc::new(db::GroupCommit::new(db.clone())),
             db,
+            brand,
         })))
     }
 
@@ -147,6 +157,11 @@ const CSP_BASE: &str = csp_base!();
 
 /// The policy for pages that are not made to be embedded: no framing at all.
 const CSP: &str = concat!(csp_base!(), "; frame-ancestors 'none'");
+
+/// The policy for the brand's logo and stylesheet: an SVG logo opened as a document loads
+/// nothing and runs no script; pages only ever show it through `<img>`.
+const BRAND_FILE_CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox";
 
 /// The policy for embeddable pages: framing by the configured origins (any when none are set),
 /// and no `X-Frame-Options`, which cannot express an allow-list.
@@ -242,6 +257,11 @@ pub fn build_app(state: AppState) -> Router {
         header::CONTENT_SECURITY_POLICY,
         embed_csp(&state.config),
     ));
+    // The brand's logo may be an SVG: opened on its own it must not run anything.
+    let brand_files = routes::brand::router().layer(SetResponseHeaderLayer::overriding(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(BRAND_FILE_CSP),
+    ));
     let unframed = Router::new()
         .merge(routes::pages::router())
         .merge(routes::questionnaire::router())
@@ -267,6 +287,7 @@ pub fn build_app(state: AppState) -> Router {
     let mut app = Router::new()
         .merge(unframed)
         .merge(framed)
+        .merge(brand_files)
         // Past this many requests in flight, `503` at once instead of an unbounded queue; one
         // semaphore shared by every route but the health checks.
         .layer(
@@ -293,11 +314,19 @@ pub fn build_app(state: AppState) -> Router {
     // Writes answer long before the timeout (the writer's own deadline), so a request that
     // timed out stored nothing.
     let timeout = Duration::from_secs(state.config.request_timeout_seconds);
+    // Error pages are drawn where no state is at hand; under a brand they are drawn again in
+    // its frame. Inside the compression, so the page is still plain HTML here.
+    let branded_errors = state.brand.clone().map(|brand| {
+        axum::middleware::from_fn(move |request, next| {
+            error::brand_error_pages(brand.clone(), request, next)
+        })
+    });
     let routed = app.with_state(state);
     let whole = ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(CompressionLayer::new())
+        .option_layer(branded_errors)
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static("permissions-policy"),
             HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),

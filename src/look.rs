@@ -1,5 +1,8 @@
-//! How an embedded page looks, as the host page asks for it: a colour theme and an accent
-//! colour. Parsing and WCAG contrast arithmetic only; the embed routes serve the result.
+//! How a page looks: the colour theme and accent an embedding host asks for, and the accent of
+//! the firm's brand. Parsing, WCAG contrast arithmetic and the accent stylesheet; the embed and
+//! brand routes serve it.
+
+use askama::Template;
 
 use crate::error::{AppError, Result};
 
@@ -54,7 +57,7 @@ pub const MIN_CONTRAST: f64 = 4.5;
 
 impl Rgb {
     /// Six hex digits, with or without a leading `#`.
-    fn parse_hex(value: &str) -> Option<Self> {
+    pub fn parse_hex(value: &str) -> Option<Self> {
         let hex = value.strip_prefix('#').unwrap_or(value);
         if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
@@ -174,6 +177,70 @@ impl Accent {
                 "accent must be a colour as six hex digits, e.g. accent=1f5fbf (a leading # is written %23).".into(),
             )
         })
+    }
+
+    /// The stylesheet that sets `--accent` and `--accent-text` for each theme, linked after
+    /// the site's. `Scope::Embed` styles embedded pages (which always carry `data-theme`);
+    /// `Scope::Site` also styles the site's own pages, which follow the viewer's preference.
+    pub fn stylesheet(&self, scope: Scope) -> Result<String> {
+        let asked = self.asked.hex();
+        AccentSheet {
+            light: ShadeView::new(&asked, &self.light),
+            dark: ShadeView::new(&asked, &self.dark),
+            asked,
+            min_contrast: MIN_CONTRAST,
+            site: scope == Scope::Site,
+        }
+        .render()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("accent stylesheet: {e}")))
+    }
+}
+
+/// Which pages an accent stylesheet is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Embedded pages, in the theme the host chose.
+    Embed,
+    /// Every page, embedded or not.
+    Site,
+}
+
+/// The accent as `--accent` and `--accent-text` for each theme.
+#[derive(Template)]
+// Hex digits and numbers only, formatted here: nothing to escape.
+#[template(path = "accent.css", escape = "none")]
+struct AccentSheet {
+    asked: String,
+    min_contrast: f64,
+    light: ShadeView,
+    dark: ShadeView,
+    /// Also for pages without `data-theme` (the site's own), not only embedded ones.
+    site: bool,
+}
+
+struct ShadeView {
+    colour: String,
+    text: String,
+    /// What became of the asked colour, for the person reading the stylesheet.
+    note: String,
+}
+
+impl ShadeView {
+    fn new(asked: &str, shade: &Shade) -> Self {
+        let colour = shade.colour.hex();
+        let note = if shade.adjusted() {
+            format!(
+                "#{asked} has {:.2}:1, so #{colour} ({:.2}:1).",
+                shade.asked_ratio, shade.ratio
+            )
+        } else {
+            format!("#{asked} as given ({:.2}:1).", shade.ratio)
+        };
+        Self {
+            colour,
+            text: shade.text.hex(),
+            note,
+        }
     }
 }
 

@@ -129,12 +129,13 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
-    println!("listening on http://{addr}");
     let mut config = config;
     // The address actually bound, so that port 0 still gives working embed snippets. It is not
     // made the public URL: without one, requests are checked against the host they name.
     config.bind = addr;
+    // Reads the brand: a server refused at start never says it is listening.
     let state = AppState::new(pool.clone(), rules, config).await?;
+    println!("listening on http://{addr}");
     let retention = state.config.retention_days.map(|days| {
         tokio::spawn(servicefit::retention::run(
             pool.clone(),

@@ -4,7 +4,9 @@
 use crate::rules::Verdict;
 
 mod charts;
+mod chrome;
 pub use charts::*;
+pub use chrome::{Chrome, PRODUCT_NAME};
 
 /// Whole number with thousands separators: 31245.6 → "31,246", −1200 → "-1,200".
 pub fn thousands(v: f64) -> String {

@@ -19,11 +19,11 @@ use serde::{Deserialize, Serialize};
 use crate::assessment::{self, Assessment};
 use crate::client_addr::ClientAddr;
 use crate::error::{ApiError, AppError, Result};
-use crate::look::{Accent, Look, MIN_CONTRAST, Shade};
+use crate::look::{Accent, Look, Scope};
 use crate::routes::questionnaire::{self as form, SectionView};
 use crate::routes::results::{FactorRow, WarningRow};
 use crate::rules::{FieldError, RawAnswers};
-use crate::views::{self, CostChart};
+use crate::views::{self, Chrome, CostChart};
 use crate::{AppState, assets};
 
 /// Width of the iframe in snippets and oEmbed answers, in CSS pixels; the page reflows to any
@@ -85,7 +85,7 @@ impl PageLook {
 #[derive(Template, WebTemplate)]
 #[template(path = "embed_result.html")]
 pub struct EmbedResultPage {
-    pub css: String,
+    pub chrome: Chrome,
     pub frame_js: String,
     pub look: PageLook,
     pub id: String,
@@ -107,14 +107,14 @@ pub struct EmbedResultPage {
 }
 
 impl EmbedResultPage {
-    fn new(a: &Assessment, look: &Look) -> Self {
+    fn new(a: &Assessment, look: &Look, chrome: Chrome) -> Self {
         // The full page's view model already says everything; the embed shows a slice of it.
         let full = crate::routes::results::Report::new(a);
         let mut factors = full.factors;
         let more_factors = factors.len().saturating_sub(TOP_FACTORS);
         factors.truncate(TOP_FACTORS);
         Self {
-            css: assets::css_url(),
+            chrome,
             frame_js: assets::url_of("embed-frame"),
             look: PageLook::new(look),
             id: full.id,
@@ -144,7 +144,7 @@ async fn show_result(
 ) -> Result<EmbedResultPage> {
     let look = Look::from_query(query.as_deref())?;
     let a = assessment::load(&state, &id).await?;
-    Ok(EmbedResultPage::new(&a, &look))
+    Ok(EmbedResultPage::new(&a, &look, Chrome::owner(&state)))
 }
 
 /// The questionnaire inside an iframe: the same form, no site chrome, posting to itself so
@@ -152,7 +152,7 @@ async fn show_result(
 #[derive(Template, WebTemplate)]
 #[template(path = "embed_questionnaire.html")]
 pub struct EmbedQuestionnairePage {
-    pub css: String,
+    pub chrome: Chrome,
     pub frame_js: String,
     pub look: PageLook,
     pub form_js: String,
@@ -173,7 +173,7 @@ fn form_page(
     let full = form::page(state, raw, errors);
     let look = PageLook::new(look);
     EmbedQuestionnairePage {
-        css: full.css,
+        chrome: full.chrome,
         frame_js: assets::url_of("embed-frame"),
         form_js: full.form_js,
         // Posting to the same look keeps it on the 422 re-render and the result it leads to.
@@ -227,6 +227,8 @@ async fn submit_form(
 #[template(path = "embed_snippet.html")]
 struct Snippet<'a> {
     origin: &'a str,
+    /// Whose recommendation it is, for the frame's title: the brand's name or servicefit.
+    provider: &'a str,
     id: &'a str,
     /// `?theme=…&accent=…`, or "" for the default look.
     query: &'a str,
@@ -236,8 +238,8 @@ struct Snippet<'a> {
 
 /// The HTML snippet for embedding result `id` in the default look, with every attribute value
 /// escaped.
-pub fn snippet(origin: &str, id: &str, width: u32, height: u32) -> Result<String> {
-    snippet_with_look(origin, id, width, height, &Look::default())
+pub fn snippet(origin: &str, id: &str, width: u32, height: u32, provider: &str) -> Result<String> {
+    snippet_with_look(origin, id, width, height, &Look::default(), provider)
 }
 
 /// The snippet for result `id` in the host's `look`.
@@ -247,9 +249,11 @@ pub fn snippet_with_look(
     width: u32,
     height: u32,
     look: &Look,
+    provider: &str,
 ) -> Result<String> {
     Snippet {
         origin,
+        provider,
         id,
         query: &look.query(),
         width,
@@ -294,7 +298,7 @@ pub struct Oembed {
     kind: &'static str,
     version: &'static str,
     title: String,
-    provider_name: &'static str,
+    provider_name: String,
     provider_url: String,
     html: String,
     width: u32,
@@ -361,6 +365,7 @@ async fn oembed(
             .map(|(_, q)| q),
     )?;
     let a = assessment::load(&state, id).await?;
+    let chrome = Chrome::owner(&state);
     Ok(Json(Oembed {
         kind: "rich",
         version: "1.0",
@@ -368,49 +373,12 @@ async fn oembed(
             "IT support recommendation: {}",
             a.outcome.recommendation.label()
         ),
-        provider_name: "servicefit",
-        html: snippet_with_look(&origin, &a.id, width, height, &look)?,
+        provider_name: chrome.name().to_owned(),
+        html: snippet_with_look(&origin, &a.id, width, height, &look, chrome.name())?,
         provider_url: origin,
         width,
         height,
     }))
-}
-
-/// The accent stylesheet: the host's colour as `--accent` and `--accent-text` for each theme.
-#[derive(Template)]
-// Hex digits and numbers only, formatted here: nothing to escape.
-#[template(path = "embed_accent.css", escape = "none")]
-struct AccentSheet {
-    asked: String,
-    min_contrast: f64,
-    light: ShadeView,
-    dark: ShadeView,
-}
-
-struct ShadeView {
-    colour: String,
-    text: String,
-    /// What became of the host's colour, for the person reading the stylesheet.
-    note: String,
-}
-
-impl ShadeView {
-    fn new(asked: &str, shade: &Shade) -> Self {
-        let colour = shade.colour.hex();
-        let note = if shade.adjusted() {
-            format!(
-                "#{asked} has {:.2}:1, so #{colour} ({:.2}:1).",
-                shade.asked_ratio, shade.ratio
-            )
-        } else {
-            format!("#{asked} as given ({:.2}:1).", shade.ratio)
-        };
-        Self {
-            colour,
-            text: shade.text.hex(),
-            note,
-        }
-    }
 }
 
 /// `GET /embed/accent/RRGGBB.css` (lower-case hex, as embed pages link it): immutable, so hosts'
@@ -424,16 +392,7 @@ async fn accent_css(Path(file): Path<String>) -> Result<Response> {
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         })
         .ok_or(AppError::NotFound)?;
-    let accent = Accent::parse(hex)?;
-    let asked = accent.asked.hex();
-    let css = AccentSheet {
-        light: ShadeView::new(&asked, &accent.light),
-        dark: ShadeView::new(&asked, &accent.dark),
-        asked,
-        min_contrast: MIN_CONTRAST,
-    }
-    .render()
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("accent stylesheet: {e}")))?;
+    let css = Accent::parse(hex)?.stylesheet(Scope::Embed)?;
     Ok((
         [
             (
@@ -484,7 +443,7 @@ mod tests {
 
     #[test]
     fn snippet_is_an_iframe_and_the_script() {
-        let s = snippet(ORIGIN, ID, 500, 600).expect("render");
+        let s = snippet(ORIGIN, ID, 500, 600, "servicefit").expect("render");
         assert!(
             s.contains("src=\"https://advice.example/assessments/abcdefghijklmnopqrstuv/embed\"")
         );

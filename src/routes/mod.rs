@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per area, each with its own `router()`.
 
 pub mod api;
+pub mod brand;
 pub mod consultant;
 pub mod embed;
 pub mod pages;

@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::error::AppError;
-use crate::{AppState, assets, db};
+use crate::views::Chrome;
+use crate::{AppState, db};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(home))
@@ -25,12 +26,12 @@ pub fn health_router() -> Router<AppState> {
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
 struct HomePage {
-    css: String,
+    chrome: Chrome,
 }
 
-async fn home() -> HomePage {
+async fn home(State(state): State<AppState>) -> HomePage {
     HomePage {
-        css: assets::css_url(),
+        chrome: Chrome::owner(&state),
     }
 }
 

@@ -16,6 +16,7 @@ use crate::error::{AppError, Result};
 use crate::questionnaire::{Kind, Question, sections};
 use crate::rules::answers::messages;
 use crate::rules::{Answers, FieldError, RawAnswers};
+use crate::views::Chrome;
 use crate::{AppState, assessment, assets};
 
 pub fn router() -> Router<AppState> {
@@ -72,7 +73,7 @@ pub struct SectionView {
 #[derive(Template, WebTemplate)]
 #[template(path = "questionnaire.html")]
 pub struct QuestionnairePage {
-    pub css: String,
+    pub chrome: Chrome,
     /// The step-by-step flow; the form works without it.
     pub form_js: String,
     pub form_action: &'static str,
@@ -196,7 +197,7 @@ pub fn page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> Questi
         .filter_map(|q| q.error.as_ref().map(|e| (q.key.to_owned(), e.clone())))
         .collect();
     QuestionnairePage {
-        css: assets::css_url(),
+        chrome: Chrome::owner(state),
         form_js: assets::url_of("questionnaire"),
         form_action: "/assessments",
         form_started: state.form_guard.token_for(raw),

@@ -14,6 +14,7 @@ use crate::routes::embed;
 use crate::rules::outcome::{Assumption, CostSpread, Warning};
 use crate::rules::{Confidence, Verdict, questions};
 use crate::sources::{self, Cited};
+use crate::views::Chrome;
 use crate::views::{self, CostChart, FactorChart, amount, money, number, signed};
 use crate::{AppState, assets};
 
@@ -252,7 +253,7 @@ fn says_verdict(description: &str) -> bool {
 #[derive(Template)]
 #[template(path = "results.html")]
 pub struct ResultsPage {
-    pub css: String,
+    pub chrome: Chrome,
     pub report: Report,
     /// `report` rendered by its own (auto-escaping) template.
     pub report_html: String,
@@ -261,13 +262,13 @@ pub struct ResultsPage {
 }
 
 impl ResultsPage {
-    pub fn new(a: &Assessment) -> crate::error::Result<Self> {
+    pub fn new(a: &Assessment, chrome: Chrome) -> crate::error::Result<Self> {
         let report = Report::new(a);
         let report_html = report
             .render()
             .map_err(|e| crate::error::AppError::Internal(e.into()))?;
         Ok(Self {
-            css: assets::css_url(),
+            chrome,
             report,
             report_html,
             embed: None,
@@ -400,6 +401,7 @@ impl ResultsPage {
                 &self.report.id,
                 embed::DEFAULT_WIDTH,
                 embed::DEFAULT_HEIGHT,
+                self.chrome.name(),
             )?,
             oembed_href: format!("{origin}/oembed?{query}"),
             copy_js: assets::url_of("copy"),
@@ -423,7 +425,8 @@ async fn show(
 
 async fn render(state: &AppState, id: &str) -> Result<Vec<u8>> {
     let a = assessment::load(state, id).await?;
-    let page = ResultsPage::new(&a)?.with_embed(&state.config.public_origin())?;
+    let page =
+        ResultsPage::new(&a, Chrome::owner(state))?.with_embed(&state.config.public_origin())?;
     let html = page
         .render()
         .map_err(|e| crate::error::AppError::Internal(e.into()))?;

@@ -11,14 +11,15 @@ use serde_json::Value;
 
 use super::display::{Badge, When, status_badge, verdict_badge, when};
 use super::export::{answer_keys, answer_text, factor_keys};
+use crate::AppState;
 use crate::assessment::is_well_formed_id;
 use crate::auth::Consultant;
 use crate::db::review::{self, ReviewRow};
 use crate::error::{AppError, Result};
 use crate::rules::outcome::{CostSpread, Costs};
 use crate::rules::{Outcome, questions};
+use crate::views::Chrome;
 use crate::views::{amount, money, signed};
-use crate::{AppState, assets};
 
 #[derive(Debug, Deserialize)]
 pub struct CompareQuery {
@@ -56,7 +57,7 @@ pub struct Group {
 #[derive(Template, WebTemplate)]
 #[template(path = "consultant/compare.html")]
 pub struct ComparePage {
-    css: String,
+    chrome: Chrome,
     csrf: String,
     a: String,
     b: String,
@@ -301,7 +302,7 @@ pub async fn show(
     Query(query): Query<CompareQuery>,
 ) -> Result<Response> {
     let mut page = ComparePage {
-        css: assets::css_url(),
+        chrome: Chrome::product(),
         csrf: consultant.csrf,
         a: query.a.clone().unwrap_or_default(),
         b: query.b.clone().unwrap_or_default(),

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::display::{Badge, When, status_badge, status_label, verdict_badge, when};
 use super::filter::{STATUSES, normalise_tag};
+use crate::AppState;
 use crate::assessment::{Assessment, is_well_formed_id};
 use crate::auth::{self, Consultant};
 use crate::db::review;
@@ -18,8 +19,8 @@ use crate::error::{AppError, Result};
 use crate::routes::results::ResultsPage;
 use crate::rules::questions::{self, Kind, Question};
 use crate::rules::{Outcome, text};
+use crate::views::Chrome;
 use crate::views::{amount, number};
-use crate::{AppState, assets};
 
 /// Longest note accepted, in characters.
 const NOTE_MAX_CHARS: usize = 5000;
@@ -60,7 +61,7 @@ pub struct StatusChoice {
 #[derive(Template, WebTemplate)]
 #[template(path = "consultant/detail.html")]
 pub struct DetailPage {
-    css: String,
+    chrome: Chrome,
     csrf: String,
     id: String,
     company: String,
@@ -186,11 +187,11 @@ async fn page(
     note_draft: String,
 ) -> Result<DetailPage> {
     let (row, a) = load(state, id).await?;
-    let report_html = ResultsPage::new(&a)?.report_html;
+    let report_html = ResultsPage::new(&a, Chrome::product())?.report_html;
     let notes = review::notes(&state.db, id).await?;
     let tags = review::tags(&state.db, id).await?;
     Ok(DetailPage {
-        css: assets::css_url(),
+        chrome: Chrome::product(),
         csrf: consultant.csrf.clone(),
         id: a.id.clone(),
         company: a

@@ -8,11 +8,12 @@ use axum::response::{IntoResponse, Response};
 
 use super::display::{Badge, When, status_badge, verdict_badge, when};
 use super::filter::{ListQuery, RECOMMENDATIONS, STATUSES, sort_code};
+use crate::AppState;
 use crate::auth::Consultant;
 use crate::db::review::{self, Count, Cursor, ListRow, Page, Sort};
 use crate::error::Result;
+use crate::views::Chrome;
 use crate::views::{number, signed};
-use crate::{AppState, assets};
 
 /// Rows a page.
 pub const PAGE_SIZE: i64 = 50;
@@ -39,7 +40,7 @@ pub struct Choice {
 #[derive(Template, WebTemplate)]
 #[template(path = "consultant/list.html")]
 pub struct ListPage {
-    css: String,
+    chrome: Chrome,
     csrf: String,
     email: String,
     q: String,
@@ -195,7 +196,7 @@ pub async fn show(
         StatusCode::BAD_REQUEST
     };
     let page = ListPage {
-        css: assets::css_url(),
+        chrome: Chrome::product(),
         csrf: consultant.csrf,
         email: consultant.email,
         q: query.q.clone().unwrap_or_default(),

@@ -15,12 +15,13 @@ use tower_sessions::cookie::{Cookie, SameSite};
 use crate::auth::{self, Consultant, SIGN_IN_FORM_SECS};
 use crate::client_addr::ClientAddr;
 use crate::error::{AppError, Result};
-use crate::{AppState, assets, db};
+use crate::views::Chrome;
+use crate::{AppState, db};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "consultant/login.html")]
 pub struct LoginPage {
-    css: String,
+    chrome: Chrome,
     csrf: String,
     email: String,
     next: String,
@@ -76,7 +77,7 @@ fn with_new_token(state: &AppState, status: StatusCode, mut page: LoginPage) -> 
 
 pub async fn show(State(state): State<AppState>, Query(q): Query<NextQuery>) -> Response {
     let page = LoginPage {
-        css: assets::css_url(),
+        chrome: Chrome::product(),
         csrf: String::new(),
         email: String::new(),
         next: auth::safe_next(q.next.as_deref()),
@@ -129,7 +130,7 @@ pub async fn submit(
     let now = state.clock.unix_seconds();
 
     let page = |error: &str, csrf: String| LoginPage {
-        css: assets::css_url(),
+        chrome: Chrome::product(),
         csrf,
         email: email_typed.chars().take(254).collect(),
         next: next.clone(),

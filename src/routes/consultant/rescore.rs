@@ -6,11 +6,12 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 
 use super::detail::load;
+use crate::AppState;
 use crate::auth::Consultant;
 use crate::error::{AppError, Result};
 use crate::rules::{Answers, Outcome, assess};
+use crate::views::Chrome;
 use crate::views::signed;
-use crate::{AppState, assets};
 
 pub struct FactorDiff {
     pub label: String,
@@ -22,7 +23,7 @@ pub struct FactorDiff {
 #[derive(Template, WebTemplate)]
 #[template(path = "consultant/rescore.html")]
 pub struct RescorePage {
-    css: String,
+    chrome: Chrome,
     csrf: String,
     id: String,
     stored_version: String,
@@ -93,7 +94,7 @@ pub async fn rescore(
         .collect();
     let changed = rows.iter().skip(1).any(|r| r.differs);
     Ok(RescorePage {
-        css: assets::css_url(),
+        chrome: Chrome::product(),
         csrf: consultant.csrf,
         id: a.id,
         stored_version: was.rules_version.clone(),

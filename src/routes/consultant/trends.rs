@@ -10,11 +10,12 @@ use axum::extract::State;
 
 use super::charts::{self, ColumnChart, ColumnData, PushChart, ShareBar};
 use super::export::factor_keys;
+use crate::AppState;
 use crate::auth::Consultant;
 use crate::db::review;
 use crate::error::Result;
+use crate::views::Chrome;
 use crate::views::signed;
-use crate::{AppState, assets};
 
 /// Months shown in the verdict chart: the latest ones that have assessments.
 const MONTHS_SHOWN: usize = 12;
@@ -43,7 +44,7 @@ pub struct PushRow {
 #[derive(Template, WebTemplate)]
 #[template(path = "consultant/trends.html")]
 pub struct TrendsPage {
-    css: String,
+    chrome: Chrome,
     csrf: String,
     total: i64,
     close_calls: i64,
@@ -213,7 +214,7 @@ pub async fn show(consultant: Consultant, State(state): State<AppState>) -> Resu
         .collect();
 
     Ok(TrendsPage {
-        css: assets::css_url(),
+        chrome: Chrome::product(),
         csrf: consultant.csrf,
         total,
         close_calls,

@@ -5,10 +5,11 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 
 use super::display::{When, when};
+use crate::AppState;
 use crate::auth::Consultant;
 use crate::db::{self, WebhookDelivery};
 use crate::error::Result;
-use crate::{AppState, assets};
+use crate::views::Chrome;
 
 /// Attempts shown, newest first.
 const LOG_SIZE: i64 = 200;
@@ -28,7 +29,7 @@ pub struct AttemptRow {
 #[derive(Template, WebTemplate)]
 #[template(path = "consultant/webhooks.html")]
 pub struct WebhooksPage {
-    css: String,
+    chrome: Chrome,
     csrf: String,
     configured: bool,
     url: String,
@@ -63,7 +64,7 @@ fn row(d: WebhookDelivery) -> AttemptRow {
 pub async fn show(consultant: Consultant, State(state): State<AppState>) -> Result<WebhooksPage> {
     let rows = db::list_webhook_deliveries(&state.db, LOG_SIZE).await?;
     Ok(WebhooksPage {
-        css: assets::css_url(),
+        chrome: Chrome::product(),
         csrf: consultant.csrf,
         configured: state.config.webhook_url.is_some(),
         url: state
