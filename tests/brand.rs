@@ -155,7 +155,10 @@ async fn every_page_an_owner_sees_carries_the_firm_and_never_names_servicefit() 
     // The snippet's frame and oEmbed name the firm as the provider.
     // (In the textarea, HTML-escaped.)
     let snippet = between(&html, "<textarea", "</textarea>");
-    assert!(snippet.contains(&format!("IT support recommendation from {NAME}")), "{snippet}");
+    assert!(
+        snippet.contains(&format!("IT support recommendation from {NAME}")),
+        "{snippet}"
+    );
     let oembed: serde_json::Value = app
         .get(&format!(
             "/oembed?url={}/assessments/{id}",

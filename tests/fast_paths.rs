@@ -40,7 +40,7 @@ async fn a_results_page_from_memory_is_the_same_bytes_as_a_fresh_render() {
     let created = app.create(&dental_practice()).await;
     let id = created["id"].as_str().unwrap();
     let assessment: Assessment = serde_json::from_value(created.clone()).unwrap();
-    let fresh = ResultsPage::new(&assessment)
+    let fresh = ResultsPage::new(&assessment, servicefit::views::Chrome::product())
         .unwrap()
         .with_embed(PUBLIC_URL)
         .unwrap()
