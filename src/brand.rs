@@ -53,11 +53,21 @@ pub struct Brand {
 }
 
 /// A file served under a hashed name.
-#[derive(Debug)]
 struct BrandFileBody {
     name: String,
     content_type: &'static str,
     body: Bytes,
+}
+
+impl std::fmt::Debug for BrandFileBody {
+    /// The name and size: a logo's bytes would flood a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrandFileBody")
+            .field("name", &self.name)
+            .field("content_type", &self.content_type)
+            .field("bytes", &self.body.len())
+            .finish()
+    }
 }
 
 /// The logo formats accepted, told apart by their content rather than the file's name.

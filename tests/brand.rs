@@ -41,14 +41,9 @@ fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     &html[from..from + len + end.len()]
 }
 
-/// What a reader of the page sees: the text outside tags and outside the embed snippet's
-/// textarea (HTML code for the host's developer, whose attribute names `embed.js` relies on).
+/// What a reader of the page sees: the text outside tags, the embed snippet's code in its
+/// textarea included (escaped there, so no tag).
 fn visible_text(html: &str) -> String {
-    let mut html = html.to_owned();
-    while let Some(start) = html.find("<textarea") {
-        let end = start + html[start..].find("</textarea>").expect("closed") + 11;
-        html.replace_range(start..end, "");
-    }
     let mut text = String::new();
     let mut in_tag = false;
     for c in html.chars() {
@@ -153,12 +148,12 @@ async fn every_page_an_owner_sees_carries_the_firm_and_never_names_servicefit() 
         "{print_head}"
     );
     // The snippet's frame and oEmbed name the firm as the provider.
-    // (In the textarea, HTML-escaped.)
     let snippet = between(&html, "<textarea", "</textarea>");
     assert!(
         snippet.contains(&format!("IT support recommendation from {NAME}")),
         "{snippet}"
     );
+    assert!(!snippet.contains("servicefit-embed") && !snippet.contains("data-servicefit"));
     let oembed: serde_json::Value = app
         .get(&format!(
             "/oembed?url={}/assessments/{id}",
@@ -292,6 +287,13 @@ async fn without_a_brand_pages_stay_servicefit_s() {
         .await
         .unwrap();
     assert!(embed.contains(r#"<span class="muted">· servicefit</span>"#));
+    let results = app
+        .get(&format!("/assessments/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(results.contains("class=&#34;servicefit-embed&#34; data-servicefit"));
     assert_eq!(app.get("/brand/logo.00000000.svg").await.status(), 404);
 }
 

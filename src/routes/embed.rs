@@ -229,6 +229,9 @@ struct Snippet<'a> {
     origin: &'a str,
     /// Whose recommendation it is, for the frame's title: the brand's name or servicefit.
     provider: &'a str,
+    /// Under a brand the frame carries no servicefit class or attribute (`embed.js` finds its
+    /// frames by their origin; they are only for hosts' own styles and scripts).
+    branded: bool,
     id: &'a str,
     /// `?theme=…&accent=…`, or "" for the default look.
     query: &'a str,
@@ -238,8 +241,8 @@ struct Snippet<'a> {
 
 /// The HTML snippet for embedding result `id` in the default look, with every attribute value
 /// escaped.
-pub fn snippet(origin: &str, id: &str, width: u32, height: u32, provider: &str) -> Result<String> {
-    snippet_with_look(origin, id, width, height, &Look::default(), provider)
+pub fn snippet(origin: &str, id: &str, width: u32, height: u32, chrome: &Chrome) -> Result<String> {
+    snippet_with_look(origin, id, width, height, &Look::default(), chrome)
 }
 
 /// The snippet for result `id` in the host's `look`.
@@ -249,11 +252,12 @@ pub fn snippet_with_look(
     width: u32,
     height: u32,
     look: &Look,
-    provider: &str,
+    chrome: &Chrome,
 ) -> Result<String> {
     Snippet {
         origin,
-        provider,
+        provider: chrome.name(),
+        branded: chrome.brand.is_some(),
         id,
         query: &look.query(),
         width,
@@ -374,7 +378,7 @@ async fn oembed(
             a.outcome.recommendation.label()
         ),
         provider_name: chrome.name().to_owned(),
-        html: snippet_with_look(&origin, &a.id, width, height, &look, chrome.name())?,
+        html: snippet_with_look(&origin, &a.id, width, height, &look, &chrome)?,
         provider_url: origin,
         width,
         height,
@@ -443,7 +447,7 @@ mod tests {
 
     #[test]
     fn snippet_is_an_iframe_and_the_script() {
-        let s = snippet(ORIGIN, ID, 500, 600, "servicefit").expect("render");
+        let s = snippet(ORIGIN, ID, 500, 600, &Chrome::product()).expect("render");
         assert!(
             s.contains("src=\"https://advice.example/assessments/abcdefghijklmnopqrstuv/embed\"")
         );

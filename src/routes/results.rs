@@ -401,7 +401,7 @@ impl ResultsPage {
                 &self.report.id,
                 embed::DEFAULT_WIDTH,
                 embed::DEFAULT_HEIGHT,
-                self.chrome.name(),
+                &self.chrome,
             )?,
             oembed_href: format!("{origin}/oembed?{query}"),
             copy_js: assets::url_of("copy"),

@@ -79,12 +79,11 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-/** What a reader sees on the page, without the embed snippet's HTML code. */
+/** What a reader sees on the page, the embed snippet's code in its textarea included. */
 async function visibleText() {
   return page.evaluate(() => {
-    const body = document.body.cloneNode(true);
-    body.querySelectorAll("textarea").forEach((t) => t.remove());
-    return `${document.title}\n${body.innerText}`;
+    const fields = [...document.querySelectorAll("textarea, input")].map((f) => f.value);
+    return [document.title, document.body.innerText, ...fields].join("\n");
   });
 }
 
