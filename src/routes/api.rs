@@ -25,7 +25,7 @@ use crate::questionnaire::{Section, sections};
 use crate::result_cache::{self, Kind};
 use crate::rules::answers::{self, messages};
 use crate::rules::{Answers, FieldError, RawAnswers};
-use crate::{AppState, assessment};
+use crate::{AppState, assessment, erasure};
 
 /// Every API route as (method, path): the one list the OpenAPI test holds the router and the
 /// document to. A route added to [`documented_routes`] without its line here fails that test.
@@ -270,6 +270,12 @@ async fn create(
     let raw = raw_from_json(&body)?;
     let answers = Answers::parse(&raw).map_err(AppError::Validation)?;
     let created = assessment::create(&state, &answers, None, key).await?;
+    let delete_url = erasure::delete_url(
+        &state.config.public_origin(),
+        &created.id,
+        &created.delete_token,
+    );
+    let body = erasure::with_delete_url(&created.json, &delete_url)?;
     let location = HeaderValue::from_str(&format!("/assessments/{}", created.id))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("location header: {e}")))?;
     let mut response = (
@@ -281,7 +287,7 @@ async fn create(
                 HeaderValue::from_static("application/json"),
             ),
         ],
-        created.json,
+        body,
     )
         .into_response();
     if created.replayed {

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod consultant;
 pub mod embed;
+pub mod erase;
 pub mod pages;
 pub mod questionnaire;
 pub mod results;
