@@ -237,7 +237,7 @@ impl ClassifyLabel for serde_json::Error {
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Makes retries safe: a request with the key and body of one answered in the last 24 hours gets the same assessment and status, and nothing new is stored (the answer then carries `Idempotent-Replayed: true`); the same key with another body is refused with 422. 1 to 255 visible ASCII characters, e.g. a UUID.")),
     request_body(content = Answers, description = "A JSON object of answers, keys as in the questionnaire; numbers as JSON numbers. Unknown keys are ignored.", content_type = "application/json"),
     responses(
-        (status = 201, description = "Assessed and stored (or, with a retried Idempotency-Key, stored earlier)", body = Assessment,
+        (status = 201, description = "Assessed and stored (or, with a retried Idempotency-Key, stored earlier), with the owner's private `delete_url`", body = CreatedAssessment,
             headers(("location" = String, description = "The results page, /assessments/{id}"))),
         (status = 400, description = "The body is not JSON, or the Idempotency-Key header is malformed", body = ErrorBody),
         (status = 405, description = "Method not allowed", body = ErrorBody),
@@ -298,6 +298,17 @@ async fn create(
     Ok(response)
 }
 
+/// The `201` answer's body, for the API document: the assessment and, only here, the owner's
+/// private deletion link (a retried request gets a fresh one, which replaces the first).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+struct CreatedAssessment {
+    #[serde(flatten)]
+    assessment: Assessment,
+    /// Deletes the assessment after a confirmation; give it to the owner only.
+    delete_url: String,
+}
+
 /// The header a client sends to make a retried POST safe.
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
@@ -331,6 +342,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
     responses(
         (status = 200, description = "The assessment", body = Assessment),
         (status = 404, description = "No assessment with this id", body = ErrorBody),
+        (status = 410, description = "Deleted at its owner's request", body = ErrorBody),
         (status = 405, description = "Method not allowed", body = ErrorBody),
         (status = 500, description = "Server error", body = ErrorBody),
     )
