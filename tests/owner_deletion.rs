@@ -26,7 +26,7 @@ fn token_of(delete_url: &str) -> String {
 #[tokio::test]
 async fn the_delete_link_confirms_deletes_everything_and_leaves_410_gone() {
     let app = TestApp::spawn().await;
-    let created = app.create(&dental_practice()).await;
+    let created = app.create_with_link(&dental_practice()).await;
     let id = created["id"].as_str().unwrap().to_owned();
     let delete_url = created["delete_url"]
         .as_str()
