@@ -45,6 +45,8 @@ pub struct Created {
     pub json: String,
     /// True when a retry key found an assessment made earlier: nothing new was stored.
     pub replayed: bool,
+    /// The owner's private deletion token, given once (a replay gets a fresh one).
+    pub delete_token: String,
 }
 
 /// The JSON of an [`Assessment`] from its id, time and the outcome's JSON object: what
@@ -136,6 +138,7 @@ pub async fn create(
         return Ok(made);
     }
     let outcome = score(state, answers).await?;
+    let delete_token = crate::erasure::new_token()?;
     let assessment = Assessment {
         id: new_id()?,
         created_at: now_rfc3339(),
@@ -156,6 +159,7 @@ pub async fn create(
         answers_json: serde_json::to_string(answers).map_err(anyhow::Error::from)?,
         result_json,
         flagged: flagged.map(str::to_owned),
+        delete_token_hash: crate::erasure::hash(&delete_token),
     };
     let event = if state.webhooks_enabled() {
         Some(db::EventRow {
@@ -210,6 +214,7 @@ pub async fn create(
         id: assessment.id,
         json,
         replayed: false,
+        delete_token,
     })
 }
 
@@ -226,10 +231,20 @@ async fn made_with(state: &AppState, key: &RetryKey) -> Result<Option<Created>> 
         return Err(AppError::KeyReused);
     }
     let json = load_json(state, &stored.assessment_id).await?;
+    // Only the token's hash is kept, and the first answer (with the token) may never have
+    // reached the client: the replay carries a fresh token, which replaces the old one.
+    let delete_token = crate::erasure::new_token()?;
+    db::set_delete_token(
+        &state.db,
+        &stored.assessment_id,
+        &crate::erasure::hash(&delete_token),
+    )
+    .await?;
     Ok(Some(Created {
         id: stored.assessment_id,
         json,
         replayed: true,
+        delete_token,
     }))
 }
 
@@ -258,9 +273,11 @@ async fn find(state: &AppState, id: &str) -> Result<db::StoredAssessment> {
     if !is_well_formed_id(id) {
         return Err(AppError::NotFound);
     }
-    db::find_assessment(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)
+    match db::find_assessment(&state.db, id).await? {
+        Some(row) => Ok(row),
+        None if db::is_erased(&state.db, id).await? => Err(AppError::Gone),
+        None => Err(AppError::NotFound),
+    }
 }
 
 /// Loads a stored assessment exactly as it was given.

@@ -21,6 +21,9 @@ use crate::views::Chrome;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// An assessment its owner deleted: its addresses answer `410 Gone`.
+    #[error("gone")]
+    Gone,
     #[error("invalid answers")]
     Validation(Vec<FieldError>),
     #[error("bad request: {0}")]
@@ -75,6 +78,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Gone => StatusCode::GONE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -98,6 +102,7 @@ impl AppError {
     pub fn public_message(&self) -> String {
         match self {
             AppError::NotFound => "We could not find that page. Check the address, or start a new assessment.".to_owned(),
+            AppError::Gone => "This assessment was deleted at its owner's request. Nothing of it is kept; you can start a new assessment.".to_owned(),
             AppError::Validation(errors) => {
                 errors.first().map(|e| e.message.clone()).unwrap_or_else(|| "Some answers are not valid.".to_owned())
             }
@@ -232,6 +237,7 @@ impl IntoResponse for AppError {
         let status = self.status();
         let title = match status {
             StatusCode::NOT_FOUND => "Page not found",
+            StatusCode::GONE => "This assessment was deleted",
             StatusCode::INTERNAL_SERVER_ERROR => "Something went wrong",
             StatusCode::SERVICE_UNAVAILABLE => "Please try again shortly",
             StatusCode::REQUEST_TIMEOUT => "The server took too long",

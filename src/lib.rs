@@ -8,6 +8,7 @@ pub mod client_addr;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod erasure;
 pub mod error;
 pub mod look;
 pub mod questionnaire;
@@ -266,6 +267,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(routes::pages::router())
         .merge(routes::questionnaire::router())
         .merge(routes::results::router())
+        .merge(routes::erase::router())
         .merge(routes::consultant::router(&state))
         .merge(routes::embed::router())
         .merge(routes::api::router(&state.config))

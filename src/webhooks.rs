@@ -87,6 +87,28 @@ pub fn assessment_payload(a: &Assessment) -> serde_json::Result<String> {
     })
 }
 
+#[derive(Serialize)]
+struct Deleted<'a> {
+    id: &'a str,
+}
+
+/// The body announcing an assessment its owner deleted: `{"type", "timestamp", "data": {"id"}}`.
+/// Nothing else of it is sent: it no longer exists.
+pub fn deleted_payload(id: &str) -> serde_json::Result<String> {
+    #[derive(Serialize)]
+    struct Body<'a> {
+        #[serde(rename = "type")]
+        kind: &'a str,
+        timestamp: &'a str,
+        data: Deleted<'a>,
+    }
+    serde_json::to_string(&Body {
+        kind: crate::erasure::ASSESSMENT_DELETED,
+        timestamp: &crate::assessment::now_rfc3339(),
+        data: Deleted { id },
+    })
+}
+
 /// The wait before attempt `attempts + 1`, after `attempts` failures: base × 2^(attempts − 1).
 fn backoff(base: Duration, attempts: i64) -> Duration {
     let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);

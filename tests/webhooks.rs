@@ -150,6 +150,8 @@ async fn a_new_assessment_is_posted_to_the_webhook_signed() {
     verify(&got);
     let body: serde_json::Value = serde_json::from_str(&got.body).unwrap();
     assert_eq!(body["type"], "assessment.created");
+    // The assessment as created, without the owner's private link: only the owner gets that.
+    assert!(!got.body.contains("delete"));
     assert_eq!(body["data"], created);
 
     let log = log_when(&app, |log| {
@@ -215,4 +217,34 @@ async fn without_a_webhook_nothing_is_queued() {
         .await
         .unwrap();
     assert_eq!(db::next_webhook_due(&pool).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn an_assessment_its_owner_deletes_is_announced_with_only_its_id() {
+    let receiver = Arc::new(Receiver::default());
+    let app = app_sending_to(&spawn_receiver(receiver.clone()).await).await;
+    let created = app.create_with_link(&dental_practice()).await;
+    let id = created["id"].as_str().unwrap();
+    let token = created["delete_url"]
+        .as_str()
+        .unwrap()
+        .split_once("token=")
+        .unwrap()
+        .1;
+    let done = app
+        .post_form(&format!("/assessments/{id}/delete"), &[("token", token)])
+        .await;
+    assert_eq!(done.status(), 303);
+
+    eventually("both deliveries", || receiver.accepted().len() == 2).await;
+    let got = receiver.accepted();
+    let deleted = got
+        .iter()
+        .find(|r| r.body.contains("assessment.deleted"))
+        .expect("the deletion event");
+    verify(deleted);
+    let body: serde_json::Value = serde_json::from_str(&deleted.body).unwrap();
+    assert_eq!(body["type"], "assessment.deleted");
+    assert_eq!(body["data"], serde_json::json!({ "id": id }));
+    assert!(body["timestamp"].as_str().unwrap().ends_with('Z'));
 }

@@ -45,6 +45,8 @@ pub struct AssessmentRow {
     pub answers_json: String,
     pub result_json: String,
     pub flagged: Option<String>,
+    /// SHA-256 of the owner's private deletion token.
+    pub delete_token_hash: Vec<u8>,
 }
 
 impl AssessmentRow {
@@ -61,6 +63,7 @@ impl AssessmentRow {
             answers_json: &self.answers_json,
             result_json: &self.result_json,
             flagged: self.flagged.as_deref(),
+            delete_token_hash: Some(&self.delete_token_hash),
         }
     }
 }

@@ -1,11 +1,13 @@
 //! Every SQL statement of the project, by area: assessments here, the rest in submodules.
 
 pub mod consultants;
+mod erasure;
 mod group_commit;
 pub mod review;
 pub mod settings;
 mod webhooks;
 
+pub use erasure::{erase_assessment, is_erased, set_delete_token, token_matches};
 pub use group_commit::{AssessmentRow, EventRow, GroupCommit, KeyRow, WAIT, WriteError};
 
 pub use webhooks::{
@@ -130,6 +132,8 @@ pub struct NewAssessment<'a> {
     pub result_json: &'a str,
     /// Why the submission looks automated; `None` when it looks like a person's.
     pub flagged: Option<&'a str>,
+    /// SHA-256 of the owner's private deletion token; `None` for rows loaded without one.
+    pub delete_token_hash: Option<&'a [u8]>,
 }
 
 /// Stores one assessment in a commit of its own. Submissions go through [`GroupCommit`]; this
@@ -141,7 +145,7 @@ pub async fn insert_assessment(pool: &SqlitePool, a: &NewAssessment<'_>) -> sqlx
 
 /// The columns a new assessment fills, in the order [`push_assessment`] binds them.
 const ASSESSMENT_COLUMNS: &str = "INSERT INTO assessments \
-    (id, created_at, rules_version, company, employees, recommendation, confidence, score, answers, result, flagged) ";
+    (id, created_at, rules_version, company, employees, recommendation, confidence, score, answers, result, flagged, delete_token_hash) ";
 
 /// Binds one assessment's values, in [`ASSESSMENT_COLUMNS`] order, as one row of an INSERT.
 fn push_assessment(
@@ -158,7 +162,8 @@ fn push_assessment(
         .push_bind(a.score)
         .push_bind(a.answers_json)
         .push_bind(a.result_json)
-        .push_bind(a.flagged);
+        .push_bind(a.flagged)
+        .push_bind(a.delete_token_hash);
 }
 
 pub(super) async fn insert_assessment_on(

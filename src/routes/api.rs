@@ -25,7 +25,7 @@ use crate::questionnaire::{Section, sections};
 use crate::result_cache::{self, Kind};
 use crate::rules::answers::{self, messages};
 use crate::rules::{Answers, FieldError, RawAnswers};
-use crate::{AppState, assessment};
+use crate::{AppState, assessment, erasure};
 
 /// Every API route as (method, path): the one list the OpenAPI test holds the router and the
 /// document to. A route added to [`documented_routes`] without its line here fails that test.
@@ -237,7 +237,7 @@ impl ClassifyLabel for serde_json::Error {
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Makes retries safe: a request with the key and body of one answered in the last 24 hours gets the same assessment and status, and nothing new is stored (the answer then carries `Idempotent-Replayed: true`); the same key with another body is refused with 422. 1 to 255 visible ASCII characters, e.g. a UUID.")),
     request_body(content = Answers, description = "A JSON object of answers, keys as in the questionnaire; numbers as JSON numbers. Unknown keys are ignored.", content_type = "application/json"),
     responses(
-        (status = 201, description = "Assessed and stored (or, with a retried Idempotency-Key, stored earlier)", body = Assessment,
+        (status = 201, description = "Assessed and stored (or, with a retried Idempotency-Key, stored earlier), with the owner's private `delete_url`", body = CreatedAssessment,
             headers(("location" = String, description = "The results page, /assessments/{id}"))),
         (status = 400, description = "The body is not JSON, or the Idempotency-Key header is malformed", body = ErrorBody),
         (status = 405, description = "Method not allowed", body = ErrorBody),
@@ -270,6 +270,12 @@ async fn create(
     let raw = raw_from_json(&body)?;
     let answers = Answers::parse(&raw).map_err(AppError::Validation)?;
     let created = assessment::create(&state, &answers, None, key).await?;
+    let delete_url = erasure::delete_url(
+        &state.config.public_origin(),
+        &created.id,
+        &created.delete_token,
+    );
+    let body = erasure::with_delete_url(&created.json, &delete_url)?;
     let location = HeaderValue::from_str(&format!("/assessments/{}", created.id))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("location header: {e}")))?;
     let mut response = (
@@ -281,7 +287,7 @@ async fn create(
                 HeaderValue::from_static("application/json"),
             ),
         ],
-        created.json,
+        body,
     )
         .into_response();
     if created.replayed {
@@ -290,6 +296,17 @@ async fn create(
             .insert(REPLAYED, HeaderValue::from_static("true"));
     }
     Ok(response)
+}
+
+/// The `201` answer's body, for the API document: the assessment and, only here, the owner's
+/// private deletion link (a retried request gets a fresh one, which replaces the first).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+struct CreatedAssessment {
+    #[serde(flatten)]
+    assessment: Assessment,
+    /// Deletes the assessment after a confirmation; give it to the owner only.
+    delete_url: String,
 }
 
 /// The header a client sends to make a retried POST safe.
@@ -325,6 +342,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
     responses(
         (status = 200, description = "The assessment", body = Assessment),
         (status = 404, description = "No assessment with this id", body = ErrorBody),
+        (status = 410, description = "Deleted at its owner's request", body = ErrorBody),
         (status = 405, description = "Method not allowed", body = ErrorBody),
         (status = 500, description = "Server error", body = ErrorBody),
     )

@@ -205,7 +205,7 @@ async fn submit_form(
 ) -> Result<Response> {
     let look = Look::from_query(query.as_deref())?;
     Ok(match form::accept(&state, client, &headers, body).await? {
-        form::Submission::Stored(id) => {
+        form::Submission::Stored { id, .. } => {
             Redirect::to(&format!("/assessments/{id}/embed{}", look.query())).into_response()
         }
         form::Submission::Invalid(raw, errors) => (

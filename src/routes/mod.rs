@@ -4,6 +4,7 @@ pub mod api;
 pub mod brand;
 pub mod consultant;
 pub mod embed;
+pub mod erase;
 pub mod pages;
 pub mod questionnaire;
 pub mod results;

@@ -282,8 +282,12 @@ fn read_form(
 
 /// What became of a submitted questionnaire: stored, or to be shown again with its problems.
 pub enum Submission {
-    /// Stored under this id (now, or by an earlier sending of the same form).
-    Stored(String),
+    /// Stored under this id (now, or by an earlier sending of the same form), with the owner's
+    /// private deletion token.
+    Stored {
+        id: String,
+        delete_token: String,
+    },
     Invalid(RawAnswers, Vec<FieldError>),
     /// Valid, but the database could not take it: nothing was stored, the form is shown again
     /// with this error.
@@ -311,7 +315,10 @@ pub async fn accept(
         .map(|token| RetryKey::for_form(token, &body));
     let flagged = state.form_guard.suspicion(&raw);
     match assessment::create(state, &answers, flagged.as_deref(), key).await {
-        Ok(created) => Ok(Submission::Stored(created.id)),
+        Ok(created) => Ok(Submission::Stored {
+            id: created.id,
+            delete_token: created.delete_token,
+        }),
         Err(e @ AppError::Unavailable { .. }) => Ok(Submission::Unsaved(raw, e)),
         Err(e) => Err(e),
     }
@@ -339,7 +346,14 @@ async fn submit(
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
     Ok(match accept(&state, client, &headers, body).await? {
-        Submission::Stored(id) => Redirect::to(&format!("/assessments/{id}")).into_response(),
+        Submission::Stored { id, delete_token } => (
+            [(
+                header::SET_COOKIE,
+                crate::erasure::first_view_cookie(&id, &delete_token, state.config.secure_cookies),
+            )],
+            Redirect::to(&format!("/assessments/{id}")),
+        )
+            .into_response(),
         Submission::Invalid(raw, errors) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             page(&state, &raw, &errors),

@@ -3,8 +3,8 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::assessment::{self, Assessment};
@@ -16,7 +16,7 @@ use crate::rules::{Confidence, Verdict, questions};
 use crate::sources::{self, Cited};
 use crate::views::Chrome;
 use crate::views::{self, CostChart, FactorChart, amount, money, number, signed};
-use crate::{AppState, assets};
+use crate::{AppState, assets, erasure};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/assessments/{id}", get(show))
@@ -259,6 +259,9 @@ pub struct ResultsPage {
     pub report_html: String,
     /// Present on the public results page, which offers the result for embedding.
     pub embed: Option<EmbedOffer>,
+    /// The owner's private deletion link, on the first view after submitting only (never
+    /// cached).
+    pub delete_link: Option<String>,
 }
 
 impl ResultsPage {
@@ -272,6 +275,7 @@ impl ResultsPage {
             report,
             report_html,
             embed: None,
+            delete_link: None,
         })
     }
 }
@@ -416,11 +420,42 @@ async fn show(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response> {
+    if let Some(token) = erasure::first_view_token(&headers) {
+        return first_view(&state, &id, &token).await;
+    }
     let rendered = state
         .results
         .get_or_render(Kind::Page, &id, render(&state, &id))
         .await?;
     Ok(result_cache::respond(Kind::Page, rendered, &headers))
+}
+
+/// The first view after the form: the page with the private deletion link, rendered for this
+/// request only, and the cookie that carried the token cleared. A token that does not delete
+/// this result is ignored.
+async fn first_view(state: &AppState, id: &str, token: &str) -> Result<Response> {
+    let a = assessment::load(state, id).await?;
+    let mut page =
+        ResultsPage::new(&a, Chrome::owner(state))?.with_embed(&state.config.public_origin())?;
+    if erasure::check(state, id, token).await.is_ok() {
+        page.delete_link = Some(erasure::delete_url(
+            &state.config.public_origin(),
+            id,
+            token,
+        ));
+    }
+    let html = page
+        .render()
+        .map_err(|e| crate::error::AppError::Internal(e.into()))?;
+    Ok((
+        [
+            (header::SET_COOKIE, erasure::clear_first_view_cookie(id)),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+        ],
+        html,
+    )
+        .into_response())
 }
 
 async fn render(state: &AppState, id: &str) -> Result<Vec<u8>> {

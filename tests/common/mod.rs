@@ -266,7 +266,20 @@ impl TestApp {
     }
 
     /// Submits a valid assessment through the API and returns its JSON.
+    /// Creates an assessment through the API; returns it as every read gives it (without the
+    /// owner's private `delete_url`: see [`TestApp::create_with_link`]).
     pub async fn create(&self, answers: &serde_json::Value) -> serde_json::Value {
+        let mut created = self.create_with_link(answers).await;
+        created
+            .as_object_mut()
+            .expect("an object")
+            .remove("delete_url")
+            .expect("a 201 answer carries the owner's delete_url");
+        created
+    }
+
+    /// Creates an assessment through the API; returns the whole `201` body, `delete_url` too.
+    pub async fn create_with_link(&self, answers: &serde_json::Value) -> serde_json::Value {
         let res = self.post_json("/api/v1/assessments", answers).await;
         assert_eq!(
             res.status(),
@@ -398,6 +411,15 @@ pub fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with(&prefix))
         .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
+
+/// A `201` answer's body without the owner's private `delete_url`, which only the creating
+/// answer carries (it ends the object): the assessment as every read gives it, byte for byte.
+pub fn assessment_of(created: &str) -> String {
+    match created.rsplit_once(",\"delete_url\":") {
+        Some((assessment, _)) => format!("{assessment}}}"),
+        None => created.to_owned(),
+    }
 }
 
 /// The value of the hidden input `name` in a page.

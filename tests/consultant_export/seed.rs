@@ -33,6 +33,7 @@ pub async fn store_copies(app: &TestApp, rows: &[(String, String)]) {
                 answers_json: "{}",
                 result_json: &r.to_string(),
                 flagged: None,
+                delete_token_hash: None,
             },
         )
         .await

@@ -52,6 +52,7 @@ pub async fn seeded() -> (tempfile::TempDir, SqlitePool) {
                 answers_json: "{}",
                 result_json: "{}",
                 flagged: (i % 6 == 0).then_some("honeypot field filled in"),
+                delete_token_hash: None,
             },
         )
         .await

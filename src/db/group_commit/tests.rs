@@ -17,6 +17,7 @@ fn job(id: &str, announced: bool) -> Job {
             answers_json: "{}".to_owned(),
             result_json: "{}".to_owned(),
             flagged: None,
+            delete_token_hash: vec![0; 32],
         },
         event: announced.then(|| EventRow {
             id: format!("msg_{id}"),

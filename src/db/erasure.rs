@@ -1,0 +1,79 @@
+//! SQL of the owner's deletion: tokens, tombstones, and the deletion itself.
+
+use sqlx::{Connection, SqlitePool};
+
+use super::{EventRow, NewWebhookEvent, webhooks};
+
+/// Whether `id` was deleted at its owner's request.
+pub async fn is_erased(pool: &SqlitePool, id: &str) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM erased_assessments WHERE id = ?")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// Whether `token_hash` is the stored hash of `id`'s deletion token.
+pub async fn token_matches(pool: &SqlitePool, id: &str, token_hash: &[u8]) -> sqlx::Result<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM assessments WHERE id = ? AND delete_token_hash = ?")
+            .bind(id)
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await?;
+    Ok(found.is_some())
+}
+
+/// Gives `id` a new deletion token (its hash), replacing the old one: a retried submission gets
+/// a token it can use, as the first answer's never reached it.
+pub async fn set_delete_token(pool: &SqlitePool, id: &str, token_hash: &[u8]) -> sqlx::Result<()> {
+    sqlx::query("UPDATE assessments SET delete_token_hash = ? WHERE id = ?")
+        .bind(token_hash)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Deletes `id` when `token_hash` matches, leaves its tombstone and queues `event`, in one
+/// transaction. Notes, tags, the review-list row and the search entry go with the row
+/// (`ON DELETE CASCADE` and the review triggers). False when nothing matched.
+pub async fn erase_assessment(
+    pool: &SqlitePool,
+    id: &str,
+    token_hash: &[u8],
+    at: &str,
+    event: Option<EventRow>,
+) -> sqlx::Result<bool> {
+    let mut conn = pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    let deleted = sqlx::query("DELETE FROM assessments WHERE id = ? AND delete_token_hash = ?")
+        .bind(id)
+        .bind(token_hash)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if deleted == 0 {
+        return Ok(false);
+    }
+    sqlx::query("INSERT INTO erased_assessments (id, erased_at) VALUES (?, ?)")
+        .bind(id)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+    if let Some(e) = &event {
+        webhooks::enqueue(
+            &mut tx,
+            &[NewWebhookEvent {
+                id: &e.id,
+                event_type: e.event_type,
+                payload: &e.payload,
+                created_at: at,
+                due_at_ms: e.due_at_ms,
+            }],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
