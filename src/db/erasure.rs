@@ -46,7 +46,10 @@ pub async fn erase_assessment(
     event: Option<EventRow>,
 ) -> sqlx::Result<bool> {
     let mut conn = pool.acquire().await?;
-    let mut tx = conn.begin().await?;
+    // IMMEDIATE, as the writer's batches: the write lock is taken (or waited for) at the start,
+    // so the transaction cannot fail with a stale snapshot when another connection commits
+    // between its first read and its first write.
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let deleted = sqlx::query("DELETE FROM assessments WHERE id = ? AND delete_token_hash = ?")
         .bind(id)
         .bind(token_hash)
