@@ -7,8 +7,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod values;
 
-pub use values::{Origin, Secret};
-use values::{parse_origin_list, parse_webhook_url};
+pub use values::{Origin, Secret, SmtpUrl};
+use values::{parse_mailbox, parse_origin_list, parse_webhook_url};
 
 /// servicefit: should a small business buy break/fix, managed or co-managed IT support?
 #[derive(Debug, Clone, Parser)]
@@ -186,6 +186,32 @@ pub struct Config {
     )]
     pub webhook_backoff_ms: u64,
 
+    /// Send reports by email through this SMTP server: `smtp://host:port` (plain, for a local
+    /// relay), `smtp://user:password@host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:password@host:465` (TLS). Without it, no page offers the report by email.
+    #[arg(
+        long,
+        env = "SERVICEFIT_SMTP_URL",
+        requires = "mail_from",
+        hide_env_values = true,
+        global = true
+    )]
+    pub smtp_url: Option<SmtpUrl>,
+
+    /// The sender of report emails: `"Your Firm <advice@your-firm.example>"`.
+    #[arg(long, env = "SERVICEFIT_MAIL_FROM", value_parser = parse_mailbox, global = true)]
+    pub mail_from: Option<lettre::message::Mailbox>,
+
+    /// Wait before the first retry of an email the SMTP server did not take, in milliseconds; it
+    /// doubles with each failed attempt, up to an hour.
+    #[arg(
+        long,
+        env = "SERVICEFIT_MAIL_BACKOFF_MS",
+        default_value_t = 2000,
+        global = true
+    )]
+    pub mail_backoff_ms: u64,
+
     /// Assessments accepted a minute from one client address, across the form, the embedded
     /// form and the API; past it `429` with `Retry-After`. 0 turns the limit off.
     #[arg(
@@ -255,6 +281,9 @@ impl Default for Config {
             webhook_url: None,
             webhook_secret: None,
             webhook_backoff_ms: 1000,
+            smtp_url: None,
+            mail_from: None,
+            mail_backoff_ms: 2000,
             submit_rate_limit: 60,
             trust_proxy: false,
             min_fill_seconds: 3,

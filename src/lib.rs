@@ -11,6 +11,7 @@ pub mod db;
 pub mod erasure;
 pub mod error;
 pub mod look;
+pub mod mail;
 pub mod questionnaire;
 pub mod ratelimit;
 pub mod request_id;

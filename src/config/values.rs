@@ -95,3 +95,73 @@ impl std::str::FromStr for Secret {
         }
     }
 }
+
+/// The SMTP server's address, `smtp://[user:password@]host[:port][?tls=required]` or
+/// `smtps://…`, checked at start. `Debug` and [`SmtpUrl::server`] never show the password.
+#[derive(Clone)]
+pub struct SmtpUrl {
+    url: String,
+    /// `host:port`, for logs and the delivery log.
+    server: String,
+}
+
+impl SmtpUrl {
+    /// The whole address, password included: for the SMTP client only.
+    pub fn expose(&self) -> &str {
+        &self.url
+    }
+
+    /// `host:port`.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+}
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SmtpUrl({})", self.server)
+    }
+}
+
+impl std::str::FromStr for SmtpUrl {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let url = reqwest::Url::parse(s).map_err(|_| {
+            "the SMTP address must look like smtp://host:port, smtp://user:password@host:587?tls=required or smtps://host:465".to_owned()
+        })?;
+        let default_port = match url.scheme() {
+            "smtp" => 25,
+            "smtps" => 465,
+            other => {
+                return Err(format!(
+                    "the SMTP address must start with smtp:// or smtps://, not {other}://"
+                ));
+            }
+        };
+        let host = url
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or("the SMTP address names no host")?;
+        if let Some((key, value)) = url
+            .query_pairs()
+            .find(|(k, v)| k != "tls" || !matches!(v.as_ref(), "required" | "opportunistic"))
+        {
+            return Err(format!(
+                "the SMTP address's `{key}={value}` is not understood; only tls=required (STARTTLS) is"
+            ));
+        }
+        lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(s)
+            .map_err(|e| format!("the SMTP address is not usable: {e}"))?;
+        Ok(Self {
+            server: format!("{host}:{}", url.port().unwrap_or(default_port)),
+            url: s.to_owned(),
+        })
+    }
+}
+
+pub(super) fn parse_mailbox(s: &str) -> Result<lettre::message::Mailbox, String> {
+    s.trim().parse().map_err(|_| {
+        format!("`{s}` is not a sender; write it as \"Name <address@example.com>\" or an address")
+    })
+}

@@ -3,6 +3,7 @@
 pub mod consultants;
 mod erasure;
 mod group_commit;
+pub mod leads;
 pub mod review;
 pub mod settings;
 mod webhooks;

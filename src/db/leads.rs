@@ -1,0 +1,306 @@
+//! SQL of leads (reports asked for by email, with their consent) and of the mail outbox and its
+//! delivery log.
+
+use sqlx::{Connection, FromRow, SqliteConnection, SqlitePool};
+
+use super::{EventRow, NewWebhookEvent, webhooks};
+
+/// A request for the report by email, ready to store.
+pub struct NewLead<'a> {
+    pub id: &'a str,
+    pub assessment_id: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub email_key: &'a str,
+    pub consent_text: &'a str,
+    pub consent_version: &'a str,
+    pub created_at: &'a str,
+    pub client_addr: &'a str,
+}
+
+/// The email that sends the report, rendered, stored with its lead.
+pub struct NewMail<'a> {
+    pub id: &'a str,
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub text_body: &'a str,
+    pub html_body: &'a str,
+    /// Unix milliseconds; normally now.
+    pub due_at_ms: i64,
+}
+
+/// What became of a request to store a lead.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LeadStored {
+    Stored,
+    /// The assessment is not (or no longer) stored.
+    NoAssessment,
+    /// The assessment already has this many leads; nothing was stored.
+    LimitReached,
+}
+
+/// Stores `lead`, its email and (when webhooks are on) its `lead.created` event in one
+/// transaction, unless the assessment already has `max_per_assessment` leads.
+pub async fn insert_lead(
+    pool: &SqlitePool,
+    lead: &NewLead<'_>,
+    mail: &NewMail<'_>,
+    event: Option<&EventRow>,
+    max_per_assessment: i64,
+) -> sqlx::Result<LeadStored> {
+    let mut conn = pool.acquire().await?;
+    // IMMEDIATE: the count and the insert see the same database, so two requests at once cannot
+    // both pass the limit.
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM assessments WHERE id = ?")
+        .bind(lead.assessment_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if exists.is_none() {
+        return Ok(LeadStored::NoAssessment);
+    }
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM leads WHERE assessment_id = ?")
+        .bind(lead.assessment_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if count >= max_per_assessment {
+        return Ok(LeadStored::LimitReached);
+    }
+    insert_lead_on(&mut tx, lead, mail).await?;
+    if let Some(e) = event {
+        webhooks::enqueue(
+            &mut tx,
+            &[NewWebhookEvent {
+                id: &e.id,
+                event_type: e.event_type,
+                payload: &e.payload,
+                created_at: lead.created_at,
+                due_at_ms: e.due_at_ms,
+            }],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(LeadStored::Stored)
+}
+
+/// Writes the lead and its email on `conn`, inside the caller's transaction.
+pub(super) async fn insert_lead_on(
+    conn: &mut SqliteConnection,
+    lead: &NewLead<'_>,
+    mail: &NewMail<'_>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO leads (id, assessment_id, name, email, email_key, consent_text,
+                            consent_version, created_at, client_addr)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(lead.id)
+    .bind(lead.assessment_id)
+    .bind(lead.name)
+    .bind(lead.email)
+    .bind(lead.email_key)
+    .bind(lead.consent_text)
+    .bind(lead.consent_version)
+    .bind(lead.created_at)
+    .bind(lead.client_addr)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO mail_outbox (id, lead_id, recipient, subject, text_body, html_body,
+                                  created_at, next_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(mail.id)
+    .bind(lead.id)
+    .bind(mail.recipient)
+    .bind(mail.subject)
+    .bind(mail.text_body)
+    .bind(mail.html_body)
+    .bind(lead.created_at)
+    .bind(mail.due_at_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A stored lead, as consultants and access requests see it, with what became of its email.
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct Lead {
+    pub id: String,
+    pub assessment_id: String,
+    pub name: String,
+    pub email: String,
+    pub consent_text: String,
+    pub consent_version: String,
+    pub created_at: String,
+    pub client_addr: String,
+    /// When the report went out; `None` while it waits or after it failed.
+    pub email_sent_at: Option<String>,
+    /// When sending it was given up.
+    pub email_failed_at: Option<String>,
+}
+
+/// A [`Lead`] query: its columns, then `$tail` (a WHERE and an ORDER BY).
+macro_rules! select_leads {
+    ($tail:literal) => {
+        concat!(
+            "SELECT l.id, l.assessment_id, l.name, l.email, l.consent_text, l.consent_version,
+                    l.created_at, l.client_addr,
+                    m.sent_at AS email_sent_at, m.failed_at AS email_failed_at
+             FROM leads l LEFT JOIN mail_outbox m ON m.lead_id = l.id ",
+            $tail
+        )
+    };
+}
+
+/// The leads of one assessment, oldest first.
+pub async fn leads_of(pool: &SqlitePool, assessment_id: &str) -> sqlx::Result<Vec<Lead>> {
+    sqlx::query_as::<_, Lead>(select_leads!(
+        "WHERE l.assessment_id = ? ORDER BY l.created_at, l.id"
+    ))
+    .bind(assessment_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Every lead given with `email_key` (a lower-cased address), oldest first.
+pub async fn leads_by_email(pool: &SqlitePool, email_key: &str) -> sqlx::Result<Vec<Lead>> {
+    sqlx::query_as::<_, Lead>(select_leads!(
+        "WHERE l.email_key = ? ORDER BY l.created_at, l.id"
+    ))
+    .bind(email_key)
+    .fetch_all(pool)
+    .await
+}
+
+/// An email waiting to go, as the mail worker needs it.
+#[derive(Debug, FromRow)]
+pub struct PendingMail {
+    pub id: String,
+    pub recipient: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub attempts: i64,
+}
+
+/// Emails whose next attempt is due at `now_ms`, oldest first.
+pub async fn due_mail(
+    pool: &SqlitePool,
+    now_ms: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<PendingMail>> {
+    sqlx::query_as::<_, PendingMail>(
+        "SELECT id, recipient, subject, text_body, html_body, attempts FROM mail_outbox
+         WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
+         ORDER BY next_attempt_at, id LIMIT ?",
+    )
+    .bind(now_ms)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// When the next waiting email is due (unix milliseconds), if any waits.
+pub async fn next_mail_due(pool: &SqlitePool) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "SELECT MIN(next_attempt_at) FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL",
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// What became of one attempt to hand an email to the SMTP server.
+pub struct MailAttempt<'a> {
+    pub message_id: &'a str,
+    pub attempt: i64,
+    pub attempted_at: &'a str,
+    pub server: &'a str,
+    pub code: Option<u16>,
+    pub error: Option<&'a str>,
+    pub duration_ms: i64,
+    pub next: super::AttemptOutcome,
+}
+
+/// Logs an attempt and moves its outbox row on, in one transaction. An email deleted meanwhile
+/// (its assessment erased) leaves nothing behind.
+pub async fn record_mail_attempt(pool: &SqlitePool, a: &MailAttempt<'_>) -> sqlx::Result<()> {
+    use super::AttemptOutcome;
+    let mut tx = pool.begin().await?;
+    let update = match a.next {
+        AttemptOutcome::Delivered => {
+            sqlx::query("UPDATE mail_outbox SET attempts = ?, sent_at = ? WHERE id = ?")
+                .bind(a.attempt)
+                .bind(a.attempted_at)
+        }
+        AttemptOutcome::GaveUp => {
+            sqlx::query("UPDATE mail_outbox SET attempts = ?, failed_at = ? WHERE id = ?")
+                .bind(a.attempt)
+                .bind(a.attempted_at)
+        }
+        AttemptOutcome::RetryAt(at) => {
+            sqlx::query("UPDATE mail_outbox SET attempts = ?, next_attempt_at = ? WHERE id = ?")
+                .bind(a.attempt)
+                .bind(at)
+        }
+    };
+    let moved = update
+        .bind(a.message_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if moved == 1 {
+        sqlx::query(
+            "INSERT INTO mail_deliveries
+                (message_id, attempt, attempted_at, server, code, error, duration_ms)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(a.message_id)
+        .bind(a.attempt)
+        .bind(a.attempted_at)
+        .bind(a.server)
+        .bind(a.code.map(i64::from))
+        .bind(a.error)
+        .bind(a.duration_ms)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// One line of the mail delivery log.
+#[derive(Debug, Clone, FromRow)]
+pub struct MailDelivery {
+    pub message_id: String,
+    pub assessment_id: String,
+    pub recipient: String,
+    pub attempt: i64,
+    pub attempted_at: String,
+    pub server: String,
+    pub code: Option<i64>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+    /// Set once some attempt for this email succeeded.
+    pub sent_at: Option<String>,
+    /// Set once sending it was given up.
+    pub failed_at: Option<String>,
+}
+
+/// The newest `limit` attempts, newest first: the log for consultants.
+pub async fn list_mail_deliveries(
+    pool: &SqlitePool,
+    limit: i64,
+) -> sqlx::Result<Vec<MailDelivery>> {
+    sqlx::query_as::<_, MailDelivery>(
+        "SELECT d.message_id, l.assessment_id, o.recipient, d.attempt, d.attempted_at, d.server,
+                d.code, d.error, d.duration_ms, o.sent_at, o.failed_at
+         FROM mail_deliveries d
+         JOIN mail_outbox o ON o.id = d.message_id
+         JOIN leads l ON l.id = o.lead_id
+         ORDER BY d.id DESC LIMIT ?",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
