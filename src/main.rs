@@ -148,11 +148,17 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
     let worker = state.spawn_webhook_worker(async {
         let _ = worker_stopped.await;
     });
+    let (stop_mail, mail_stopped) = tokio::sync::oneshot::channel::<()>();
+    let mailer = state.spawn_mail_worker(async {
+        let _ = mail_stopped.await;
+    });
     serve(listener, build_app(state), shutdown_signal()).await?;
-    // Stop delivering before the pool closes; undelivered events stay in the outbox.
+    // Stop delivering before the pool closes; undelivered events and emails stay in their
+    // outboxes for the next start.
     let _ = stop_worker.send(());
-    if let Some(worker) = worker {
-        let _ = worker.await;
+    let _ = stop_mail.send(());
+    for task in [worker, mailer].into_iter().flatten() {
+        let _ = task.await;
     }
     if let Some(retention) = retention {
         retention.abort();
