@@ -144,9 +144,12 @@ pub const WATCH_EVERY: Duration = Duration::from_secs(2);
 /// Forgets the cached rendering of every assessment deleted after tombstone row `last`, by any
 /// process (`person erase`, another server on the same database), every `every`, until the task
 /// is dropped. Results are cached because they never change; a deletion is the one change.
+/// `outbox_wake` is notified after new deletions, so their `assessment.deleted` events (queued
+/// by the other process) go out now rather than at the webhook worker's next idle poll.
 pub async fn forget_erased(
     pool: SqlitePool,
     cache: Arc<ResultCache>,
+    outbox_wake: Arc<tokio::sync::Notify>,
     mut last: i64,
     every: Duration,
 ) {
@@ -155,11 +158,13 @@ pub async fn forget_erased(
     loop {
         tick.tick().await;
         match db::erased_after(&pool, last).await {
+            Ok(erased) if erased.is_empty() => {}
             Ok(erased) => {
                 for (row, id) in erased {
                     cache.forget(&id);
                     last = row;
                 }
+                outbox_wake.notify_one();
             }
             Err(e) => tracing::warn!(error = %e, "could not read the deletions; will try again"),
         }

@@ -211,6 +211,7 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
     let erased_watch = tokio::spawn(servicefit::erasure::forget_erased(
         pool.clone(),
         state.results.clone(),
+        state.outbox_wake.clone(),
         db::last_erased(&pool).await?,
         servicefit::erasure::WATCH_EVERY,
     ));
