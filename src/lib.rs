@@ -12,6 +12,7 @@ pub mod erasure;
 pub mod error;
 pub mod look;
 pub mod mail;
+pub mod person;
 pub mod questionnaire;
 pub mod ratelimit;
 pub mod report;
