@@ -159,7 +159,9 @@ async fn the_detail_page_lists_each_lead_with_its_consent_as_given_escaped() {
     assert!(!html.contains("<script>alert"), "{section}");
     assert!(!html.contains("<b>my report</b>"), "{section}");
     assert!(
-        section.contains("&#60;script&#62;alert(&#39;name&#39;)&#60;/script&#62; O&#39;Brien &#38; Sons"),
+        section.contains(
+            "&#60;script&#62;alert(&#39;name&#39;)&#60;/script&#62; O&#39;Brien &#38; Sons"
+        ),
         "{section}"
     );
     assert!(
@@ -180,7 +182,9 @@ async fn the_detail_page_lists_each_lead_with_its_consent_as_given_escaped() {
         "{section}"
     );
     // What became of each report email, oldest lead first.
-    let sent = section.find("Sent <time datetime=\"2026-12-02T09:15:02Z\">").expect(section);
+    let sent = section
+        .find("Sent <time datetime=\"2026-12-02T09:15:02Z\">")
+        .expect(section);
     let waiting = section.find("Waiting to be sent").expect(section);
     let given_up = section.find("Given up").expect(section);
     assert!(sent < waiting && waiting < given_up, "{section}");
@@ -350,10 +354,9 @@ async fn both_exports_carry_the_leads_with_typed_text_defused_in_the_csv() {
             },
         ])
     );
-    let only: Vec<Value> = serde_json::from_str(
-        &export(&app, &consultant, "/consultant/export.json?lead=yes").await,
-    )
-    .expect("json");
+    let only: Vec<Value> =
+        serde_json::from_str(&export(&app, &consultant, "/consultant/export.json?lead=yes").await)
+            .expect("json");
     assert_eq!(only.len(), 1);
     assert_eq!(only[0]["id"], dental.as_str());
 
@@ -547,6 +550,11 @@ async fn nobody_signed_out_sees_leads_or_the_email_log() {
         assert!(!body.contains("Secret Name") && !body.contains("owner@example.com"));
     }
     // The owner's own page does not show the lead either.
-    let owner = app.get(&format!("/assessments/{dental}")).await.text().await.unwrap();
+    let owner = app
+        .get(&format!("/assessments/{dental}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(!owner.contains("Secret Name") && !owner.contains("owner@example.com"));
 }

@@ -180,9 +180,8 @@ impl Encoder for CsvEncoder {
         cells.push(leads.len().to_string());
         match leads.last() {
             // The owner typed the name and the address: defused like every text cell.
-            Some(l) => cells.extend(
-                [&l.name, &l.email, &l.created_at, &l.consent_version].map(|t| defuse(t)),
-            ),
+            Some(l) => cells
+                .extend([&l.name, &l.email, &l.created_at, &l.consent_version].map(|t| defuse(t))),
             None => cells.extend(std::iter::repeat_n(String::new(), 4)),
         }
         self.writer.write_record(&cells)?;
