@@ -37,7 +37,8 @@ pub async fn set_delete_token(pool: &SqlitePool, id: &str, token_hash: &[u8]) ->
 
 /// Deletes `id` when `token_hash` matches, leaves its tombstone and queues `event`, in one
 /// transaction. Notes, tags, the review-list row and the search entry go with the row
-/// (`ON DELETE CASCADE` and the review triggers). False when nothing matched.
+/// (`ON DELETE CASCADE` and the review triggers), its earlier webhook events and their delivery
+/// log with it (sent or not). False when nothing matched.
 pub async fn erase_assessment(
     pool: &SqlitePool,
     id: &str,
@@ -59,6 +60,7 @@ pub async fn erase_assessment(
     if deleted == 0 {
         return Ok(false);
     }
+    webhooks::forget_events_of(&mut tx, id).await?;
     sqlx::query("INSERT INTO erased_assessments (id, erased_at) VALUES (?, ?)")
         .bind(id)
         .bind(at)
@@ -73,6 +75,7 @@ pub async fn erase_assessment(
                 payload: &e.payload,
                 created_at: at,
                 due_at_ms: e.due_at_ms,
+                assessment_id: Some(id),
             }],
         )
         .await?;
@@ -92,9 +95,10 @@ pub struct ErasedByEmail {
 }
 
 /// Deletes every assessment that carries a lead with `email_key`, with everything that hangs
-/// off it (notes, tags, review-list row, search entry, leads and their emails), leaves a
-/// tombstone for each and queues the event `event_for` makes for each id (none when it gives
-/// `None`), in one transaction: all of it or, on any error, nothing.
+/// off it (notes, tags, review-list row, search entry, leads and their emails, its earlier
+/// webhook events and their delivery log), leaves a tombstone for each and queues the event
+/// `event_for` makes for each id (none when it gives `None`), in one transaction: all of it or,
+/// on any error, nothing.
 pub async fn erase_by_email<E: From<sqlx::Error>>(
     pool: &SqlitePool,
     email_key: &str,
@@ -121,6 +125,7 @@ pub async fn erase_by_email<E: From<sqlx::Error>>(
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        webhooks::forget_events_of(&mut tx, id).await?;
         sqlx::query("INSERT INTO erased_assessments (id, erased_at) VALUES (?, ?)")
             .bind(id)
             .bind(at)
@@ -135,6 +140,7 @@ pub async fn erase_by_email<E: From<sqlx::Error>>(
                     payload: &e.payload,
                     created_at: at,
                     due_at_ms: e.due_at_ms,
+                    assessment_id: Some(id),
                 }],
             )
             .await?;

@@ -122,6 +122,7 @@ impl Job {
             payload: &event.payload,
             created_at: &self.row.created_at,
             due_at_ms: event.due_at_ms,
+            assessment_id: Some(&self.row.id),
         })
     }
 }

@@ -76,6 +76,7 @@ pub async fn insert_lead(
                 payload: &e.payload,
                 created_at: lead.created_at,
                 due_at_ms: e.due_at_ms,
+                assessment_id: Some(lead.assessment_id),
             }],
         )
         .await?;

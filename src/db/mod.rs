@@ -16,7 +16,7 @@ pub use group_commit::{AssessmentRow, EventRow, GroupCommit, KeyRow, WAIT, Write
 
 pub use webhooks::{
     AttemptOutcome, NewWebhookEvent, PendingWebhook, WebhookAttempt, WebhookDelivery, due_webhooks,
-    list_webhook_deliveries, next_webhook_due, record_webhook_attempt,
+    list_webhook_deliveries, next_webhook_due, record_webhook_attempt, webhook_still_pending,
 };
 
 use std::path::Path;
@@ -230,12 +230,20 @@ pub async fn migrations_applied(pool: &SqlitePool) -> sqlx::Result<bool> {
 }
 
 /// Deletes the assessments created before `cutoff` (RFC 3339, compared as text like
-/// `created_at`); their notes and tags go with them (`ON DELETE CASCADE`). Returns how many.
+/// `created_at`); their notes, tags and leads go with them (`ON DELETE CASCADE`), and in the same
+/// transaction their webhook events and every finished event older than `cutoff`, with their
+/// delivery logs (see [`webhooks::forget_events_before`]). Returns how many assessments went.
 pub async fn delete_assessments_before(pool: &SqlitePool, cutoff: &str) -> sqlx::Result<u64> {
+    use sqlx::Connection;
+    let mut conn = pool.acquire().await?;
+    // IMMEDIATE, as the erasures: the assessments whose events go are the ones deleted.
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    webhooks::forget_events_before(&mut tx, cutoff).await?;
     let done = sqlx::query("DELETE FROM assessments WHERE created_at < ?")
         .bind(cutoff)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(done.rows_affected())
 }
 

@@ -10,6 +10,8 @@ pub struct NewWebhookEvent<'a> {
     pub created_at: &'a str,
     /// Unix milliseconds; normally now.
     pub due_at_ms: i64,
+    /// The assessment the event is about, so its erasure finds the event; `None` for none.
+    pub assessment_id: Option<&'a str>,
 }
 
 /// Stores `events` in the outbox with one multi-row INSERT.
@@ -21,20 +23,78 @@ pub(super) async fn enqueue(
         return Ok(());
     }
     QueryBuilder::new(
-        "INSERT INTO webhook_outbox (id, event_type, payload, created_at, next_attempt_at) ",
+        "INSERT INTO webhook_outbox
+            (id, event_type, payload, created_at, next_attempt_at, assessment_id) ",
     )
     .push_values(events, |mut row, e| {
         row.push_bind(e.id)
             .push_bind(e.event_type)
             .push_bind(e.payload)
             .push_bind(e.created_at)
-            .push_bind(e.due_at_ms);
+            .push_bind(e.due_at_ms)
+            .push_bind(e.assessment_id);
     })
     .build()
     .persistent(false)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Deletes every event about `assessment_id` (delivered, given up or still pending) with its
+/// delivery log, inside the caller's transaction: its erasure must leave none of its payloads
+/// behind, nor send them afterwards. Run before the erasure queues its `assessment.deleted`.
+pub(super) async fn forget_events_of(
+    conn: &mut SqliteConnection,
+    assessment_id: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM webhook_deliveries WHERE message_id IN
+            (SELECT id FROM webhook_outbox WHERE assessment_id = ?)",
+    )
+    .bind(assessment_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM webhook_outbox WHERE assessment_id = ?")
+        .bind(assessment_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Deletes, inside the caller's transaction, the events (any state) about assessments created
+/// before `cutoff`, and every finished (delivered or given up) event created before it, each
+/// with its delivery log: retention keeps no webhook payload or log line older than what it
+/// keeps of the assessments. Run before those assessments go. Returns how many events went.
+pub(super) async fn forget_events_before(
+    conn: &mut SqliteConnection,
+    cutoff: &str,
+) -> sqlx::Result<u64> {
+    /// The events retention deletes, for `?1` the cutoff.
+    macro_rules! expired {
+        () => {
+            "SELECT id FROM webhook_outbox
+             WHERE assessment_id IN (SELECT id FROM assessments WHERE created_at < ?1)
+                OR (created_at < ?1 AND (delivered_at IS NOT NULL OR failed_at IS NOT NULL))"
+        };
+    }
+    sqlx::query(concat!(
+        "DELETE FROM webhook_deliveries WHERE message_id IN (",
+        expired!(),
+        ")"
+    ))
+    .bind(cutoff)
+    .execute(&mut *conn)
+    .await?;
+    let done = sqlx::query(concat!(
+        "DELETE FROM webhook_outbox WHERE id IN (",
+        expired!(),
+        ")"
+    ))
+    .bind(cutoff)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// A pending event, as the delivery worker needs it.
@@ -60,6 +120,18 @@ pub async fn due_webhooks(
     .bind(limit)
     .fetch_all(pool)
     .await
+}
+
+/// Whether event `id` is still waiting to go: false once it is delivered, given up, or deleted
+/// with its assessment.
+pub async fn webhook_still_pending(pool: &SqlitePool, id: &str) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM webhook_outbox WHERE id = ? AND delivered_at IS NULL AND failed_at IS NULL",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(found.is_some())
 }
 
 /// When the next pending event is due (unix milliseconds), if any is pending.
@@ -95,23 +167,9 @@ pub enum AttemptOutcome {
 }
 
 /// Logs an attempt and moves its outbox row on, in one transaction so the log and the outbox
-/// never disagree.
+/// never disagree. An event deleted meanwhile (its assessment erased) leaves nothing behind.
 pub async fn record_webhook_attempt(pool: &SqlitePool, a: &WebhookAttempt<'_>) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
-    sqlx::query(
-        "INSERT INTO webhook_deliveries
-            (message_id, attempt, attempted_at, url, status, error, duration_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(a.message_id)
-    .bind(a.attempt)
-    .bind(a.attempted_at)
-    .bind(a.url)
-    .bind(a.status.map(i64::from))
-    .bind(a.error)
-    .bind(a.duration_ms)
-    .execute(&mut *tx)
-    .await?;
     let update = match a.next {
         AttemptOutcome::Delivered => {
             sqlx::query("UPDATE webhook_outbox SET attempts = ?, delivered_at = ? WHERE id = ?")
@@ -129,7 +187,27 @@ pub async fn record_webhook_attempt(pool: &SqlitePool, a: &WebhookAttempt<'_>) -
                 .bind(at)
         }
     };
-    update.bind(a.message_id).execute(&mut *tx).await?;
+    let moved = update
+        .bind(a.message_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if moved == 1 {
+        sqlx::query(
+            "INSERT INTO webhook_deliveries
+                (message_id, attempt, attempted_at, url, status, error, duration_ms)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(a.message_id)
+        .bind(a.attempt)
+        .bind(a.attempted_at)
+        .bind(a.url)
+        .bind(a.status.map(i64::from))
+        .bind(a.error)
+        .bind(a.duration_ms)
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await
 }
 
