@@ -1,12 +1,14 @@
 //! Upgrades: a database written at an older schema, with rows in it, opened by this release. The
-//! later migrations' backfills (search index, review list, its note and tag columns) run on
-//! those rows here, which no test on an empty database can show.
+//! later migrations' backfills (search index, review list, its note and tag columns, the
+//! webhook events' assessment) run on those rows here, which no test on an empty database can
+//! show.
 
 mod common;
 
 use common::consultant::Consultant;
 use common::{DATABASE_FILE, TestApp, dental_practice, tiny_studio};
 use serde_json::json;
+use servicefit::db;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
 /// The schema of the first release with the review workflow (status, notes, tags): every later
@@ -255,4 +257,210 @@ async fn rows_written_at_an_older_schema_are_listed_searchable_and_render_as_bef
         list.matches("/consultant/assessments/").count(),
         seen.len() + 1
     );
+}
+
+/// The last schema before webhook events named their assessment.
+const BEFORE_EVENT_SUBJECTS: i64 = 20261204000020;
+
+/// Polls until every event in `pool`'s outbox has at least one logged attempt.
+async fn every_event_attempted(pool: &sqlx::SqlitePool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM webhook_outbox o
+             WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.message_id = o.id)",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if waiting == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{waiting} events never attempted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_upgrade_names_each_events_assessment_and_drops_what_earlier_erasures_left() {
+    // Real events: a server that announces to a receiver that is down (each attempt logged as
+    // failed) and takes report requests, so leads make `lead.created` events.
+    let sink = common::smtp::SmtpSink::start().await;
+    let smtp = sink.url();
+    let source = TestApp::spawn_with(move |c| {
+        c.webhook_url = Some("http://127.0.0.1:9/hook".parse().unwrap());
+        c.webhook_secret = Some("whsec_dGVzdA".parse().unwrap());
+        c.webhook_backoff_ms = 20;
+        c.smtp_url = Some(smtp.parse().unwrap());
+        c.mail_from = Some("Advice desk <advice@msp.example>".parse().unwrap());
+    })
+    .await;
+    let mut ids = Vec::new();
+    for (answers, lead) in [
+        (dental_practice(), Some(("Kept Owner", "kept@shop.example"))),
+        (tiny_studio(), Some(("Erased Owner", "erased@shop.example"))),
+        (dental_practice(), None),
+    ] {
+        let id = source.create(&answers).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        if let Some((name, email)) = lead {
+            let res = source
+                .post_json(
+                    &format!("/api/v1/assessments/{id}/report"),
+                    &json!({"name": name, "email": email, "consent": true}),
+                )
+                .await;
+            assert_eq!(res.status(), 202);
+        }
+        ids.push(id);
+    }
+    // Kept: still there. Erased: deleted by its owner before this release, which left its
+    // events behind and queued `assessment.deleted`. Expired: deleted by retention, which left
+    // its event behind and no tombstone.
+    let (kept, erased, expired) = (&ids[0], &ids[1], &ids[2]);
+    let pool = source.db().await;
+    every_event_attempted(&pool).await;
+    pool.close().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let old = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(
+            SqliteConnectOptions::new()
+                .filename(dir.path().join(DATABASE_FILE))
+                .create_if_missing(true)
+                .foreign_keys(true),
+        )
+        .await
+        .unwrap();
+    sqlx::migrate!()
+        .run_to(BEFORE_EVENT_SUBJECTS, &old)
+        .await
+        .unwrap();
+    sqlx::query("ATTACH DATABASE ? AS src")
+        .bind(source.db_path.display().to_string())
+        .execute(&old)
+        .await
+        .unwrap();
+    for sql in [
+        "INSERT INTO assessments SELECT * FROM src.assessments WHERE id = ?1",
+        "INSERT INTO leads SELECT * FROM src.leads WHERE assessment_id = ?1",
+    ] {
+        sqlx::query(sql).bind(kept).execute(&old).await.unwrap();
+    }
+    for sql in [
+        "INSERT INTO webhook_outbox (id, event_type, payload, created_at, attempts,
+                                     next_attempt_at, delivered_at, failed_at)
+         SELECT id, event_type, payload, created_at, attempts, next_attempt_at, delivered_at,
+                failed_at FROM src.webhook_outbox",
+        "INSERT INTO webhook_deliveries SELECT * FROM src.webhook_deliveries",
+    ] {
+        sqlx::query(sql).execute(&old).await.unwrap();
+    }
+    sqlx::query("INSERT INTO erased_assessments (id, erased_at) VALUES (?, ?)")
+        .bind(erased)
+        .bind("2026-12-04T10:00:00.000Z")
+        .execute(&old)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO webhook_outbox (id, event_type, payload, created_at, attempts,
+                                     next_attempt_at, delivered_at)
+         VALUES ('msg_deleted', 'assessment.deleted', ?, '2026-12-04T10:00:00.000Z', 1, 0,
+                 '2026-12-04T10:00:00.100Z')",
+    )
+    .bind(servicefit::webhooks::deleted_payload(erased).unwrap())
+    .execute(&old)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO webhook_deliveries (message_id, attempt, attempted_at, url, status,
+                                         duration_ms)
+         VALUES ('msg_deleted', 1, '2026-12-04T10:00:00.100Z', 'http://127.0.0.1:9/hook', 200, 3)",
+    )
+    .execute(&old)
+    .await
+    .unwrap();
+    let before: Vec<(String, String)> =
+        sqlx::query_as("SELECT event_type, payload FROM webhook_outbox ORDER BY event_type")
+            .fetch_all(&old)
+            .await
+            .unwrap();
+    assert_eq!(before.len(), 6, "created × 3, lead × 2, deleted × 1");
+    assert!(
+        before
+            .iter()
+            .any(|(_, p)| p.contains("erased@shop.example"))
+    );
+    sqlx::query("DETACH DATABASE src")
+        .execute(&old)
+        .await
+        .unwrap();
+    old.close().await;
+    drop(source);
+
+    // This release on it.
+    let app = TestApp::spawn_on_existing(dir).await;
+    let pool = app.db().await;
+    let mut events: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT event_type, assessment_id FROM webhook_outbox")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    events.sort();
+    assert_eq!(
+        events,
+        [
+            ("assessment.created".to_owned(), Some(kept.clone())),
+            ("assessment.deleted".to_owned(), Some(erased.clone())),
+            ("lead.created".to_owned(), Some(kept.clone())),
+        ]
+    );
+    // The delivery log keeps the attempts of those three events only.
+    let logged: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT o.event_type FROM webhook_deliveries d
+         JOIN webhook_outbox o ON o.id = d.message_id ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        logged,
+        ["assessment.created", "assessment.deleted", "lead.created"]
+    );
+    let orphans: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM webhook_deliveries
+         WHERE message_id NOT IN (SELECT id FROM webhook_outbox)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(orphans, 0);
+    let payloads: Vec<String> = sqlx::query_scalar("SELECT payload FROM webhook_outbox")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    for p in &payloads {
+        assert!(!p.contains("erased@shop.example") && !p.contains("Erased Owner"));
+        assert!(!p.contains("Two Pines Studio"), "the erased one's answers");
+        assert!(!p.contains(expired.as_str()), "the expired one's event");
+    }
+
+    // And the erasure after the upgrade finds the backfilled events.
+    let deleted = db::delete_assessments_before(&pool, "9999-12-31T00:00:00.000Z")
+        .await
+        .unwrap();
+    assert_eq!(deleted, 1);
+    let left: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM webhook_outbox WHERE assessment_id = ?")
+            .bind(kept)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(left, 0);
 }

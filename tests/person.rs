@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::binary::{BIN, Server, client, id_of, post};
+use common::smtp::SmtpSink;
 use serde_json::Value;
 use servicefit::db::{self, leads};
 use sqlx::{Connection, SqlitePool};
@@ -22,6 +23,12 @@ const WEBHOOK: [&str; 4] = [
 
 /// A webhook receiver on a free port that keeps every body it is sent; its URL.
 async fn spawn_receiver(got: Arc<Mutex<Vec<Value>>>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve_receiver(got, listener)
+}
+
+/// Serves the receiver keeping bodies in `got` on `listener`; its URL.
+fn serve_receiver(got: Arc<Mutex<Vec<Value>>>, listener: tokio::net::TcpListener) -> String {
     let app = axum::Router::new()
         .route(
             "/hook",
@@ -36,7 +43,6 @@ async fn spawn_receiver(got: Arc<Mutex<Vec<Value>>>) -> String {
             ),
         )
         .with_state(got);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
     format!("http://{addr}/hook")
@@ -447,4 +453,144 @@ async fn erase_while_another_connection_holds_the_write_lock_fails_clearly_and_d
     let out = servicefit(&db_path, &["person", "erase", "ana@example.com"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out).trim(), "deleted 1 assessment(s) and 1 lead(s)");
+}
+
+/// What an owner who asks for the report by email leaves in the webhook payloads.
+const COMPANY: &str = "Crash test 0";
+const LEAD_NAME: &str = "Ana Lima";
+const LEAD_EMAIL: &str = "ana.lima@shop.example";
+
+/// The event types `got` holds, sorted.
+fn types(got: &Mutex<Vec<Value>>) -> Vec<String> {
+    let mut types: Vec<String> = got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect();
+    types.sort();
+    types
+}
+
+/// Polls `check` for up to 15 s.
+async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A server announcing to a receiver that is up from the start (`up`) or only after the erase,
+/// an assessment whose owner asks for the report by email (over HTTP: `assessment.created` and
+/// `lead.created` queued), then `person erase` of that address: no outbox or delivery-log row
+/// keeps the company name, the answers or the lead, the `assessment.deleted` is delivered, and
+/// with the receiver down until after the erase it is the only event that ever arrives.
+async fn erase_takes_the_webhook_events(up: bool) {
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let url = format!("http://{addr}/hook");
+    let mut listener = Some(listener);
+    if up {
+        serve_receiver(got.clone(), listener.take().unwrap());
+    } else {
+        // Nothing listens there until after the erase: connecting is refused.
+        drop(listener.take());
+    }
+    let sink = SmtpSink::start().await;
+    let smtp = sink.url();
+    let webhook = ["--webhook-url", &url, "--webhook-secret", "whsec_dGVzdA"];
+    let mut args = webhook.to_vec();
+    args.extend([
+        "--webhook-backoff-ms",
+        "20",
+        "--smtp-url",
+        &smtp,
+        "--mail-from",
+        "Advice desk <advice@msp.example>",
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("person.db");
+    let server = Server::start_with(&db_path, &args);
+    let id = create(&server, 1).await.remove(0);
+    let res = client()
+        .post(server.url(&format!("/api/v1/assessments/{id}/report")))
+        .json(&serde_json::json!({"name": LEAD_NAME, "email": LEAD_EMAIL, "consent": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let pool = pool(&db_path).await;
+    if up {
+        eventually("both announcements", || got.lock().unwrap().len() == 2).await;
+    }
+    // Delivered or failed, each event has its attempt in the log.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let attempted = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(DISTINCT message_id) FROM webhook_deliveries")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    while attempted().await < 2 {
+        assert!(Instant::now() < deadline, "no attempts logged");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let mut erase = vec!["person", "erase", LEAD_EMAIL];
+    erase.extend(webhook);
+    let out = servicefit(&db_path, &erase);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "deleted 1 assessment(s) and 1 lead(s)");
+    if !up {
+        serve_receiver(
+            got.clone(),
+            tokio::net::TcpListener::bind(addr).await.unwrap(),
+        );
+    }
+    let deleted = || {
+        got.lock()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "assessment.deleted" && e["data"]["id"] == id.as_str())
+    };
+    eventually("the deletion", deleted).await;
+    // The worker's next rounds (20 ms pauses and up) send nothing more.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let expected: &[&str] = if up {
+        &["assessment.created", "assessment.deleted", "lead.created"]
+    } else {
+        &["assessment.deleted"]
+    };
+    assert_eq!(types(&got), expected);
+
+    let rows: Vec<(String, Option<String>, String)> = sqlx::query_as(
+        "SELECT event_type, assessment_id, payload FROM webhook_outbox
+         UNION ALL
+         SELECT o.event_type, o.assessment_id,
+                d.message_id || ' ' || d.url || ' ' || coalesce(d.error, '')
+         FROM webhook_deliveries d JOIN webhook_outbox o ON o.id = d.message_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(!rows.is_empty());
+    for (kind, about, text) in &rows {
+        assert_eq!(kind, "assessment.deleted", "{text}");
+        assert_eq!(about.as_deref(), Some(id.as_str()));
+        for personal in [COMPANY, "\"answers\"", LEAD_NAME, LEAD_EMAIL] {
+            assert!(!text.contains(personal), "{personal} left: {text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn erase_takes_the_delivered_webhook_events_and_their_log() {
+    erase_takes_the_webhook_events(true).await;
+}
+
+#[tokio::test]
+async fn erase_drops_webhook_events_not_yet_sent_so_only_the_deletion_arrives() {
+    erase_takes_the_webhook_events(false).await;
 }
