@@ -271,7 +271,7 @@ async fn create(
     let key = idempotency_key(&headers)?.map(|key| RetryKey::new(format!("api:{key}"), &body));
     let raw = raw_from_json(&body)?;
     let answers = Answers::parse(&raw).map_err(AppError::Validation)?;
-    let created = assessment::create(&state, &answers, None, key).await?;
+    let created = assessment::create(&state, &answers, None, key, None).await?;
     let delete_url = erasure::delete_url(
         &state.config.public_origin(),
         &created.id,
