@@ -256,8 +256,8 @@ pub struct Config {
     )]
     pub min_fill_seconds: u32,
 
-    /// Delete assessments (with their notes and tags) older than this many days, at start-up
-    /// and daily. Unset: keep everything.
+    /// Delete assessments (with their notes, tags, leads and webhook events) and finished
+    /// webhook events older than this many days, at start-up and daily. Unset: keep everything.
     #[arg(long, env = "SERVICEFIT_RETENTION_DAYS", global = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub retention_days: Option<u32>,
 

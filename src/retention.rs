@@ -1,5 +1,6 @@
-//! `--retention-days N`: assessments older than N days are deleted, with their notes and tags,
-//! at start-up and then once a day.
+//! `--retention-days N`: assessments older than N days are deleted, with their notes, tags,
+//! leads and webhook events, and so are finished webhook events older than N days, at start-up
+//! and then once a day.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +26,7 @@ pub async fn purge(pool: &SqlitePool, days: u32) -> sqlx::Result<u64> {
         deleted,
         retention_days = days,
         %cutoff,
-        "retention: deleted assessments (with their notes and tags) created before the cutoff"
+        "retention: deleted assessments (with their notes, tags, leads and webhook events) created before the cutoff"
     );
     Ok(deleted)
 }
