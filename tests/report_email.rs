@@ -737,3 +737,60 @@ async fn without_smtp_the_questionnaire_has_no_report_request_and_ignores_its_fi
     assert_eq!(app.submit_form(&pairs).await.status(), 303);
     assert_eq!(count(&app, "SELECT count(*) FROM leads").await, 0);
 }
+
+#[tokio::test]
+async fn under_a_brand_the_form_and_the_email_carry_the_firm_and_never_servicefit() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(|c| {
+        with_smtp(&sink)(c);
+        c.brand =
+            Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/brand.example.toml"));
+    })
+    .await;
+    let id = assessment(&app).await;
+    let consent = "I agree that Harbour IT Partners may keep my name, email and this result to send me the report and contact me about it.";
+    let page = text(app.get(&format!("/assessments/{id}")).await).await;
+    assert!(page.contains(consent), "the brand's consent words");
+    assert!(page.contains("href=\"https://harbour-it.example/privacy\""));
+
+    let res = post_form(
+        &app,
+        &format!("/assessments/{id}/report"),
+        &form("Ana", "ana@clinic.example", true),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let sent = text(app.get(&format!("/assessments/{id}/report/sent")).await).await;
+    assert!(sent.contains("Harbour IT Partners"));
+    assert!(!sent.to_lowercase().contains("servicefit"));
+
+    let mail = sink.wait_for(1, DELIVERY).await;
+    let m = &mail[0];
+    assert_eq!(
+        m.header("subject").unwrap(),
+        "Your IT support recommendation from Harbour IT Partners: Managed IT services"
+    );
+    for body in [m.part("text/plain").unwrap(), m.part("text/html").unwrap()] {
+        assert!(body.contains("Harbour IT Partners"), "{body}");
+        assert!(
+            body.contains("advice@harbour-it.example"),
+            "the firm's contact"
+        );
+        assert!(body.contains("https://harbour-it.example"));
+        // The public address is the operator's (a test name here); nothing else names us.
+        let without_link = body.replace(PUBLIC_URL, "");
+        assert!(
+            !without_link.to_lowercase().contains("servicefit"),
+            "{without_link}"
+        );
+    }
+    assert!(
+        m.part("text/html").unwrap().contains("#0b5cad"),
+        "the accent"
+    );
+    let stored: String = sqlx::query_scalar("SELECT consent_text FROM leads")
+        .fetch_one(&app.db().await)
+        .await
+        .expect("lead");
+    assert_eq!(stored, consent);
+}
