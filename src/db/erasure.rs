@@ -35,16 +35,28 @@ pub async fn set_delete_token(pool: &SqlitePool, id: &str, token_hash: &[u8]) ->
     Ok(())
 }
 
+/// What [`erase_assessment`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Erased {
+    /// Deleted now, its tombstone left.
+    Now,
+    /// Deleted before (by this request's twin, or long ago): only the tombstone is there.
+    Already,
+    /// No assessment `id` with that token (the id or the token is not ours).
+    NoMatch,
+}
+
 /// Deletes `id` when `token_hash` matches, leaves its tombstone and queues `event`, in one
 /// transaction. Notes, tags, the review-list row and the search entry go with the row
-/// (`ON DELETE CASCADE` and the review triggers). False when nothing matched.
+/// (`ON DELETE CASCADE` and the review triggers). When nothing matched, the tombstone read in
+/// the same transaction tells a deleted assessment from one that is not ours.
 pub async fn erase_assessment(
     pool: &SqlitePool,
     id: &str,
     token_hash: &[u8],
     at: &str,
     event: Option<EventRow>,
-) -> sqlx::Result<bool> {
+) -> sqlx::Result<Erased> {
     let mut conn = pool.acquire().await?;
     // IMMEDIATE, as the writer's batches: the write lock is taken (or waited for) at the start,
     // so the transaction cannot fail with a stale snapshot when another connection commits
@@ -57,7 +69,16 @@ pub async fn erase_assessment(
         .await?
         .rows_affected();
     if deleted == 0 {
-        return Ok(false);
+        let tombstone: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM erased_assessments WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        return Ok(if tombstone.is_some() {
+            Erased::Already
+        } else {
+            Erased::NoMatch
+        });
     }
     sqlx::query("INSERT INTO erased_assessments (id, erased_at) VALUES (?, ?)")
         .bind(id)
@@ -78,5 +99,5 @@ pub async fn erase_assessment(
         .await?;
     }
     tx.commit().await?;
-    Ok(true)
+    Ok(Erased::Now)
 }

@@ -8,7 +8,7 @@ pub mod review;
 pub mod settings;
 mod webhooks;
 
-pub use erasure::{erase_assessment, is_erased, set_delete_token, token_matches};
+pub use erasure::{Erased, erase_assessment, is_erased, set_delete_token, token_matches};
 pub use group_commit::{AssessmentRow, EventRow, GroupCommit, KeyRow, WAIT, WriteError};
 
 pub use webhooks::{
