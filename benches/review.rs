@@ -202,6 +202,22 @@ fn filters() -> Vec<(&'static str, Filter)> {
                 status: s("contacted"),
                 tag: s("follow-up"),
                 flagged: Some(false),
+                has_lead: false,
+            },
+        ),
+        (
+            "has a lead",
+            Filter {
+                has_lead: true,
+                ..f()
+            },
+        ),
+        (
+            "has a lead + status contacted",
+            Filter {
+                has_lead: true,
+                status: s("contacted"),
+                ..f()
             },
         ),
     ]

@@ -296,7 +296,11 @@ pub async fn load(state: &AppState, id: &str) -> Result<Assessment> {
 /// A stored assessment's contract JSON, made from the result text stored when it was created:
 /// the same bytes the creating request was answered with, however numbers would print today.
 pub async fn load_json(state: &AppState, id: &str) -> Result<String> {
-    let row = find(state, id).await?;
+    stored_json(&find(state, id).await?)
+}
+
+/// The contract JSON of a stored row, as [`load_json`] gives it.
+pub fn stored_json(row: &db::StoredAssessment) -> Result<String> {
     assessment_json(&row.id, &row.created_at, &row.result)
 }
 

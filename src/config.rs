@@ -36,6 +36,24 @@ pub enum Command {
         /// Where to write the copy; must not exist yet.
         file: PathBuf,
     },
+    /// Answer a person's access or erasure request, by the email address of their leads (safe
+    /// while the server runs).
+    Person {
+        #[command(subcommand)]
+        action: PersonAction,
+    },
+}
+
+/// A person's request about the data kept with their email address.
+#[derive(Debug, Clone, Subcommand)]
+pub enum PersonAction {
+    /// Print as JSON every lead with this address (any case) and every assessment they belong
+    /// to, with the firm's notes and tags.
+    Export { email: String },
+    /// Delete every assessment carrying a lead with this address (any case), with its notes,
+    /// tags, leads and queued emails; its pages then answer 410 Gone. Announced by webhook when
+    /// --webhook-url is set.
+    Erase { email: String },
 }
 
 /// What to do with consultant accounts.

@@ -7,12 +7,17 @@
 //! keeps a tombstone so the addresses answer `410 Gone`, and announces `assessment.deleted` to
 //! the webhook receiver in the same transaction.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
 
 use crate::assessment::{is_well_formed_id, new_id, now_rfc3339};
 use crate::error::{AppError, Result};
+use crate::result_cache::ResultCache;
 use crate::{AppState, db, webhooks};
 
 /// The event type of an assessment deleted by its owner.
@@ -109,12 +114,7 @@ pub async fn erase(state: &AppState, id: &str, token: &str) -> Result<()> {
         return Err(AppError::NotFound);
     }
     let event = if state.webhooks_enabled() {
-        Some(db::EventRow {
-            id: format!("msg_{}", new_id()?),
-            event_type: ASSESSMENT_DELETED,
-            payload: webhooks::deleted_payload(id).map_err(anyhow::Error::from)?,
-            due_at_ms: webhooks::now_ms(),
-        })
+        Some(deleted_event(id)?)
     } else {
         None
     };
@@ -142,6 +142,49 @@ pub async fn erase(state: &AppState, id: &str, token: &str) -> Result<()> {
     }
     tracing::info!(%id, "assessment deleted at its owner's request");
     Ok(())
+}
+
+/// The `assessment.deleted` event of `id`, due now.
+pub fn deleted_event(id: &str) -> Result<db::EventRow> {
+    Ok(db::EventRow {
+        id: format!("msg_{}", new_id()?),
+        event_type: ASSESSMENT_DELETED,
+        payload: webhooks::deleted_payload(id).map_err(anyhow::Error::from)?,
+        due_at_ms: webhooks::now_ms(),
+    })
+}
+
+/// How often a server looks for deletions made by another process.
+pub const WATCH_EVERY: Duration = Duration::from_secs(2);
+
+/// Forgets the cached rendering of every assessment deleted after tombstone row `last`, by any
+/// process (`person erase`, another server on the same database), every `every`, until the task
+/// is dropped. Results are cached because they never change; a deletion is the one change.
+/// `outbox_wake` is notified after new deletions, so their `assessment.deleted` events (queued
+/// by the other process) go out now rather than at the webhook worker's next idle poll.
+pub async fn forget_erased(
+    pool: SqlitePool,
+    cache: Arc<ResultCache>,
+    outbox_wake: Arc<tokio::sync::Notify>,
+    mut last: i64,
+    every: Duration,
+) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match db::erased_after(&pool, last).await {
+            Ok(erased) if erased.is_empty() => {}
+            Ok(erased) => {
+                for (row, id) in erased {
+                    cache.forget(&id);
+                    last = row;
+                }
+                outbox_wake.notify_one();
+            }
+            Err(e) => tracing::warn!(error = %e, "could not read the deletions; will try again"),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -51,6 +51,9 @@ pub enum AppError {
     /// An `Idempotency-Key` sent again with a different body.
     #[error("idempotency key reused with another body")]
     KeyReused,
+    /// The result's report was emailed as often as one result may be.
+    #[error("report email limit reached")]
+    ReportLimit,
     #[error("request timed out")]
     Timeout,
     #[error("request headers too large")]
@@ -94,6 +97,7 @@ impl AppError {
             | AppError::Unavailable { .. }
             | AppError::NotDeleted { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::ReportLimit => StatusCode::CONFLICT,
             AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
             AppError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             AppError::Db(e) if crate::db::is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
@@ -128,6 +132,10 @@ impl AppError {
                 "We could not delete this just now: the server cannot store anything at the moment. Nothing was deleted. Try again in {retry_after_secs} seconds; your private link still works."
             ),
             AppError::KeyReused => "This Idempotency-Key was already used in the last 24 hours with a different request body. Send a new key with new answers, or the same body to get the assessment it made.".to_owned(),
+            AppError::ReportLimit => format!(
+                "This report has been emailed {} times already, the most we send for one result. Print it or save it as a PDF instead.",
+                crate::report::MAX_PER_ASSESSMENT
+            ),
             AppError::Timeout => "The server took too long to answer. Try again; if you were submitting answers, check whether they were saved before sending them again.".to_owned(),
             AppError::HeadersTooLarge => format!(
                 "The request's headers are larger than {} KiB or more than {} lines. Clear this site's cookies, or send fewer or smaller headers.",

@@ -12,8 +12,10 @@ pub mod erasure;
 pub mod error;
 pub mod look;
 pub mod mail;
+pub mod person;
 pub mod questionnaire;
 pub mod ratelimit;
+pub mod report;
 pub mod request_id;
 pub mod result_cache;
 pub mod retention;
@@ -64,6 +66,8 @@ pub struct Shared {
     pub config: Arc<Config>,
     /// Woken when a webhook event is enqueued, so the delivery worker starts at once.
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// Woken when a report email is queued, so the mail worker sends it at once.
+    pub mail_wake: Arc<tokio::sync::Notify>,
     /// The time sessions, sign-in throttling and the submission limit go by.
     pub clock: clock::Clock,
     /// Signs the sign-in form's CSRF token, which needs no stored session.
@@ -120,6 +124,7 @@ impl AppState {
             form_guard: Arc::new(form_guard),
             config: Arc::new(config),
             outbox_wake: Arc::default(),
+            mail_wake: Arc::default(),
             results: Arc::default(),
             writer: Arc::new(db::GroupCommit::new(db.clone())),
             db,
@@ -143,6 +148,23 @@ impl AppState {
             self.db.clone(),
             settings,
             self.outbox_wake.clone(),
+            stop,
+        )))
+    }
+}
+
+impl AppState {
+    /// Starts sending report emails in the background when SMTP is configured; the task ends
+    /// when `stop` resolves.
+    pub fn spawn_mail_worker(
+        &self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        let settings = mail::Settings::from_config(&self.config)?;
+        Some(tokio::spawn(mail::run(
+            self.db.clone(),
+            settings,
+            self.mail_wake.clone(),
             stop,
         )))
     }
@@ -269,6 +291,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(routes::questionnaire::router())
         .merge(routes::results::router())
         .merge(routes::erase::router())
+        .merge(routes::report::router())
         .merge(routes::consultant::router(&state))
         .merge(routes::embed::router())
         .merge(routes::api::router(&state.config))

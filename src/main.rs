@@ -1,6 +1,6 @@
 use anyhow::Context;
 use clap::Parser;
-use servicefit::config::{Cli, Command, Config, ConsultantAction, LogFormat};
+use servicefit::config::{Cli, Command, Config, ConsultantAction, LogFormat, PersonAction};
 use servicefit::rules::{RuleSet, text};
 use servicefit::{AppState, auth, build_app, db, serve};
 use tracing_subscriber::EnvFilter;
@@ -19,6 +19,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Consultant { action } => {
             let pool = db::connect(&cli.config.database_url).await?;
             consultant_command(&pool, action).await
+        }
+        Command::Person { action } => {
+            let pool = db::connect(&cli.config.database_url).await?;
+            let announce = cli.config.webhook_url.is_some() && cli.config.webhook_secret.is_some();
+            person_command(&pool, action, announce).await
         }
         Command::Backup { file } => {
             let pool = db::connect(&cli.config.database_url).await?;
@@ -93,6 +98,64 @@ async fn consultant_command(
     Ok(())
 }
 
+/// Access and erasure requests. The address goes into the JSON on stdout only: log lines and
+/// messages name counts and assessment ids.
+async fn person_command(
+    pool: &sqlx::SqlitePool,
+    action: PersonAction,
+    announce: bool,
+) -> anyhow::Result<()> {
+    use servicefit::person;
+    match action {
+        PersonAction::Export { email } => {
+            let key = person::email_key(&email)?;
+            let export = person::export(pool, &key).await?;
+            let ids: Vec<&str> = export
+                .assessments
+                .iter()
+                .filter_map(|a| a.assessment["id"].as_str())
+                .collect();
+            tracing::info!(
+                assessments = export.assessments.len(),
+                leads = export.leads.len(),
+                ids = %ids.join(","),
+                "person export: data of one address printed"
+            );
+            if export.leads.is_empty() {
+                eprintln!("no lead carries that address; nothing is kept about it");
+            }
+            println!("{}", serde_json::to_string_pretty(&export)?);
+        }
+        PersonAction::Erase { email } => {
+            let key = person::email_key(&email)?;
+            let erased = person::erase(pool, &key, announce)
+                .await
+                .map_err(|e| match &e {
+                    servicefit::error::AppError::Db(db_error) if db::is_unavailable(db_error) => {
+                        anyhow::anyhow!(
+                            "the database is locked by another connection or cannot take writes \
+                             ({db_error}); nothing was deleted; try again"
+                        )
+                    }
+                    _ => anyhow::Error::from(e).context("nothing was deleted"),
+                })?;
+            tracing::info!(
+                assessments = erased.assessment_ids.len(),
+                leads = erased.leads,
+                ids = %erased.assessment_ids.join(","),
+                announced = announce,
+                "person erase: assessments of one address deleted"
+            );
+            println!(
+                "deleted {} assessment(s) and {} lead(s)",
+                erased.assessment_ids.len(),
+                erased.leads
+            );
+        }
+    }
+    Ok(())
+}
+
 fn init_tracing(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn"));
@@ -144,20 +207,35 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
         ))
     });
     let key_sweep = tokio::spawn(servicefit::retention::sweep_keys(pool.clone()));
+    // From the tombstones present now: older deletions were never cached by this process.
+    let erased_watch = tokio::spawn(servicefit::erasure::forget_erased(
+        pool.clone(),
+        state.results.clone(),
+        state.outbox_wake.clone(),
+        db::last_erased(&pool).await?,
+        servicefit::erasure::WATCH_EVERY,
+    ));
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = state.spawn_webhook_worker(async {
         let _ = worker_stopped.await;
     });
+    let (stop_mail, mail_stopped) = tokio::sync::oneshot::channel::<()>();
+    let mailer = state.spawn_mail_worker(async {
+        let _ = mail_stopped.await;
+    });
     serve(listener, build_app(state), shutdown_signal()).await?;
-    // Stop delivering before the pool closes; undelivered events stay in the outbox.
+    // Stop delivering before the pool closes; undelivered events and emails stay in their
+    // outboxes for the next start.
     let _ = stop_worker.send(());
-    if let Some(worker) = worker {
-        let _ = worker.await;
+    let _ = stop_mail.send(());
+    for task in [worker, mailer].into_iter().flatten() {
+        let _ = task.await;
     }
     if let Some(retention) = retention {
         retention.abort();
     }
     key_sweep.abort();
+    erased_watch.abort();
     // Fold the write-ahead log into the main file so the database is one self-contained file.
     let checkpoint = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
         .execute(&pool)

@@ -134,6 +134,16 @@ impl ResultCache {
         self.entries.clear();
     }
 
+    /// Forgets both renderings of `id`; called when it was deleted.
+    pub fn forget(&self, id: &str) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        for kind in [Kind::Page, Kind::Json] {
+            if let Some(key) = Key::new(kind, id) {
+                self.entries.remove(&key);
+            }
+        }
+    }
+
     /// Body bytes held now.
     pub fn weight(&self) -> u64 {
         self.entries.weight()
@@ -251,6 +261,32 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(&third.identity[..], b"third");
+    }
+
+    #[tokio::test]
+    async fn forgetting_an_id_drops_both_its_renderings_and_no_other() {
+        let cache = ResultCache::new(1024 * 1024);
+        let (gone, kept) = ("abcdefghijklmnopqrstuv", "bcdefghijklmnopqrstuvw");
+        for id in [gone, kept] {
+            for kind in [Kind::Page, Kind::Json] {
+                cache
+                    .get_or_render(kind, id, async { Ok(b"old".to_vec()) })
+                    .await
+                    .unwrap();
+            }
+        }
+        cache.forget(gone);
+        for kind in [Kind::Page, Kind::Json] {
+            let again = cache
+                .get_or_render(kind, gone, async { Err(AppError::Gone) })
+                .await;
+            assert!(matches!(again, Err(AppError::Gone)), "{kind:?}");
+            let still = cache
+                .get_or_render(kind, kept, async { Err(AppError::Gone) })
+                .await
+                .unwrap();
+            assert_eq!(&still.identity[..], b"old");
+        }
     }
 
     #[tokio::test]

@@ -109,6 +109,43 @@ pub fn deleted_payload(id: &str) -> serde_json::Result<String> {
     })
 }
 
+/// The body announcing a new lead: `{"type": "lead.created", "timestamp", "data": <the lead>}`,
+/// with its consent record as given.
+pub fn lead_payload(lead: &crate::db::leads::NewLead<'_>) -> serde_json::Result<String> {
+    #[derive(Serialize)]
+    struct Lead<'a> {
+        id: &'a str,
+        assessment_id: &'a str,
+        name: &'a str,
+        email: &'a str,
+        consent_text: &'a str,
+        consent_version: &'a str,
+        created_at: &'a str,
+        client_addr: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Body<'a> {
+        #[serde(rename = "type")]
+        kind: &'a str,
+        timestamp: &'a str,
+        data: Lead<'a>,
+    }
+    serde_json::to_string(&Body {
+        kind: crate::report::LEAD_CREATED,
+        timestamp: lead.created_at,
+        data: Lead {
+            id: lead.id,
+            assessment_id: lead.assessment_id,
+            name: lead.name,
+            email: lead.email,
+            consent_text: lead.consent_text,
+            consent_version: lead.consent_version,
+            created_at: lead.created_at,
+            client_addr: lead.client_addr,
+        },
+    })
+}
+
 /// The wait before attempt `attempts + 1`, after `attempts` failures: base × 2^(attempts − 1).
 fn backoff(base: Duration, attempts: i64) -> Duration {
     let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);

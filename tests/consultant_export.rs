@@ -395,15 +395,17 @@ async fn the_csv_adds_the_newer_columns_last_and_leaves_them_empty_for_older_res
         .create_crafted(&tiny_studio(), before_advice_model_2)
         .await;
     let (header, rows) = csv_rows(&app, &consultant, "/consultant/export.csv").await;
-    // Newest last: then light_users, the p99s and the co-managed costs.
+    // Newest last: then light_users, the p99s, the co-managed costs and the leads.
     assert_eq!(
-        header[header.len() - 11..header.len() - 8],
+        header[header.len() - 16..header.len() - 13],
         ["notes", "summary", "warnings"]
     );
     assert_eq!(
-        header[header.len() - 8..header.len() - 5],
+        header[header.len() - 13..header.len() - 10],
         ["light_users", "break_fix_p99", "managed_p99"]
     );
+    assert_eq!(header[header.len() - 6], "co_managed_p99");
+    assert_eq!(header[header.len() - 5], "lead_count");
     let row = |id: &str| {
         rows.iter()
             .find(|r| r["id"].trim_start_matches('\'') == id)
@@ -421,4 +423,6 @@ async fn the_csv_adds_the_newer_columns_last_and_leaves_them_empty_for_older_res
     // An older result has no p99 or co-managed costs: empty cells, not zeros.
     assert_eq!(old_row["managed_p99"], "");
     assert_eq!(old_row["co_managed_expected"], "");
+    assert_eq!(old_row["lead_count"], "0");
+    assert_eq!(old_row["latest_lead_name"], "");
 }

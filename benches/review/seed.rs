@@ -1,6 +1,7 @@
 //! A realistic review database: real outcomes (a few hundred distinct answer sets, each scored by
 //! the engine), spread over two years, with company names, statuses, flags, tags and notes in
-//! the proportions a busy consultancy would see. Deterministic: the same seed gives the same file.
+//! the proportions a busy consultancy would see, and a lead (the owner asked for the report by
+//! email) on about 3 in 1,000. Deterministic: the same seed gives the same file.
 
 use base64::Engine;
 use rand::{Rng, SeedableRng};
@@ -207,6 +208,8 @@ fn timestamp(unix: i64, millis: u32) -> String {
 pub async fn seed(url: &str, rows: usize) -> anyhow::Result<()> {
     let mut rng = Pcg64Mcg::seed_from_u64(1_000_000);
     let templates = templates(&mut rng);
+    // Its own generator, so the leads leave every other column as it was before they existed.
+    let mut leads_rng = Pcg64Mcg::seed_from_u64(2_000_000);
     let mut conn = SqliteConnection::connect(url).await?;
     sqlx::query("PRAGMA synchronous = OFF")
         .execute(&mut conn)
@@ -273,6 +276,19 @@ pub async fn seed(url: &str, rows: usize) -> anyhow::Result<()> {
                     .execute(&mut *tx)
                     .await?;
                 }
+            }
+            if leads_rng.next_u32() % 1_000 < 3 {
+                sqlx::query(
+                    "INSERT INTO leads (id, assessment_id, name, email, email_key, consent_text,
+                                        consent_version, created_at, client_addr)
+                     VALUES (?, ?, 'Pat Owner', 'pat@example.com', 'pat@example.com',
+                             'You may email me my report.', 'v1', ?, '192.0.2.1')",
+                )
+                .bind(format!("lead-{id}"))
+                .bind(&id)
+                .bind(later(&mut leads_rng))
+                .execute(&mut *tx)
+                .await?;
             }
             if rng.next_u32() % 100 < 5 {
                 for _ in 0..1 + rng.next_u32() % 2 {

@@ -104,3 +104,83 @@ pub async fn erase_assessment(
     tx.commit().await?;
     Ok(Erased::Now)
 }
+
+/// What [`erase_by_email`] deleted.
+#[derive(Debug, Default)]
+pub struct ErasedByEmail {
+    /// The assessments deleted, each now a tombstone.
+    pub assessment_ids: Vec<String>,
+    /// Every lead that went with them: the address's own and any other lead on the same
+    /// assessments.
+    pub leads: u64,
+}
+
+/// Deletes every assessment that carries a lead with `email_key`, with everything that hangs
+/// off it (notes, tags, review-list row, search entry, leads and their emails), leaves a
+/// tombstone for each and queues the event `event_for` makes for each id (none when it gives
+/// `None`), in one transaction: all of it or, on any error, nothing.
+pub async fn erase_by_email<E: From<sqlx::Error>>(
+    pool: &SqlitePool,
+    email_key: &str,
+    at: &str,
+    mut event_for: impl FnMut(&str) -> Result<Option<EventRow>, E>,
+) -> Result<ErasedByEmail, E> {
+    let mut conn = pool.acquire().await?;
+    // IMMEDIATE, as `erase_assessment`: the ids read are the ids deleted.
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    let assessment_ids: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT assessment_id FROM leads WHERE email_key = ? ORDER BY assessment_id",
+    )
+    .bind(email_key)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut erased = ErasedByEmail::default();
+    for id in &assessment_ids {
+        erased.leads += sqlx::query("DELETE FROM leads WHERE assessment_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query("DELETE FROM assessments WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO erased_assessments (id, erased_at) VALUES (?, ?)")
+            .bind(id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(e) = event_for(id)? {
+            webhooks::enqueue(
+                &mut tx,
+                &[NewWebhookEvent {
+                    id: &e.id,
+                    event_type: e.event_type,
+                    payload: &e.payload,
+                    created_at: at,
+                    due_at_ms: e.due_at_ms,
+                }],
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    erased.assessment_ids = assessment_ids;
+    Ok(erased)
+}
+
+/// The newest tombstone's row number, 0 when there is none: where [`erased_after`] starts.
+pub async fn last_erased(pool: &SqlitePool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT coalesce(max(rowid), 0) FROM erased_assessments")
+        .fetch_one(pool)
+        .await
+}
+
+/// Tombstones written after row `after` (by this process or any other), oldest first, with
+/// their row numbers.
+pub async fn erased_after(pool: &SqlitePool, after: i64) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as("SELECT rowid, id FROM erased_assessments WHERE rowid > ? ORDER BY rowid")
+        .bind(after)
+        .fetch_all(pool)
+        .await
+}

@@ -8,7 +8,10 @@ pub mod review;
 pub mod settings;
 mod webhooks;
 
-pub use erasure::{Erased, erase_assessment, is_erased, set_delete_token, token_matches};
+pub use erasure::{
+    Erased, ErasedByEmail, erase_assessment, erase_by_email, erased_after, is_erased, last_erased,
+    set_delete_token, token_matches,
+};
 pub use group_commit::{AssessmentRow, EventRow, GroupCommit, KeyRow, WAIT, WriteError};
 
 pub use webhooks::{

@@ -10,7 +10,7 @@ pub use list::{
     count_within, list, list_within,
 };
 
-/// One row of the export: every stored column plus tags and the note history.
+/// One row of the export: every stored column plus tags, the note history and the leads.
 #[derive(Debug, Clone, FromRow)]
 pub struct ExportRow {
     pub id: String,
@@ -21,6 +21,10 @@ pub struct ExportRow {
     pub result: String,
     pub tags: Option<String>,
     pub notes: Option<String>,
+    /// The leads, oldest first, as a JSON array of objects with `name`, `email`,
+    /// `consent_text`, `consent_version`, `created_at`, `client_addr` and `email_sent_at`
+    /// (`null` until the report went out); `[]` without leads.
+    pub leads: String,
 }
 
 /// The export query for a selection, newest first, for streaming with `fetch`.
@@ -29,7 +33,15 @@ pub fn export_query(f: &Filter) -> (String, Vec<String>) {
         "SELECT a.id, a.created_at, a.rules_version, a.status, a.answers, a.result,
             (SELECT group_concat(tag, ';') FROM (SELECT tag FROM tags t WHERE t.assessment_id = a.id ORDER BY tag)) AS tags,
             (SELECT group_concat(created_at || ' ' || author || ': ' || body, char(10))
-               FROM (SELECT created_at, author, body FROM notes n WHERE n.assessment_id = a.id ORDER BY n.id)) AS notes",
+               FROM (SELECT created_at, author, body FROM notes n WHERE n.assessment_id = a.id ORDER BY n.id)) AS notes,
+            (SELECT json_group_array(json_object('name', name, 'email', email,
+                        'consent_text', consent_text, 'consent_version', consent_version,
+                        'created_at', created_at, 'client_addr', client_addr,
+                        'email_sent_at', email_sent_at))
+               FROM (SELECT l.name, l.email, l.consent_text, l.consent_version, l.created_at,
+                            l.client_addr, m.sent_at AS email_sent_at
+                     FROM leads l LEFT JOIN mail_outbox m ON m.lead_id = l.id
+                     WHERE l.assessment_id = a.id ORDER BY l.created_at, l.id)) AS leads",
         f,
     )
 }

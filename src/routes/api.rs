@@ -25,7 +25,7 @@ use crate::questionnaire::{Section, sections};
 use crate::result_cache::{self, Kind};
 use crate::rules::answers::{self, messages};
 use crate::rules::{Answers, FieldError, RawAnswers};
-use crate::{AppState, assessment, erasure};
+use crate::{AppState, assessment, erasure, report};
 
 /// Every API route as (method, path): the one list the OpenAPI test holds the router and the
 /// document to. A route added to [`documented_routes`] without its line here fails that test.
@@ -33,6 +33,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/questionnaire"),
     ("post", "/api/v1/assessments"),
     ("get", "/api/v1/assessments/{id}"),
+    ("post", "/api/v1/assessments/{id}/report"),
     ("get", "/api/v1/openapi.json"),
 ];
 
@@ -44,6 +45,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(questionnaire))
         .routes(routes!(create))
         .routes(routes!(read))
+        .routes(routes!(email_report))
         .routes(routes!(openapi_json))
 }
 
@@ -331,6 +333,131 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
                     .into(),
             )
         })
+}
+
+/// A request for an assessment's report by email.
+#[derive(serde::Deserialize, ToSchema)]
+#[allow(dead_code)]
+struct ReportRequest {
+    /// The person's name, for the greeting (1 to 100 characters).
+    name: String,
+    /// Where the report goes.
+    email: String,
+    /// Must be `true`: the person agreed to the consent text the firm shows beside its form.
+    consent: bool,
+}
+
+/// The `202` answer: the email is queued and will be sent, retried while the mail server
+/// refuses.
+#[derive(Serialize, ToSchema)]
+struct QueuedReport {
+    assessment_id: String,
+    /// Always `queued`.
+    status: &'static str,
+    message: &'static str,
+}
+
+/// Reads `{"name", "email", "consent"}`; a field of the wrong JSON type is a field error.
+fn report_from_json(body: &[u8]) -> Result<report::Request, AppError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        AppError::BadRequest(format!(
+            "The body is not valid JSON ({}). Send {{\"name\": \"…\", \"email\": \"…\", \"consent\": true}}.",
+            e.classify_label()
+        ))
+    })?;
+    let Value::Object(mut map) = value else {
+        return Err(AppError::Validation(vec![FieldError {
+            field: None,
+            message:
+                "Send one JSON object: {\"name\": \"…\", \"email\": \"…\", \"consent\": true}."
+                    .into(),
+        }]));
+    };
+    let mut errors = Vec::new();
+    let mut text = |key: &str| match map.remove(key) {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s,
+        Some(_) => {
+            errors.push(FieldError::field(key, messages::JSON_TEXT));
+            String::new()
+        }
+    };
+    let name = text("name");
+    let email = text("email");
+    let consent = match map.remove("consent") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => b,
+        Some(_) => {
+            errors.push(FieldError::field(
+                "consent",
+                "Send consent as true (the person ticked the box) or false.",
+            ));
+            false
+        }
+    };
+    if errors.is_empty() {
+        Ok(report::Request {
+            name,
+            email,
+            consent,
+        })
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+/// Emails an assessment's report to a person who agreed to be contacted, and keeps their
+/// request as a lead with the consent text they saw. At most three per assessment.
+#[utoipa::path(
+    post,
+    path = "/api/v1/assessments/{id}/report",
+    tag = "assessments",
+    params(("id" = String, Path, description = "The assessment id (22 URL-safe characters)")),
+    request_body(content = ReportRequest, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Stored as a lead; the email is queued and goes out shortly", body = QueuedReport),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 404, description = "No assessment with this id", body = ErrorBody),
+        (status = 405, description = "Method not allowed", body = ErrorBody),
+        (status = 409, description = "This assessment's report was emailed three times already", body = ErrorBody),
+        (status = 410, description = "Deleted at its owner's request", body = ErrorBody),
+        (status = 413, description = "The body is larger than 64 KiB", body = ErrorBody),
+        (status = 415, description = "The content type is not JSON", body = ErrorBody),
+        (status = 422, description = "No consent, no name, or not an email address: one error per field", body = ErrorBody),
+        (status = 429, description = "Too many submissions from this address in the last minute (the same budget as new assessments)", body = ErrorBody,
+            headers(("retry-after" = u64, description = "Seconds to wait"))),
+        (status = 500, description = "Server error", body = ErrorBody),
+        (status = 501, description = "This server does not send email (no `--smtp-url`)", body = ErrorBody),
+        (status = 503, description = "The database cannot take the request now; nothing was stored", body = ErrorBody,
+            headers(("retry-after" = u64, description = "Seconds to wait"))),
+    )
+)]
+#[tracing::instrument(skip_all)]
+async fn email_report(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    client: ClientAddr,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(AppError::from)?;
+    if !is_json(&headers) {
+        return Err(AppError::UnsupportedMediaType(
+            "Send the request as JSON with Content-Type: application/json.".into(),
+        )
+        .into());
+    }
+    let request = report_from_json(&body)?;
+    report::request(&state, &id, &request, client).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(QueuedReport {
+            assessment_id: id,
+            status: "queued",
+            message: "The report will be emailed to the address given, usually within a minute.",
+        }),
+    )
+        .into_response())
 }
 
 /// One stored assessment, exactly as it was given.

@@ -7,4 +7,5 @@ pub mod embed;
 pub mod erase;
 pub mod pages;
 pub mod questionnaire;
+pub mod report;
 pub mod results;

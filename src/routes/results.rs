@@ -11,12 +11,13 @@ use crate::assessment::{self, Assessment};
 use crate::error::Result;
 use crate::result_cache::{self, Kind};
 use crate::routes::embed;
+use crate::routes::report::EmailForm;
 use crate::rules::outcome::{Assumption, CostSpread, Warning};
 use crate::rules::{Confidence, Verdict, questions};
 use crate::sources::{self, Cited};
 use crate::views::Chrome;
 use crate::views::{self, CostChart, FactorChart, amount, money, number, signed};
-use crate::{AppState, assets, erasure};
+use crate::{AppState, assets, erasure, report};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/assessments/{id}", get(show))
@@ -262,6 +263,8 @@ pub struct ResultsPage {
     /// The owner's private deletion link, on the first view after submitting only (never
     /// cached).
     pub delete_link: Option<String>,
+    /// "Email me this report", when the server sends email.
+    pub email_form: Option<EmailForm>,
 }
 
 impl ResultsPage {
@@ -276,7 +279,17 @@ impl ResultsPage {
             report_html,
             embed: None,
             delete_link: None,
+            email_form: None,
         })
+    }
+
+    /// The page owners see: under the brand, with the embed offer and, when the server sends
+    /// email, the empty "Email me this report" form.
+    pub fn owner(state: &AppState, a: &Assessment) -> Result<Self> {
+        let mut page =
+            Self::new(a, Chrome::owner(state))?.with_embed(&state.config.public_origin())?;
+        page.email_form = report::enabled(state).then(|| EmailForm::empty(state, &a.id));
+        Ok(page)
     }
 }
 
@@ -435,8 +448,7 @@ async fn show(
 /// this result is ignored.
 async fn first_view(state: &AppState, id: &str, token: &str) -> Result<Response> {
     let a = assessment::load(state, id).await?;
-    let mut page =
-        ResultsPage::new(&a, Chrome::owner(state))?.with_embed(&state.config.public_origin())?;
+    let mut page = ResultsPage::owner(state, &a)?;
     if erasure::check(state, id, token).await.is_ok() {
         page.delete_link = Some(erasure::delete_url(
             &state.config.public_origin(),
@@ -460,8 +472,7 @@ async fn first_view(state: &AppState, id: &str, token: &str) -> Result<Response>
 
 async fn render(state: &AppState, id: &str) -> Result<Vec<u8>> {
     let a = assessment::load(state, id).await?;
-    let page =
-        ResultsPage::new(&a, Chrome::owner(state))?.with_embed(&state.config.public_origin())?;
+    let page = ResultsPage::owner(state, &a)?;
     let html = page
         .render()
         .map_err(|e| crate::error::AppError::Internal(e.into()))?;

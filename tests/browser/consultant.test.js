@@ -167,6 +167,7 @@ describe("the other consultant pages", () => {
     ["compare", () => `/consultant/compare?a=${ids.dental}&b=${ids.studio}`, ["Compare", "page"]],
     ["trends", () => "/consultant/trends", ["Trends", "page"]],
     ["webhooks", () => "/consultant/webhooks", ["Webhooks", "page"]],
+    ["emails", () => "/consultant/emails", ["Emails", "page"]],
   ]) {
     test(name, async () => {
       for (const size of WIDTHS) {

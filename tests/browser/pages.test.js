@@ -165,6 +165,7 @@ describe("consultant pages", () => {
   test("compare two", () => checkPage("compare", `/consultant/compare?a=${first}&b=${second}`));
   test("compare with part-time IT", () => checkPage("compare (part-time IT)", `/consultant/compare?a=${third}&b=${second}`));
   test("webhooks", () => checkPage("webhooks", "/consultant/webhooks"));
+  test("email deliveries", () => checkPage("email deliveries", "/consultant/emails"));
 });
 
 test("the Nu HTML Checker finds no errors on any page", async () => {

@@ -5,6 +5,7 @@
 pub mod binary;
 pub mod consultant;
 pub mod sign_in;
+pub mod smtp;
 
 use std::net::SocketAddr;
 
@@ -36,8 +37,8 @@ pub struct TestApp {
     pub clock: Clock,
     _dir: tempfile::TempDir,
     _shutdown: oneshot::Sender<()>,
-    /// The webhook worker and what stops it, when webhooks are configured.
-    worker: Option<(oneshot::Sender<()>, tokio::task::JoinHandle<()>)>,
+    /// The webhook and mail workers and what stops each, when they are configured.
+    workers: Vec<(oneshot::Sender<()>, tokio::task::JoinHandle<()>)>,
 }
 
 impl TestApp {
@@ -75,13 +76,13 @@ impl TestApp {
             _dir: dir,
             _shutdown: shutdown,
             config,
-            worker,
+            workers,
             clock,
             ..
         } = self;
         let _ = shutdown.send(());
-        // The old worker must be gone before the new one starts: one deliverer per outbox.
-        if let Some((stop, handle)) = worker {
+        // The old workers must be gone before the new ones start: one deliverer per outbox.
+        for (stop, handle) in workers {
             let _ = stop.send(());
             let _ = handle.await;
         }
@@ -115,6 +116,10 @@ impl TestApp {
         let worker = state.spawn_webhook_worker(async move {
             let _ = worker_stopped.await;
         });
+        let (stop_mail, mail_stopped) = oneshot::channel::<()>();
+        let mailer = state.spawn_mail_worker(async move {
+            let _ = mail_stopped.await;
+        });
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
             let _ = serve(listener, build_app(state), async move {
@@ -135,7 +140,11 @@ impl TestApp {
             clock,
             _dir: dir,
             _shutdown: tx,
-            worker: worker.map(|handle| (stop_worker, handle)),
+            workers: worker
+                .map(|handle| (stop_worker, handle))
+                .into_iter()
+                .chain(mailer.map(|handle| (stop_mail, handle)))
+                .collect(),
         }
     }
 

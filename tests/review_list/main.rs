@@ -2,7 +2,7 @@
 //! paging through the list (following "continue searching" positions where a walk stopped at
 //! its budget) gives exactly the rows that one obvious SQL query over `assessments` gives, in
 //! the same order, each once; and the list's narrow copy follows inserts, notes, tags, status
-//! changes and deletes.
+//! changes, leads and deletes.
 
 mod reference;
 
@@ -50,7 +50,7 @@ async fn all_pages(
 async fn every_filter_sort_and_page_size_pages_through_exactly_the_plain_querys_rows() {
     let (_dir, pool) = seeded().await;
     let filters = filters();
-    assert_eq!(filters.len(), 21);
+    assert_eq!(filters.len(), 25);
     // Sets drive when small (the list's own rule, at this table's scale), or never: every
     // selection then walks, with budgets far smaller than the table.
     let budgets = [
@@ -229,6 +229,20 @@ async fn the_list_follows_notes_tags_status_changes_and_deletions() {
     assert!(ids(noted("byte\u{1f}")).await.is_empty());
     assert!(ids(tagged("vip\u{1f}")).await.is_empty());
 
+    let led = Filter {
+        has_lead: true,
+        ..Filter::default()
+    };
+    assert!(!ids(led.clone()).await.contains(&id_for(5)));
+    reference::add_lead(&pool, &id_for(5), "late", "2026-04-04T00:00:00Z").await;
+    assert!(ids(led.clone()).await.contains(&id_for(5)));
+    sqlx::query("DELETE FROM leads WHERE assessment_id = ?")
+        .bind(id_for(5))
+        .execute(&pool)
+        .await
+        .expect("delete the lead");
+    assert!(!ids(led.clone()).await.contains(&id_for(5)));
+
     let deleted = db::delete_assessments_before(&pool, "2026-01-15T00:00:00.000Z")
         .await
         .expect("retention");
@@ -240,4 +254,7 @@ async fn the_list_follows_notes_tags_status_changes_and_deletions() {
             "search must not find deleted assessments"
         );
     }
+    let led_left = ids(led).await;
+    assert!(!led_left.is_empty());
+    assert!(led_left.iter().all(|id| left.contains(id)));
 }

@@ -18,7 +18,7 @@ pub fn id_for(i: usize) -> String {
 
 /// 420 assessments with ties in both sort keys: every 7th has a note (every 21st two), every
 /// 5th the tag `hot-lead`, every 9th `legal`, every 11th is "won", every 13th "contacted",
-/// every 6th flagged.
+/// every 6th flagged, every 8th has a lead (every 24th two).
 pub async fn seeded() -> (tempfile::TempDir, SqlitePool) {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("list.db").display());
@@ -84,6 +84,12 @@ pub async fn seeded() -> (tempfile::TempDir, SqlitePool) {
         if !tags.is_empty() {
             review::set_tags(&pool, &id, &tags).await.expect("tags");
         }
+        if i % 8 == 0 {
+            add_lead(&pool, &id, &format!("{i}-a"), &created_at).await;
+        }
+        if i % 24 == 0 {
+            add_lead(&pool, &id, &format!("{i}-b"), &created_at).await;
+        }
         for (every, status) in [(11, "won"), (13, "contacted")] {
             if i % every == 0 {
                 review::set_status(&pool, &id, status, "ana@msp.example", &created_at)
@@ -93,6 +99,39 @@ pub async fn seeded() -> (tempfile::TempDir, SqlitePool) {
         }
     }
     (dir, pool)
+}
+
+/// Stores a lead (and its email) for assessment `id`; `key` makes its ids unique.
+pub async fn add_lead(pool: &SqlitePool, id: &str, key: &str, created_at: &str) {
+    let lead_id = format!("lead-{key}");
+    let mail_id = format!("mail-{key}");
+    let stored = db::leads::insert_lead(
+        pool,
+        &db::leads::NewLead {
+            id: &lead_id,
+            assessment_id: id,
+            name: "Owner",
+            email: "owner@example.com",
+            email_key: "owner@example.com",
+            consent_text: "You may email me my report.",
+            consent_version: "v1",
+            created_at,
+            client_addr: "192.0.2.1",
+        },
+        &db::leads::NewMail {
+            id: &mail_id,
+            recipient: "owner@example.com",
+            subject: "Your report",
+            text_body: "text",
+            html_body: "<p>html</p>",
+            due_at_ms: 0,
+        },
+        None,
+        10,
+    )
+    .await
+    .expect("lead");
+    assert_eq!(stored, db::leads::LeadStored::Stored);
 }
 
 /// The obvious query: every filter as a test of its own over `assessments`, `notes` and `tags`.
@@ -139,6 +178,9 @@ pub async fn expected(pool: &SqlitePool, f: &Filter, sort: Sort) -> Vec<String> 
         Some(true) => sql.push_str(" AND a.flagged IS NOT NULL"),
         Some(false) => sql.push_str(" AND a.flagged IS NULL"),
         None => {}
+    }
+    if f.has_lead {
+        sql.push_str(" AND EXISTS (SELECT 1 FROM leads l WHERE l.assessment_id = a.id)");
     }
     sql.push_str(match sort {
         Sort::NewestFirst => " ORDER BY a.created_at DESC, a.id DESC",
@@ -237,6 +279,27 @@ pub fn filters() -> Vec<Filter> {
             q: s("ar"),
             tag: s("legal"),
             from: s("2026-01-05T00:00:00Z"),
+            ..f()
+        },
+        Filter {
+            has_lead: true,
+            ..f()
+        },
+        Filter {
+            has_lead: true,
+            status: s("won"),
+            ..f()
+        },
+        Filter {
+            has_lead: true,
+            tag: s("hot-lead"),
+            q: s("dental"),
+            ..f()
+        },
+        Filter {
+            has_lead: true,
+            flagged: Some(true),
+            from: s("2026-02-01T00:00:00Z"),
             ..f()
         },
     ]

@@ -5,9 +5,10 @@
 //! note texts and tags) that triggers keep in step with `assessments`, whose rows carry the whole
 //! outcome (about 15 KB each).
 //!
-//! Two query shapes. When a tag or (in a score order) a date range names a set of at most
-//! [`DRIVING_LIMIT`] assessments, counted along an index, that set drives the query: its rows are
-//! tested and sorted, which is cheap because it is small, and the page is complete. Otherwise the
+//! Two query shapes. When a tag, the "has a lead" filter or (in a score order) a date range
+//! names a set of at most [`DRIVING_LIMIT`] assessments, counted along an index, that set drives
+//! the query: its rows are tested and sorted, which is cheap because it is small, and the page is
+//! complete. Otherwise the
 //! list walks its own order along a covering index, testing every filter on each entry, for at
 //! most [`WALK_BUDGET`] entries (see `walk`). A walk that runs out of budget before the page is
 //! full returns the rows it found and the position it reached ([`Page::searched_to`]); continuing
@@ -102,6 +103,8 @@ pub struct Filter {
     pub tag: Option<String>,
     /// `Some(true)`: only flagged submissions; `Some(false)`: only unflagged ones.
     pub flagged: Option<bool>,
+    /// Only assessments whose owner asked for the report by email (a lead).
+    pub has_lead: bool,
 }
 
 /// One line of the review list.
@@ -116,6 +119,8 @@ pub struct ListRow {
     pub score: f64,
     pub status: String,
     pub flagged: Option<String>,
+    /// Leads (reports asked for by email) the assessment has.
+    pub lead_count: i64,
 }
 
 /// One page of the selection.
@@ -175,6 +180,8 @@ enum Driver {
     Search(Vec<String>),
     /// The assessments with the filter's tag.
     Tag,
+    /// The assessments with a lead.
+    Leads,
     /// The assessments in the filter's date range (for a score order; a date order walks it).
     Dates,
 }
@@ -220,8 +227,9 @@ async fn count_up_to(pool: &SqlitePool, inner: Sql, limit: i64) -> sqlx::Result<
     sql.fetch_count(pool).await
 }
 
-/// The smaller of the tag's set and (in a score order) the date range's, if one is small enough
-/// to drive. Both are counted along an index, up to one past `limit`, in a millisecond or so.
+/// The smallest of the tag's set, the set of assessments with a lead and (in a score order) the
+/// date range's, if one is small enough to drive. Each is counted along an index, up to one past
+/// `limit`, in a millisecond or so.
 async fn counted_driver(
     pool: &SqlitePool,
     f: &Filter,
@@ -233,6 +241,13 @@ async fn counted_driver(
         let mut tagged = Sql::default();
         tagged.push_bound("SELECT 1 FROM tags WHERE tag = ?", [Value::Text(t.clone())]);
         best = Some((count_up_to(pool, tagged, limit).await?, Driver::Tag));
+    }
+    if f.has_lead {
+        let led = Sql::new("SELECT DISTINCT assessment_id FROM leads");
+        let n = count_up_to(pool, led, limit).await?;
+        if best.as_ref().is_none_or(|(m, _)| n < *m) {
+            best = Some((n, Driver::Leads));
+        }
     }
     if sort.is_by_score() && (f.from.is_some() || f.to_before.is_some()) {
         let mut dated =
@@ -267,7 +282,7 @@ fn driven_selection(f: &Filter, driver: &Driver) -> Sql {
             );
             Applied {
                 q: true,
-                tag: false,
+                ..Applied::default()
             }
         }
         Driver::Tag => {
@@ -276,8 +291,18 @@ fn driven_selection(f: &Filter, driver: &Driver) -> Sql {
                 [Value::Text(f.tag.clone().unwrap_or_default())],
             );
             Applied {
-                q: false,
                 tag: true,
+                ..Applied::default()
+            }
+        }
+        Driver::Leads => {
+            sql.push(
+                " FROM (SELECT DISTINCT assessment_id FROM leads) m \
+                 CROSS JOIN review_list a ON a.id = m.assessment_id WHERE 1 = 1",
+            );
+            Applied {
+                lead: true,
+                ..Applied::default()
             }
         }
         Driver::Dates => {
@@ -399,7 +424,8 @@ pub async fn count(pool: &SqlitePool, f: &Filter) -> sqlx::Result<Count> {
 
 /// [`count`] with an explicit work budget.
 ///
-/// Like the list, a small set is counted by itself: a tag's, or a text search's when the
+/// Like the list, a small set is counted by itself: a tag's, the assessments with a lead, or a
+/// text search's when the
 /// trigram index finds at most [`COUNT_SEARCH_LIMIT`] candidates. Otherwise the count walks the newest entries
 /// along the list's own index, testing each, until it has passed the cap or examined its budget
 /// of entries (a smaller one when a text is searched, whose test costs the most).

@@ -14,6 +14,7 @@ use super::filter::{STATUSES, normalise_tag};
 use crate::AppState;
 use crate::assessment::{Assessment, is_well_formed_id};
 use crate::auth::{self, Consultant};
+use crate::db::leads::{self, Lead};
 use crate::db::review;
 use crate::error::{AppError, Result};
 use crate::routes::results::ResultsPage;
@@ -52,6 +53,43 @@ pub struct HistoryRow {
     pub body: String,
 }
 
+/// A request for the report by email, with the consent as the owner gave it.
+pub struct LeadRow {
+    pub name: String,
+    pub email: String,
+    pub when: When,
+    pub client_addr: String,
+    pub consent_text: String,
+    pub consent_version: String,
+    pub email_state: ReportEmail,
+}
+
+/// What became of the email that sends the report.
+pub enum ReportEmail {
+    Sent(When),
+    Waiting,
+    GivenUp(When),
+}
+
+impl From<Lead> for LeadRow {
+    fn from(l: Lead) -> Self {
+        let email_state = match (&l.email_sent_at, &l.email_failed_at) {
+            (Some(at), _) => ReportEmail::Sent(when(at)),
+            (None, Some(at)) => ReportEmail::GivenUp(when(at)),
+            (None, None) => ReportEmail::Waiting,
+        };
+        LeadRow {
+            name: l.name,
+            email: l.email,
+            when: when(&l.created_at),
+            client_addr: l.client_addr,
+            consent_text: l.consent_text,
+            consent_version: l.consent_version,
+            email_state,
+        }
+    }
+}
+
 pub struct StatusChoice {
     pub value: &'static str,
     pub label: &'static str,
@@ -72,6 +110,7 @@ pub struct DetailPage {
     flagged: Option<String>,
     statuses: Vec<StatusChoice>,
     tags: String,
+    leads: Vec<LeadRow>,
     answers: Vec<AnswerRow>,
     warnings: Vec<WarningRow>,
     levers: Vec<LeverRow>,
@@ -190,6 +229,7 @@ async fn page(
     let report_html = ResultsPage::new(&a, Chrome::product())?.report_html;
     let notes = review::notes(&state.db, id).await?;
     let tags = review::tags(&state.db, id).await?;
+    let leads = leads::leads_of(&state.db, id).await?;
     Ok(DetailPage {
         chrome: Chrome::product(),
         csrf: consultant.csrf.clone(),
@@ -214,6 +254,7 @@ async fn page(
         status: status_badge(&row.status),
         flagged: row.flagged,
         tags: tags.join(", "),
+        leads: leads.into_iter().map(LeadRow::from).collect(),
         answers: answer_rows(&a.outcome),
         warnings: warning_rows(&a.outcome),
         levers: lever_rows(&a.outcome),

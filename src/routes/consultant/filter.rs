@@ -24,6 +24,8 @@ pub struct ListQuery {
     pub tag: Option<String>,
     /// `yes`: only submissions flagged as suspicious; `no`: only the others.
     pub flagged: Option<String>,
+    /// `yes`: only assessments whose owner asked for the report by email (a lead).
+    pub lead: Option<String>,
     pub sort: Option<String>,
     pub after: Option<String>,
 }
@@ -131,6 +133,14 @@ impl ListQuery {
                 .push(("flagged", "Choose yes or no for flagged.".into())),
             None => {}
         }
+        match present(&self.lead) {
+            Some("yes") => s.filter.has_lead = true,
+            Some(_) => s.errors.push((
+                "lead",
+                "Choose yes for only the assessments with a lead, or leave it empty.".into(),
+            )),
+            None => {}
+        }
         s.sort = match present(&self.sort) {
             None | Some("newest") => Sort::NewestFirst,
             Some("oldest") => Sort::OldestFirst,
@@ -184,6 +194,7 @@ impl ListQuery {
             ("status", &self.status),
             ("tag", &self.tag),
             ("flagged", &self.flagged),
+            ("lead", &self.lead),
             ("sort", &self.sort),
         ]
         .into_iter()
@@ -236,6 +247,17 @@ mod tests {
         .selection();
         let fields: Vec<_> = s.errors.iter().map(|e| e.0).collect();
         assert_eq!(fields, ["recommendation", "from", "sort", "after"]);
+    }
+
+    #[test]
+    fn the_lead_filter_takes_yes_and_nothing_else() {
+        let s = q(&[("lead", "yes")]).selection();
+        assert!(s.errors.is_empty());
+        assert!(s.filter.has_lead);
+        assert!(!q(&[("lead", "")]).selection().filter.has_lead);
+        let s = q(&[("lead", "maybe")]).selection();
+        assert_eq!(s.errors.iter().map(|e| e.0).collect::<Vec<_>>(), ["lead"]);
+        assert_eq!(q(&[("lead", "yes")]).query_string(&[]), "lead=yes");
     }
 
     #[test]

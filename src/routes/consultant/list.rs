@@ -29,6 +29,8 @@ pub struct Row {
     pub status: Badge,
     /// Why the submission looks automated.
     pub flagged: Option<String>,
+    /// Leads (reports asked for by email) the assessment has.
+    pub leads: i64,
 }
 
 pub struct Choice {
@@ -50,6 +52,7 @@ pub struct ListPage {
     recommendations: Vec<Choice>,
     statuses: Vec<Choice>,
     flagged: Vec<Choice>,
+    leads: Vec<Choice>,
     sorts: Vec<Choice>,
     errors: Vec<(&'static str, String)>,
     /// "123 assessments match", or as much as a quick count can say.
@@ -103,6 +106,7 @@ fn row(r: ListRow) -> Row {
         score: signed(r.score),
         status: status_badge(&r.status),
         flagged: r.flagged,
+        leads: r.lead_count,
         id: r.id,
     }
 }
@@ -218,6 +222,7 @@ pub async fn show(
             &["Flagged only", "Not flagged"],
             query.flagged.as_deref(),
         ),
+        leads: choices(&["yes"], &["Has a lead"], query.lead.as_deref()),
         sorts: choices(
             &["newest", "oldest", "score_desc", "score_asc"],
             &[

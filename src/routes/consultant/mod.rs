@@ -1,10 +1,12 @@
-//! The consultant workspace: sign-in, review, notes, export and trends. Everything here sits
-//! behind the session layer, and every handler but the sign-in page takes a `Consultant`.
+//! The consultant workspace: sign-in, review, notes, export, trends and the delivery logs.
+//! Everything here sits behind the session layer, and every handler but the sign-in page takes a
+//! `Consultant`.
 
 mod charts;
 mod compare;
 mod detail;
 mod display;
+mod emails;
 mod export;
 mod filter;
 mod list;
@@ -46,6 +48,7 @@ pub fn protected_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/consultant/compare", get(compare::show)),
         ("/consultant/trends", get(trends::show)),
         ("/consultant/webhooks", get(webhooks::show)),
+        ("/consultant/emails", get(emails::show)),
         ("/consultant/export.csv", get(export::csv)),
         ("/consultant/export.json", get(export::json)),
         ("/consultant/logout", post(login::logout)),

@@ -12,11 +12,12 @@ const SEPARATOR: char = '\u{1f}';
 
 /// The listed columns, for a query over `review_list a`.
 pub(super) const LIST_COLUMNS: &str = "a.id, a.created_at, a.company, a.employees, \
-    a.recommendation, a.confidence, a.score, a.status, a.flagged";
+    a.recommendation, a.confidence, a.score, a.status, a.flagged, a.lead_count";
 
 /// The listed columns plus those only tested, for a walk's inner query.
 pub(super) const WALK_COLUMNS: &str = "a.id, a.created_at, a.company, a.employees, \
-    a.recommendation, a.confidence, a.score, a.status, a.flagged, a.note_text, a.tag_list";
+    a.recommendation, a.confidence, a.score, a.status, a.flagged, a.lead_count, a.note_text, \
+    a.tag_list";
 
 /// A value to bind.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,6 +147,7 @@ pub(super) fn like_pattern(q: &str) -> String {
 pub(super) struct Applied {
     pub(super) q: bool,
     pub(super) tag: bool,
+    pub(super) lead: bool,
 }
 
 /// Appends ` AND <test>` for the filters that are plain column tests, the same on `review_list`
@@ -180,6 +182,9 @@ fn column_tests(f: &Filter, sql: &mut Sql) {
 /// which is tested against `notes` or `tags`: their joined copies could not answer it exactly).
 pub(super) fn row_tests(f: &Filter, applied: Applied, sql: &mut Sql) {
     column_tests(f, sql);
+    if f.has_lead && !applied.lead {
+        sql.push(" AND a.lead_count > 0");
+    }
     if let Some(t) = f.tag.as_deref().filter(|_| !applied.tag) {
         if t.contains(SEPARATOR) {
             sql.push_bound(
@@ -266,6 +271,9 @@ pub(super) fn export_selection(f: &Filter, sql: &mut Sql) {
             " AND EXISTS (SELECT 1 FROM tags t WHERE t.assessment_id = a.id AND t.tag = ?)",
             [Value::Text(t.clone())],
         );
+    }
+    if f.has_lead {
+        sql.push(" AND EXISTS (SELECT 1 FROM leads l WHERE l.assessment_id = a.id)");
     }
     sql.push(Sort::NewestFirst.order_by());
 }

@@ -313,6 +313,7 @@ mod tests {
                 q: s("ab"),
                 tag: s("legal"),
                 flagged: Some(false),
+                has_lead: true,
                 ..Filter::default()
             },
             Filter {
@@ -330,6 +331,7 @@ mod tests {
                 flagged: Some(true),
                 recommendation: s("managed"),
                 from: s("2026-01-01"),
+                has_lead: true,
                 ..Filter::default()
             },
         ];

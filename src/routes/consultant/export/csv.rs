@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::stream::{CHUNK_BYTES, Encoder};
-use super::{answer_keys, answer_text, factor_keys};
+use super::{answer_keys, answer_text, export_leads, factor_keys};
 use crate::db::review::ExportRow;
 use crate::rules::questions::LIGHT_USERS;
 
@@ -85,8 +85,19 @@ fn csv_header() -> Vec<String> {
     h.extend(["summary", "warnings", LIGHT_USERS.key].map(String::from));
     h.extend(["break_fix_p99", "managed_p99"].map(String::from));
     h.extend(["expected", "p10", "p50", "p90", "p99"].map(|p| format!("co_managed_{p}")));
+    h.extend(LEAD_COLUMNS.map(String::from));
     h
 }
+
+/// The leads' columns: how many, then the latest lead's name, email, when they consented and
+/// the version of the consent text they saw (empty without leads).
+const LEAD_COLUMNS: [&str; 5] = [
+    "lead_count",
+    "latest_lead_name",
+    "latest_lead_email",
+    "latest_lead_consented_at",
+    "latest_lead_consent_version",
+];
 
 /// The answers in the columns they have always had: every answer but those added later, which
 /// come last.
@@ -130,6 +141,7 @@ impl Encoder for CsvEncoder {
         self.header()?;
         let r: CsvResult = serde_json::from_str(&row.result)
             .map_err(|e| anyhow::anyhow!("stored result {} does not parse: {e}", row.id))?;
+        let leads = export_leads(&row)?;
         let mut cells = Vec::with_capacity(48);
         cells.extend([row.id, row.created_at, row.rules_version, row.status].map(|t| defuse(&t)));
         cells.extend(positional_answers().map(|(key, _)| answer_cell(r.answers.get(key))));
@@ -165,6 +177,13 @@ impl Encoder for CsvEncoder {
             ]
             .map(optional),
         );
+        cells.push(leads.len().to_string());
+        match leads.last() {
+            // The owner typed the name and the address: defused like every text cell.
+            Some(l) => cells
+                .extend([&l.name, &l.email, &l.created_at, &l.consent_version].map(|t| defuse(t))),
+            None => cells.extend(std::iter::repeat_n(String::new(), 4)),
+        }
         self.writer.write_record(&cells)?;
         Ok(())
     }
@@ -223,18 +242,19 @@ mod tests {
         let answers = answer_keys().count();
         let factors = factor_keys().count();
         // Every answer, with light_users moved to the newer columns at the end.
-        assert_eq!(h.len(), 4 + answers + 3 + factors + 8 + 3 + 2 + 7);
+        assert_eq!(h.len(), 4 + answers + 3 + factors + 8 + 3 + 2 + 7 + 5);
         assert_eq!(h[4 + answers - 2], "downtime_cost_per_hour");
         assert_eq!(
-            &h[h.len() - 8..h.len() - 6],
+            &h[h.len() - 13..h.len() - 11],
             ["light_users", "break_fix_p99"]
         );
         assert!(h.contains(&"downtime_cost_per_hour".to_owned()));
         assert!(h.contains(&"points_costs".to_owned()));
         assert_eq!(
-            h[h.len() - 11..h.len() - 8],
+            h[h.len() - 16..h.len() - 13],
             ["notes", "summary", "warnings"]
         );
-        assert_eq!(h.last().map(String::as_str), Some("co_managed_p99"));
+        assert_eq!(h[h.len() - 6], "co_managed_p99");
+        assert_eq!(&h[h.len() - 5..], LEAD_COLUMNS);
     }
 }

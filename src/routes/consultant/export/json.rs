@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::stream::Encoder;
+use super::{ExportLead, export_leads};
 use crate::assessment::Assessment;
 use crate::db::review::ExportRow;
 use crate::rules::Outcome;
@@ -15,6 +16,7 @@ struct JsonItem {
     status: String,
     tags: Vec<String>,
     history: String,
+    leads: Vec<ExportLead>,
 }
 
 #[derive(Default)]
@@ -27,6 +29,7 @@ impl Encoder for JsonEncoder {
     fn row(&mut self, row: ExportRow) -> anyhow::Result<()> {
         let outcome: Outcome = serde_json::from_str(&row.result)
             .map_err(|e| anyhow::anyhow!("stored result {} does not parse: {e}", row.id))?;
+        let leads = export_leads(&row)?;
         let item = JsonItem {
             assessment: Assessment {
                 id: row.id,
@@ -43,6 +46,7 @@ impl Encoder for JsonEncoder {
                 .map(str::to_owned)
                 .collect(),
             history: row.notes.unwrap_or_default(),
+            leads,
         };
         self.buf.push(if self.started { b',' } else { b'[' });
         self.started = true;

@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use self::csv::CsvEncoder;
@@ -20,6 +20,7 @@ use self::stream::stream_export;
 use super::filter::ListQuery;
 use crate::AppState;
 use crate::auth::Consultant;
+use crate::db::review::ExportRow;
 use crate::error::Result;
 use crate::rules::{FieldError, questions};
 
@@ -37,7 +38,8 @@ pub(super) fn factor_keys() -> impl Iterator<Item = (&'static str, &'static str)
 
 /// CSV: one row per assessment (newest first) with every answer (defaults filled in), the
 /// verdict, each factor's points (`points_<key>`, 0 when the factor did not move), both cost
-/// spreads, the break-even fee, status, tags (`;`-joined) and the history (one entry a line).
+/// spreads, the break-even fee, status, tags (`;`-joined) and the history (one entry a line);
+/// last, the number of leads and the latest lead's name, email, consent time and consent version.
 pub async fn csv(
     consultant: Consultant,
     State(state): State<AppState>,
@@ -61,7 +63,8 @@ pub async fn csv(
 /// created_at and the stored outcome), plus `status`, `tags` (array of strings) and `history`
 /// (the consultants' notes and status changes as one string, an entry a line:
 /// `<time> <author>: <text>`; empty when none). It is not called `notes` because the outcome
-/// already has `notes`: the advisor's own remarks to the owner.
+/// already has `notes`: the advisor's own remarks to the owner. `leads`: the owner's requests for
+/// the report by email, oldest first, each with the consent text as given ([`ExportLead`]).
 pub async fn json(
     consultant: Consultant,
     State(state): State<AppState>,
@@ -98,6 +101,26 @@ fn download(body: Body, content_type: &'static str, extension: &str) -> Response
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     response
+}
+
+/// A lead as the exports carry it: the request for the report by email, with the consent as
+/// given.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub(super) struct ExportLead {
+    pub name: String,
+    pub email: String,
+    pub consent_text: String,
+    pub consent_version: String,
+    pub created_at: String,
+    pub client_addr: String,
+    /// When the report went out; `null` while it waits or after sending was given up.
+    pub email_sent_at: Option<String>,
+}
+
+/// The leads of an export row, oldest first.
+pub(super) fn export_leads(row: &ExportRow) -> anyhow::Result<Vec<ExportLead>> {
+    serde_json::from_str(&row.leads)
+        .map_err(|e| anyhow::anyhow!("leads of {} do not parse: {e}", row.id))
 }
 
 /// An answer as a cell: text as is, numbers in their JSON spelling, absent as empty.

@@ -1,0 +1,643 @@
+//! The report by email and the lead it makes: the results page's form and the API, over real
+//! HTTP, delivered to a real SMTP server in the test (one that accepts, refuses with `421`,
+//! rejects with `550`, or is down), with a restart of servicefit in between.
+
+mod common;
+
+use std::time::Duration;
+
+use common::smtp::{Mode, SmtpSink};
+use common::{ACCEPT_ENCODING, PUBLIC_URL, TestApp, dental_practice, text};
+use serde_json::{Value, json};
+use servicefit::config::Config;
+
+const FROM: &str = "Advice desk <advice@msp.example>";
+/// Long enough for a loaded machine, far shorter than a failing test's patience.
+const DELIVERY: Duration = Duration::from_secs(15);
+
+fn with_smtp(sink: &SmtpSink) -> impl FnOnce(&mut Config) + use<> {
+    let url = sink.url();
+    move |c: &mut Config| {
+        c.smtp_url = Some(url.parse().expect("smtp url"));
+        c.mail_from = Some(FROM.parse().expect("mailbox"));
+        c.mail_backoff_ms = 50;
+    }
+}
+
+async fn assessment(app: &TestApp) -> String {
+    app.create(&dental_practice()).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+fn form(name: &str, email: &str, consent: bool) -> Vec<(&'static str, String)> {
+    let mut pairs = vec![("name", name.to_owned()), ("email", email.to_owned())];
+    if consent {
+        pairs.push(("consent", "yes".to_owned()));
+    }
+    pairs
+}
+
+async fn post_form(app: &TestApp, path: &str, pairs: &[(&str, String)]) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept-encoding", "identity")
+        .body(serde_urlencoded::to_string(pairs).expect("encode"))
+        .send()
+        .await
+        .expect("answer")
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_one(&app.db().await)
+        .await
+        .expect("count")
+}
+
+/// Waits until the mail log holds `n` attempts.
+async fn attempts(app: &TestApp, n: i64) -> i64 {
+    let deadline = std::time::Instant::now() + DELIVERY;
+    loop {
+        let got = count(app, "SELECT count(*) FROM mail_deliveries").await;
+        if got >= n || std::time::Instant::now() > deadline {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_form_stores_the_lead_with_its_consent_and_the_email_arrives_once() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(with_smtp(&sink)).await;
+    let id = assessment(&app).await;
+
+    let page = text(app.get(&format!("/assessments/{id}")).await).await;
+    assert!(page.contains("Email me this report"), "the form is offered");
+    assert!(page.contains(&format!("action=\"/assessments/{id}/report#email-report\"")));
+    let consent = "I agree that servicefit may keep my name and email address with this assessment, email me this report, and contact me about it. I can ask for them to be deleted at any time.";
+    assert!(page.contains(consent), "the default consent words");
+
+    let res = post_form(
+        &app,
+        &format!("/assessments/{id}/report"),
+        &form("Ana Díaz", "Ana@Clinic.example", true),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let sent = res.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(sent, format!("/assessments/{id}/report/sent"));
+    let confirmation = text(app.get(&sent).await).await;
+    assert!(confirmation.contains("Your report is on its way"));
+    assert!(
+        !confirmation.contains("Ana@Clinic.example"),
+        "no address on a public page"
+    );
+
+    let mail = sink.wait_for(1, DELIVERY).await;
+    assert_eq!(mail.len(), 1, "one email");
+    let m = &mail[0];
+    assert_eq!(m.from, "advice@msp.example");
+    assert_eq!(m.to, ["Ana@Clinic.example"]);
+    let subject = m.header("subject").expect("subject");
+    assert_eq!(
+        subject,
+        "Your IT support recommendation from servicefit: Managed IT services"
+    );
+    assert!(
+        m.header("message-id")
+            .expect("id")
+            .ends_with("@msp.example>")
+    );
+    assert!(
+        m.header("content-type")
+            .expect("type")
+            .starts_with("multipart/alternative")
+    );
+    let plain = m.part("text/plain").expect("a plain part");
+    let html = m.part("text/html").expect("an HTML part");
+    for body in [&plain, &html] {
+        assert!(body.contains("Hello Ana Díaz"), "{body}");
+        assert!(body.contains("Managed IT"));
+        assert!(body.contains(&format!("{PUBLIC_URL}/assessments/{id}")));
+        assert!(body.contains("Average year") || body.contains("average year"));
+        assert!(
+            !body.contains("/delete") && !body.contains("token="),
+            "never the private deletion link"
+        );
+    }
+    assert!(!html.contains("<img"), "no remote images");
+    assert!(!html.contains("src=\"http"));
+
+    // The lead, with the consent exactly as shown.
+    let db = app.db().await;
+    let lead: (String, String, String, String, String, String) = sqlx::query_as(
+        "SELECT name, email, email_key, consent_text, consent_version, client_addr FROM leads WHERE assessment_id = ?",
+    )
+    .bind(&id)
+    .fetch_one(&db)
+    .await
+    .expect("a lead");
+    assert_eq!(lead.0, "Ana Díaz");
+    assert_eq!(lead.1, "Ana@Clinic.example");
+    assert_eq!(lead.2, "ana@clinic.example");
+    assert_eq!(lead.3, consent);
+    assert_eq!(lead.4, servicefit::report::consent_version(consent));
+    assert_eq!(lead.5, "127.0.0.1");
+    // Marked sent once the server said 250, and logged.
+    assert_eq!(attempts(&app, 1).await, 1);
+    let sent_at: Option<String> = sqlx::query_scalar("SELECT sent_at FROM mail_outbox")
+        .fetch_one(&db)
+        .await
+        .expect("row");
+    assert!(sent_at.is_some());
+    let code: Option<i64> = sqlx::query_scalar("SELECT code FROM mail_deliveries")
+        .fetch_one(&db)
+        .await
+        .expect("row");
+    assert_eq!(code, Some(250));
+    // Nothing more is sent later.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sink.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_form_with_problems_comes_back_filled_in_and_escaped_and_stores_nothing() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(with_smtp(&sink)).await;
+    let id = assessment(&app).await;
+    let hostile = "<script>alert(1)</script>\"><b>";
+    let res = post_form(
+        &app,
+        &format!("/assessments/{id}/report"),
+        &form(hostile, "not-an-address", false),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let page = text(res).await;
+    assert!(!page.contains("<script>alert(1)"), "escaped");
+    let field = page
+        .split("id=\"report-name\"")
+        .nth(1)
+        .expect("the name field");
+    assert!(
+        field.contains("value=\"&#60;script&#62;alert(1)&#60;/script&#62;&#34;&#62;&#60;b&#62;\""),
+        "{}",
+        &field[..300]
+    );
+    assert!(
+        page.contains("value=\"not-an-address\""),
+        "the address kept"
+    );
+    assert!(page.contains("Enter an email address like name@example.com."));
+    assert!(page.contains("Tick the box to agree"));
+    assert!(
+        page.contains("href=\"#report-email\""),
+        "the summary links to the field"
+    );
+    assert!(page.contains("aria-invalid=\"true\""));
+    // The result itself is still there around the form.
+    assert!(page.contains("Managed IT"));
+
+    // A name and address, but no consent: the values stay, the box is asked for.
+    let res = post_form(
+        &app,
+        &format!("/assessments/{id}/report"),
+        &form("Ana", "ana@clinic.example", false),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let page = text(res).await;
+    assert!(page.contains("value=\"Ana\"") && page.contains("value=\"ana@clinic.example\""));
+
+    assert_eq!(count(&app, "SELECT count(*) FROM leads").await, 0);
+    assert_eq!(count(&app, "SELECT count(*) FROM mail_outbox").await, 0);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(sink.received().is_empty());
+}
+
+#[tokio::test]
+async fn the_api_queues_the_report_and_answers_every_mistake_in_json() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(with_smtp(&sink)).await;
+    let id = assessment(&app).await;
+    let path = format!("/api/v1/assessments/{id}/report");
+
+    let res = app
+        .post_json(
+            &path,
+            &json!({"name": "Ben", "email": "ben@shop.example", "consent": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["status"], "queued");
+    assert_eq!(body["assessment_id"], id.as_str());
+    assert_eq!(sink.wait_for(1, DELIVERY).await.len(), 1);
+
+    for (request, field) in [
+        (
+            json!({"name": "Ben", "email": "ben@shop.example"}),
+            "consent",
+        ),
+        (
+            json!({"name": "Ben", "email": "ben@shop.example", "consent": false}),
+            "consent",
+        ),
+        (
+            json!({"name": "Ben", "email": "ben@shop.example", "consent": "yes"}),
+            "consent",
+        ),
+        (
+            json!({"name": "Ben", "email": "ben.shop.example", "consent": true}),
+            "email",
+        ),
+        (
+            json!({"name": 7, "email": "ben@shop.example", "consent": true}),
+            "name",
+        ),
+        (
+            json!({"name": "", "email": "ben@shop.example", "consent": true}),
+            "name",
+        ),
+    ] {
+        let res = app.post_json(&path, &request).await;
+        assert_eq!(res.status(), 422, "{request}");
+        let body: Value = res.json().await.expect("json");
+        assert_eq!(body["errors"][0]["field"], field, "{request}: {body}");
+    }
+    let res = app
+        .post_raw(&path, "application/json", b"{\"name\":".to_vec())
+        .await;
+    assert_eq!(res.status(), 400);
+    let res = app
+        .post_raw(&path, "text/plain", b"name=Ben".to_vec())
+        .await;
+    assert_eq!(res.status(), 415);
+    let good = json!({"name": "Ben", "email": "ben@shop.example", "consent": true});
+    let res = app
+        .post_json("/api/v1/assessments/AAAAAAAAAAAAAAAAAAAAAA/report", &good)
+        .await;
+    assert_eq!(res.status(), 404);
+    let body: Value = res.json().await.expect("json");
+    assert!(body["errors"][0]["message"].is_string());
+
+    assert_eq!(count(&app, "SELECT count(*) FROM leads").await, 1);
+}
+
+#[tokio::test]
+async fn three_reports_per_result_then_409_and_nothing_more_is_sent() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(with_smtp(&sink)).await;
+    let id = assessment(&app).await;
+    let path = format!("/api/v1/assessments/{id}/report");
+    for n in 0..3 {
+        let res = app
+            .post_json(
+                &path,
+                &json!({"name": "Ben", "email": format!("ben{n}@shop.example"), "consent": true}),
+            )
+            .await;
+        assert_eq!(res.status(), 202);
+    }
+    let res = app
+        .post_json(
+            &path,
+            &json!({"name": "Ben", "email": "ben9@shop.example", "consent": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+    let body: Value = res.json().await.expect("json");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("3 times")
+    );
+    // The form says the same beside the form, with the values kept.
+    let res = post_form(
+        &app,
+        &format!("/assessments/{id}/report"),
+        &form("Ben", "ben9@shop.example", true),
+    )
+    .await;
+    assert_eq!(res.status(), 409);
+    let page = text(res).await;
+    assert!(page.contains("emailed 3 times already"));
+    assert!(page.contains("value=\"ben9@shop.example\""));
+
+    assert_eq!(sink.wait_for(3, DELIVERY).await.len(), 3);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sink.received().len(), 3);
+    assert_eq!(count(&app, "SELECT count(*) FROM leads").await, 3);
+}
+
+#[tokio::test]
+async fn report_requests_share_the_submission_budget() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(|c| {
+        with_smtp(&sink)(c);
+        c.submit_rate_limit = 2;
+    })
+    .await;
+    // One assessment spends one of the two.
+    let id = assessment(&app).await;
+    let path = format!("/api/v1/assessments/{id}/report");
+    let good = json!({"name": "Ben", "email": "ben@shop.example", "consent": true});
+    assert_eq!(app.post_json(&path, &good).await.status(), 202);
+    let res = app.post_json(&path, &good).await;
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    let res = post_form(
+        &app,
+        &format!("/assessments/{id}/report"),
+        &form("Ben", "ben@shop.example", true),
+    )
+    .await;
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    assert!(text(res).await.contains("value=\"ben@shop.example\""));
+    assert_eq!(count(&app, "SELECT count(*) FROM leads").await, 1);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_lead_keeps_the_forwarded_address() {
+    let sink = SmtpSink::start().await;
+    for (trust, expected) in [(true, "203.0.113.7"), (false, "127.0.0.1")] {
+        let app = TestApp::spawn_with(|c| {
+            with_smtp(&sink)(c);
+            c.trust_proxy = trust;
+        })
+        .await;
+        let id = assessment(&app).await;
+        let res = app
+            .client
+            .post(app.url(&format!("/api/v1/assessments/{id}/report")))
+            .header("content-type", "application/json")
+            .header("x-forwarded-for", "203.0.113.7, 10.0.0.1")
+            .body(r#"{"name":"Ben","email":"ben@shop.example","consent":true}"#)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(res.status(), 202);
+        let addr: String = sqlx::query_scalar("SELECT client_addr FROM leads")
+            .fetch_one(&app.db().await)
+            .await
+            .expect("lead");
+        assert_eq!(addr, expected, "trust_proxy = {trust}");
+    }
+}
+
+#[tokio::test]
+async fn a_refusing_server_gets_the_email_again_until_it_takes_it_once() {
+    let sink = SmtpSink::start().await;
+    sink.set_mode(Mode::Refuse);
+    let app = TestApp::spawn_with(with_smtp(&sink)).await;
+    let id = assessment(&app).await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/assessments/{id}/report"),
+            &json!({"name": "Ben", "email": "ben@shop.example", "consent": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    // At least two refusals, logged with the server's 421; nothing delivered.
+    assert!(attempts(&app, 2).await >= 2);
+    assert!(sink.received().is_empty());
+    let codes: Vec<Option<i64>> =
+        sqlx::query_scalar("SELECT code FROM mail_deliveries ORDER BY id LIMIT 2")
+            .fetch_all(&app.db().await)
+            .await
+            .expect("log");
+    assert_eq!(codes, [Some(421), Some(421)]);
+
+    sink.set_mode(Mode::Accept);
+    let mail = sink.wait_for(1, DELIVERY).await;
+    assert_eq!(mail.len(), 1);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(sink.received().len(), 1, "sent once");
+    let (sent, failed): (Option<String>, Option<String>) =
+        sqlx::query_as("SELECT sent_at, failed_at FROM mail_outbox")
+            .fetch_one(&app.db().await)
+            .await
+            .expect("row");
+    assert!(sent.is_some() && failed.is_none());
+}
+
+#[tokio::test]
+async fn a_rejected_address_is_given_up_at_once() {
+    let sink = SmtpSink::start().await;
+    sink.set_mode(Mode::Reject);
+    let app = TestApp::spawn_with(with_smtp(&sink)).await;
+    let id = assessment(&app).await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/assessments/{id}/report"),
+            &json!({"name": "Ben", "email": "nobody@shop.example", "consent": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    assert_eq!(attempts(&app, 1).await, 1);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let db = app.db().await;
+    let (n, code, error): (i64, Option<i64>, Option<String>) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM mail_deliveries), code, error FROM mail_deliveries",
+    )
+    .fetch_one(&db)
+    .await
+    .expect("log");
+    assert_eq!(n, 1, "one attempt: a 550 will not change");
+    assert_eq!(code, Some(550));
+    assert!(error.unwrap().contains("No such mailbox"));
+    let failed: Option<String> = sqlx::query_scalar("SELECT failed_at FROM mail_outbox")
+        .fetch_one(&db)
+        .await
+        .expect("row");
+    assert!(failed.is_some());
+}
+
+#[tokio::test]
+async fn an_email_queued_while_the_mail_server_is_down_goes_out_after_a_restart() {
+    let mut sink = SmtpSink::start().await;
+    sink.stop();
+    let app = TestApp::spawn_with(with_smtp(&sink)).await;
+    let id = assessment(&app).await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/assessments/{id}/report"),
+            &json!({"name": "Ben", "email": "ben@shop.example", "consent": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    assert!(attempts(&app, 1).await >= 1, "tried and failed to connect");
+    let error: Option<String> =
+        sqlx::query_scalar("SELECT error FROM mail_deliveries ORDER BY id LIMIT 1")
+            .fetch_one(&app.db().await)
+            .await
+            .expect("log");
+    assert_eq!(error.as_deref(), Some("could not connect"));
+
+    // servicefit stops with the email still queued, and starts again; the relay comes back.
+    let app = app.restart().await;
+    sink.resume().await;
+    let mail = sink.wait_for(1, DELIVERY).await;
+    assert_eq!(mail.len(), 1);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(sink.received().len(), 1, "sent once");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM mail_outbox WHERE sent_at IS NOT NULL"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn deleting_the_result_takes_its_lead_and_the_unsent_email_with_it() {
+    let mut sink = SmtpSink::start().await;
+    sink.stop();
+    let app = TestApp::spawn_with(with_smtp(&sink)).await;
+    let created = app.create_with_link(&dental_practice()).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let res = app
+        .post_json(
+            &format!("/api/v1/assessments/{id}/report"),
+            &json!({"name": "Ben", "email": "ben@shop.example", "consent": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    let token = created["delete_url"]
+        .as_str()
+        .unwrap()
+        .split_once("token=")
+        .unwrap()
+        .1
+        .to_owned();
+    let res = app
+        .post_form(
+            &format!("/assessments/{id}/delete"),
+            &[("token", token.as_str())],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    for table in ["leads", "mail_outbox", "mail_deliveries"] {
+        assert_eq!(
+            count(&app, &format!("SELECT count(*) FROM {table}")).await,
+            0,
+            "{table}"
+        );
+    }
+    sink.resume().await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(
+        sink.received().is_empty(),
+        "nothing sent for a deleted result"
+    );
+    // Asking again for a deleted result: 410.
+    let res = app
+        .post_json(
+            &format!("/api/v1/assessments/{id}/report"),
+            &json!({"name": "Ben", "email": "ben@shop.example", "consent": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 410);
+}
+
+#[tokio::test]
+async fn without_smtp_no_form_is_offered_and_the_routes_say_why() {
+    let app = TestApp::spawn().await;
+    let id = assessment(&app).await;
+    let page = text(app.get(&format!("/assessments/{id}")).await).await;
+    assert!(!page.contains("Email me this report"));
+    let res = app
+        .post_json(
+            &format!("/api/v1/assessments/{id}/report"),
+            &json!({"name": "Ben", "email": "ben@shop.example", "consent": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 501);
+    let body: Value = res.json().await.expect("json");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not send reports by email")
+    );
+    let res = post_form(
+        &app,
+        &format!("/assessments/{id}/report"),
+        &form("Ben", "ben@shop.example", true),
+    )
+    .await;
+    assert_eq!(res.status(), 501);
+}
+
+#[tokio::test]
+async fn a_locked_database_answers_503_and_stores_nothing() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(with_smtp(&sink)).await;
+    let id = assessment(&app).await;
+    // Another process's write lock, held for the whole request.
+    let other = app.db().await;
+    let mut holder = other.acquire().await.expect("connection");
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut *holder)
+        .await
+        .expect("lock");
+    let res = app
+        .post_json(
+            &format!("/api/v1/assessments/{id}/report"),
+            &json!({"name": "Ben", "email": "ben@shop.example", "consent": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    let res = post_form(
+        &app,
+        &format!("/assessments/{id}/report"),
+        &form("Ben", "ben@shop.example", true),
+    )
+    .await;
+    assert_eq!(res.status(), 503);
+    assert!(text(res).await.contains("value=\"ben@shop.example\""));
+    sqlx::query("ROLLBACK")
+        .execute(&mut *holder)
+        .await
+        .expect("unlock");
+    drop(holder);
+    assert_eq!(count(&app, "SELECT count(*) FROM leads").await, 0);
+    // Once the lock is gone, the same request goes through.
+    let res = app
+        .post_json(
+            &format!("/api/v1/assessments/{id}/report"),
+            &json!({"name": "Ben", "email": "ben@shop.example", "consent": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+}
+
+#[tokio::test]
+async fn the_results_page_with_its_form_reaches_a_browser_gzipped() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(with_smtp(&sink)).await;
+    let id = assessment(&app).await;
+    let res = app
+        .client
+        .get(app.url(&format!("/assessments/{id}")))
+        .header("accept-encoding", ACCEPT_ENCODING)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let bytes = res.bytes().await.expect("body");
+    let mut html = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut html)
+        .expect("gzip");
+    assert!(html.contains("id=\"report-consent\""));
+}
