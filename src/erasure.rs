@@ -107,18 +107,34 @@ pub async fn check(state: &AppState, id: &str, token: &str) -> Result<()> {
 
 /// Deletes `id` when `token` is its deletion token, with its notes, tags, review-list row and
 /// search entry, leaves a tombstone, and queues `assessment.deleted` for the webhook receiver,
-/// all in one transaction.
+/// all in one transaction. As [`check`]: `Gone` when it was deleted already, `NotFound` when
+/// the id or the token is not ours; `NotDeleted` when the database cannot take writes now.
 pub async fn erase(state: &AppState, id: &str, token: &str) -> Result<()> {
-    check(state, id, token).await?;
+    if !is_well_formed_id(id) || !is_well_formed_token(token) {
+        return Err(AppError::NotFound);
+    }
     let event = if state.webhooks_enabled() {
         Some(deleted_event(id)?)
     } else {
         None
     };
     let announced = event.is_some();
-    if !db::erase_assessment(&state.db, id, &hash(token), &now_rfc3339(), event).await? {
-        // Deleted by a request that got there first.
-        return Err(AppError::Gone);
+    let erased = db::erase_assessment(&state.db, id, &hash(token), &now_rfc3339(), event)
+        .await
+        .map_err(|e| {
+            if db::is_unavailable(&e) {
+                tracing::warn!(error = %e, "deletion not made: the database cannot take writes");
+                AppError::NotDeleted {
+                    retry_after_secs: crate::error::DB_RETRY_AFTER_SECS,
+                }
+            } else {
+                AppError::Db(e)
+            }
+        })?;
+    match erased {
+        db::Erased::Now => {}
+        db::Erased::Already => return Err(AppError::Gone),
+        db::Erased::NoMatch => return Err(AppError::NotFound),
     }
     state.results.clear();
     if announced {

@@ -45,6 +45,9 @@ pub enum AppError {
     /// The database cannot take writes now (no space, a lock held elsewhere); nothing was stored.
     #[error("the database cannot take writes; retry after {retry_after_secs} s")]
     Unavailable { retry_after_secs: u64 },
+    /// The database cannot take the owner's deletion now; nothing was deleted.
+    #[error("the database cannot take the deletion; retry after {retry_after_secs} s")]
+    NotDeleted { retry_after_secs: u64 },
     /// An `Idempotency-Key` sent again with a different body.
     #[error("idempotency key reused with another body")]
     KeyReused,
@@ -72,7 +75,7 @@ impl From<axum::extract::rejection::BytesRejection> for AppError {
 }
 
 /// Seconds to wait after a database error that says "not now" (a lock, no space).
-const DB_RETRY_AFTER_SECS: u64 = 5;
+pub const DB_RETRY_AFTER_SECS: u64 = 5;
 
 /// `Result` with `AppError` as the default error.
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
@@ -90,9 +93,9 @@ impl AppError {
             AppError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Overloaded { .. } | AppError::Unavailable { .. } => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            AppError::Overloaded { .. }
+            | AppError::Unavailable { .. }
+            | AppError::NotDeleted { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::ReportLimit => StatusCode::CONFLICT,
             AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
@@ -124,6 +127,9 @@ impl AppError {
             ),
             AppError::Unavailable { retry_after_secs } => format!(
                 "We could not save this just now: the server cannot store anything at the moment. Nothing was saved. Try again in {retry_after_secs} seconds; your answers are still in the form."
+            ),
+            AppError::NotDeleted { retry_after_secs } => format!(
+                "We could not delete this just now: the server cannot store anything at the moment. Nothing was deleted. Try again in {retry_after_secs} seconds; your private link still works."
             ),
             AppError::KeyReused => "This Idempotency-Key was already used in the last 24 hours with a different request body. Send a new key with new answers, or the same body to get the assessment it made.".to_owned(),
             AppError::ReportLimit => format!(
@@ -173,7 +179,8 @@ impl AppError {
         let retry_after = match self {
             AppError::TooManyRequests { retry_after_secs }
             | AppError::Overloaded { retry_after_secs }
-            | AppError::Unavailable { retry_after_secs } => Some(*retry_after_secs),
+            | AppError::Unavailable { retry_after_secs }
+            | AppError::NotDeleted { retry_after_secs } => Some(*retry_after_secs),
             AppError::Db(e) if crate::db::is_unavailable(e) => Some(DB_RETRY_AFTER_SECS),
             _ => None,
         };

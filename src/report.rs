@@ -235,7 +235,10 @@ struct EmailView<'a> {
     firm: &'a str,
     report: Report,
     link: String,
+    /// The brand's colour (the shade that reads on white), for the heading rule and button.
     accent: String,
+    /// White or dark ink, whichever reads on `accent`.
+    accent_text: String,
     contact: String,
     website: Option<&'a str>,
     footer: Option<&'a str>,
@@ -261,7 +264,14 @@ impl Email {
             name,
             firm: chrome.name(),
             link: format!("{}/assessments/{}", state.config.public_origin(), a.id),
-            accent: brand.map_or_else(|| "#1f5fbf".to_owned(), |b| b.accent.light.colour.hex()),
+            accent: brand.map_or_else(
+                || "#1f5fbf".to_owned(),
+                |b| format!("#{}", b.accent.light.colour.hex()),
+            ),
+            accent_text: brand.map_or_else(
+                || "#ffffff".to_owned(),
+                |b| format!("#{}", b.accent.light.text.hex()),
+            ),
             contact,
             website: brand.map(|b| b.website.as_str()),
             footer: brand.and_then(|b| b.footer.as_deref()),

@@ -6,287 +6,37 @@
 //! API returns it unchanged) and results made under older rules read as well as new ones. It is
 //! presentation only: nothing here changes a rule, a number or the rules version.
 
-/// A published source the rules cite.
-#[derive(Debug, PartialEq, Eq)]
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+/// A published source the rules cite: one `[[source]]` of `sources.toml`, which says what
+/// each field holds.
+#[derive(Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Source {
-    /// What an owner reads: who published it and what it is, with the year where known.
-    pub name: &'static str,
-    /// Where to read it: the page given in the research notes (DOMAIN.md), or the publisher's
-    /// own site where the notes name only the publisher.
-    pub url: &'static str,
-    /// How the rules' source strings name it: each entry is one or more whole words, matched
-    /// case-insensitively on word boundaries ("awd" matches "awd.com.au").
-    cited_as: &'static [&'static str],
+    /// What an owner reads: who published it and what it is.
+    pub name: String,
+    /// Where to read it.
+    pub url: String,
+    /// How the rules' source strings name it, as lower-case whole words.
+    cited_as: Vec<String>,
 }
 
-const fn source(
-    name: &'static str,
-    url: &'static str,
-    cited_as: &'static [&'static str],
-) -> Source {
-    Source {
-        name,
-        url,
-        cited_as,
-    }
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Table {
+    source: Vec<Source>,
 }
 
-/// Every source the rules cite by name, in the order of the research notes. Sources the notes
-/// give only as a plain-http address (pcservices.co.za) are left out rather than linked insecurely.
-pub const SOURCES: &[Source] = &[
-    // Break/fix rates (notes §1.2, §6.1).
-    source(
-        "iKnowTech break/fix rate schedule (2023)",
-        "https://iknowtech.com/rate-schedule-2023-break-fix/",
-        &["iknowtech"],
-    ),
-    source(
-        "Transoft Labs billing practices",
-        "https://www.transoftlabs.com/statement-of-billing-practices",
-        &["transoftlabs", "transoft labs"],
-    ),
-    source(
-        "Adelyte hourly support prices",
-        "https://www.adelyte.com/products/hourly-support",
-        &["adelyte"],
-    ),
-    source(
-        "Solutions Networking: the cost of IT downtime",
-        "https://solutionsnetworkingcorp-website.joehandlesit.com/articles/cost-of-it-downtime",
-        &["solutionsnetworking", "solutions networking"],
-    ),
-    source(
-        "AG MSP Coaching: reactive hours per endpoint (RHEM)",
-        "https://www.agmspcoaching.com/blog/calculating-reactive-hours-per-endpoint-per-month-rhem-a-process-overview",
-        &["rhem", "agmspcoaching"],
-    ),
-    source(
-        "Freshservice State of the Service Desk (via ChannelE2E)",
-        "https://www.channele2e.com/news/top-technology-service-desk-challenges-opportunities",
-        &["freshservice"],
-    ),
-    source(
-        "Fixify IT help desk benchmark (2026)",
-        "https://www.fixify.com/it-help-desk-benchmark-report-2026",
-        &["fixify"],
-    ),
-    // Managed prices and service levels (§1.1, §1.4, §6.4).
-    source(
-        "MSP Notes: per-user and per-device rates (2024)",
-        "https://mspnotes.com/pricing-and-costs-for-msp-defining-per-user-and-per-device-rates",
-        &["mspnotes"],
-    ),
-    source(
-        "Plus1 Technology: what IT support costs",
-        "https://plus1technology.com/what-does-it-support-cost",
-        &["plus1technology", "plus1"],
-    ),
-    source(
-        "Alcott Enterprises: how MSPs bill",
-        "https://alcottenterprises.com/post/howmspbillforservices",
-        &["alcottenterprises", "alcott"],
-    ),
-    source(
-        "Technoir MSP pricing examples",
-        "https://technoirsolutions.com/services/msp_pricing-examples/",
-        &["technoir"],
-    ),
-    source(
-        "P20: how managed IT services are priced",
-        "https://p20inc.com/how-are-managed-it-services-priced-and-how-much-should-it-cost-my-firm",
-        &["p20inc", "p20"],
-    ),
-    source(
-        "Calcstack: do you need managed IT? (with ChannelE2E data)",
-        "https://calcstack.net/do-you-need-managed-it",
-        &["calcstack"],
-    ),
-    source(
-        "TruMethods: the right MSP price",
-        "https://www.trumethods.com/resources/blog/the-right-msp-price-are-you-charging-enough-for-it-services",
-        &["trumethods"],
-    ),
-    source(
-        "AWD: typical managed IT response times",
-        "https://www.awd.com.au/it-solutions/typical-response-time-sla-managed-it-support-providers-guide",
-        &["awd", "sla p1"],
-    ),
-    source(
-        "Hawk IT response times",
-        "https://hawkiit.com/response-times",
-        &["hawkiit"],
-    ),
-    source(
-        "Summit DNC service-level agreement",
-        "https://summitdnc.com/help/getting-started/understanding-your-sla/",
-        &["summitdnc"],
-    ),
-    source(
-        "HDI: incident mean time to resolve",
-        "https://www.thinkhdi.com/library/supportworld/2018/metric-of-month-incident-mean-time-to-resolve",
-        &["hdi", "thinkhdi"],
-    ),
-    // Downtime (§2).
-    source(
-        "Infrascale SMB downtime survey (2020)",
-        "https://solutionsreview.com/backup-disaster-recovery/infrascale-survey-reveals-the-negative-impact-of-unexpected-downtime/",
-        &["infrascale"],
-    ),
-    source(
-        "Hiscox small business cyber reports",
-        "https://www.hiscox.com/cybersecurity",
-        &["hiscox"],
-    ),
-    source(
-        "Datto state of the channel ransomware report",
-        "https://www.datto.com/blog/dattos-european-state-of-the-channel-ransomware-report",
-        &["datto"],
-    ),
-    source(
-        "OpsCentre: calculating the cost of downtime",
-        "https://www.opscentre.com/calculating-the-approximate-cost-of-downtime/",
-        &["opscentre"],
-    ),
-    source(
-        "Intelloger downtime cost calculator",
-        "https://stg.intelloger.in/?p=617",
-        &["intelloger"],
-    ),
-    source(
-        "Walt Milton: managed IT or in-house",
-        "https://waltmilton.com/insights/managed-it-vs-in-house-decision/",
-        &["waltmilton", "walt milton"],
-    ),
-    // When to choose which (§3, §4).
-    source(
-        "Elevate: co-managed or fully managed IT for a 10-person firm",
-        "https://elevatesolutions.io/insights/co-managed-or-fully-managed-it-what-a-10-person-firm-actually-needs/",
-        &["elevatesolutions", "elevate solutions"],
-    ),
-    source(
-        "LI Tech Advisors: MSP services compared with break/fix",
-        "https://www.litechadvisors.com/how-msp-services-compare-to-break-fix-services/",
-        &["litechadvisors"],
-    ),
-    source(
-        "calculator.city: average cost of IT support",
-        "https://cal53.calculator.city/average-cost-of-it-support-for-small-business-calculator/",
-        &["calculator city"],
-    ),
-    // The second cost model (§10). The notes name these publishers without a page, so the
-    // links go to the publisher's own site or the report's official page.
-    source(
-        "Cyber Security Breaches Survey 2025 (UK government)",
-        "https://www.gov.uk/government/statistics/cyber-security-breaches-survey-2025",
-        &["cyber security breaches survey"],
-    ),
-    source(
-        "Verizon Data Breach Investigations Report",
-        "https://www.verizon.com/business/resources/reports/dbir/",
-        &["verizon", "dbir"],
-    ),
-    source(
-        "NetDiligence cyber claims study",
-        "https://netdiligence.com/",
-        &["netdiligence"],
-    ),
-    source(
-        "Coalition cyber claims reports",
-        "https://www.coalitioninc.com/",
-        &["coalition"],
-    ),
-    source(
-        "Total HIPAA: the cost of a breach",
-        "https://www.totalhipaa.com/",
-        &["totalhipaa"],
-    ),
-    source(
-        "IBM Cost of a Data Breach report",
-        "https://www.ibm.com/reports/data-breach",
-        &["ibm"],
-    ),
-    source(
-        "Microsoft business security pricing (2026)",
-        "https://www.microsoft.com/en-us/microsoft-365/business",
-        &["microsoft"],
-    ),
-    source(
-        "Syncro backup pricing",
-        "https://syncromsp.com/",
-        &["syncromsp"],
-    ),
-    source(
-        "EDR Cost: endpoint protection prices",
-        "https://edrcost.com/",
-        &["edrcost"],
-    ),
-    source(
-        "US Bureau of Labor Statistics: job openings and turnover (JOLTS)",
-        "https://www.bls.gov/jlt/",
-        &["jolts"],
-    ),
-    source(
-        "US Bureau of Labor Statistics: occupational pay (OEWS May 2024)",
-        "https://www.bls.gov/oes/",
-        &["oews"],
-    ),
-    source(
-        "US Bureau of Labor Statistics: employer costs for employee compensation",
-        "https://www.bls.gov/news.release/ecec.toc.htm",
-        &["ecec"],
-    ),
-    source(
-        "Intrasec IT support benchmark (2026)",
-        "https://intrasec.ca/",
-        &["intrasec"],
-    ),
-    source(
-        "The Negotiation Experts: co-managed IT contracts",
-        "https://thenegotiationexperts.com/",
-        &["thenegotiationexperts"],
-    ),
-    source(
-        "USM Technology: co-managed or fully managed IT (2026)",
-        "https://usmtechnology.com/",
-        &["usmtechnology"],
-    ),
-    source(
-        "IT Works co-managed IT",
-        "https://itworks.us.com/",
-        &["itworks"],
-    ),
-    source(
-        "Macon Index: MSP onboarding fees (2026)",
-        "https://maconindex.com/",
-        &["maconindex"],
-    ),
-    source(
-        "Hartmann Industries MSP schedule of fees (2023)",
-        "https://hartmannindustries.com/",
-        &["hartmannindustries"],
-    ),
-    source(
-        "IT Solutions: user types",
-        "https://itsolutions-inc.com/",
-        &["itsolutions"],
-    ),
-    source(
-        "Mapletronics: user billing",
-        "https://mapletronics.com/",
-        &["mapletronics"],
-    ),
-    source(
-        "Gartner IT benchmarks",
-        "https://www.gartner.com/",
-        &["gartner"],
-    ),
-    source(
-        "NSBA small business technology survey (2010)",
-        "https://nsba.biz/",
-        &["nsba"],
-    ),
-    source("ARN (2013)", "https://www.arnnet.com.au/", &["arnnet"]),
-];
+/// Every source the rules cite by name, in the order of the research notes: the table in
+/// `sources.toml`, built in and read on first use (a test reads it, so a build whose table
+/// does not parse fails its tests).
+static SOURCES: LazyLock<Vec<Source>> = LazyLock::new(|| {
+    toml::from_str::<Table>(include_str!("sources.toml"))
+        .expect("src/sources.toml is a table of sources")
+        .source
+});
 
 /// What a source string says besides naming sources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -557,7 +307,11 @@ mod tests {
     use super::*;
 
     fn names(stored: &str) -> Vec<&'static str> {
-        cite(stored).sources.iter().map(|s| s.name).collect()
+        cite(stored)
+            .sources
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect()
     }
 
     /// Every `source = "…"` string in the rules file, plus the ones the code writes.
@@ -586,7 +340,7 @@ mod tests {
     fn print_sources() {
         for stored in rule_sources() {
             let c = cite(&stored);
-            let names: Vec<&str> = c.sources.iter().map(|s| s.name).collect();
+            let names: Vec<&str> = c.sources.iter().map(|s| s.name.as_str()).collect();
             println!(
                 "{stored}\n  → {} | {} | {}",
                 c.note.map_or("", Note::text),
@@ -602,7 +356,7 @@ mod tests {
             let c = cite(&stored);
             assert!(!internal(&c.text), "{stored:?} → {:?}", c.text);
             for s in &c.sources {
-                assert!(!internal(s.name), "{}", s.name);
+                assert!(!internal(&s.name), "{}", s.name);
             }
             assert!(
                 c.note.is_some() || !c.sources.is_empty() || !c.text.is_empty(),
@@ -613,16 +367,17 @@ mod tests {
 
     #[test]
     fn every_source_has_a_secure_link_a_name_without_commas_and_is_listed_once() {
-        for s in SOURCES {
+        assert!(SOURCES.len() > 40, "{} sources", SOURCES.len());
+        for s in SOURCES.iter() {
             assert!(s.url.starts_with("https://"), "{}", s.url);
             assert!(
                 !s.name.contains(','),
                 "names are joined by commas: {}",
                 s.name
             );
-            assert!(!internal(s.name), "{}", s.name);
+            assert!(!internal(&s.name), "{}", s.name);
             assert!(!s.cited_as.is_empty(), "{}", s.name);
-            for name in s.cited_as {
+            for name in &s.cited_as {
                 assert_eq!(
                     words(name).join(" "),
                     *name,

@@ -311,3 +311,109 @@ async fn a_lock_held_by_another_process_gets_a_prompt_503_and_a_retry_stores_onc
     assert_eq!(first, again, "the same assessment");
     assert_eq!(stored_ids(&app).await.len(), 1, "stored once");
 }
+
+/// The owner's deletion of `id`, sent as the confirmation form sends it.
+async fn delete_by_form(app: &TestApp, id: &str, token: &str) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/assessments/{id}/delete")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("accept-encoding", ACCEPT_ENCODING)
+        .body(serde_urlencoded::to_string([("token", token)]).expect("encode"))
+        .send()
+        .await
+        .expect("an answer")
+}
+
+/// An assessment made through the API: its id and the token of its private deletion link.
+async fn created_with_token(app: &TestApp) -> (String, String) {
+    let created = app.create_with_link(&dental_practice()).await;
+    let id = created["id"].as_str().expect("id").to_owned();
+    let token = created["delete_url"]
+        .as_str()
+        .expect("delete_url")
+        .split_once("token=")
+        .expect("a token")
+        .1
+        .to_owned();
+    (id, token)
+}
+
+/// What a deletion the database could not take must look like: a `503` page that says to try
+/// again and that nothing was deleted; the result still there and no tombstone.
+async fn assert_deletion_refused(app: &TestApp, id: &str, res: reqwest::Response) {
+    assert_eq!(res.status(), 503);
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .expect("Retry-After in seconds");
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(res.headers().contains_key("content-security-policy"));
+    let page = text(res).await;
+    assert!(page.contains("Nothing was deleted"), "{page}");
+    assert_eq!(app.get(&format!("/assessments/{id}")).await.status(), 200);
+    let tombstones: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM erased_assessments WHERE id = ?")
+            .bind(id)
+            .fetch_one(&app.db().await)
+            .await
+            .expect("count");
+    assert_eq!(tombstones, 0, "no tombstone for a refused deletion");
+}
+
+/// Deleting frees more than its tombstone takes, so a database at its `--database-max-mb`
+/// limit still lets an owner delete (a full disk, where the journal cannot grow, answers `503`:
+/// tests/full_disk.rs).
+#[tokio::test]
+async fn deleting_on_a_database_at_its_size_limit_succeeds_and_makes_room() {
+    let app = TestApp::spawn_with(|c| c.database_max_mb = Some(1)).await;
+    add_ballast(&app, 512 * 1024).await;
+    let (id, token) = created_with_token(&app).await;
+    let mut i = 0;
+    while post(&app, i).await.0 == 201 {
+        i += 1;
+        assert!(i < 2_000, "1 MiB never filled up");
+    }
+
+    let res = delete_by_form(&app, &id, &token).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(app.get(&format!("/assessments/{id}")).await.status(), 410);
+    assert_eq!(
+        post(&app, i).await.0,
+        201,
+        "the room it freed takes a new one"
+    );
+}
+
+#[tokio::test]
+async fn deleting_while_another_process_holds_the_lock_answers_503_and_succeeds_after() {
+    let app = TestApp::spawn().await;
+    let (id, token) = created_with_token(&app).await;
+    let Some(lock) = WriteLock::hold(&app.db_path) else {
+        return;
+    };
+    let started = Instant::now();
+    let res = delete_by_form(&app, &id, &token).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "answered within a few seconds, not after {:?}",
+        started.elapsed()
+    );
+    assert_deletion_refused(&app, &id, res).await;
+
+    drop(lock);
+    let res = delete_by_form(&app, &id, &token).await;
+    assert_eq!(
+        res.status(),
+        303,
+        "the same form deletes once the lock is gone"
+    );
+    assert_eq!(app.get(&format!("/assessments/{id}")).await.status(), 410);
+}

@@ -478,14 +478,16 @@ async fn the_stylesheet_forces_each_theme_without_inline_styles() {
         .text()
         .await
         .unwrap();
-    // Light is kept out of the viewer's dark preference; dark applies whatever it is.
-    assert!(
-        css.contains(
-            "@media (prefers-color-scheme: dark) {\n  :root:not([data-theme=\"light\"]) {"
-        )
-    );
+    // Light is kept out of the viewer's dark preference; dark applies whatever it is. Both
+    // flip the switches that choose each colour's dark value.
+    assert!(css.contains(
+        "@media (prefers-color-scheme: dark) {\n  :root:not([data-theme=\"light\"]) { --light: ; --dark: initial; }"
+    ));
     assert!(css.contains(":root[data-theme=\"light\"] { color-scheme: light; }"));
-    assert!(css.contains(":root[data-theme=\"dark\"] {\n  color-scheme: dark;\n  --bg: #11151c;"));
+    assert!(css.contains(
+        ":root[data-theme=\"dark\"] { color-scheme: dark; --light: ; --dark: initial; }"
+    ));
+    assert!(css.contains("--bg: var(--light, #ffffff) var(--dark, #11151c);"));
 }
 
 #[tokio::test]

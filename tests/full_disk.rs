@@ -129,3 +129,77 @@ async fn a_full_disk_refuses_with_503_loses_nothing_acknowledged_and_recovers_wh
         acked.len()
     );
 }
+
+#[tokio::test]
+async fn deleting_on_a_full_disk_answers_503_deletes_nothing_and_succeeds_when_space_returns() {
+    let Some(fs) = SmallFilesystem::mount("3m") else {
+        eprintln!("skipped: mounting a 3 MB tmpfs needs root and mount(8) on this machine");
+        return;
+    };
+    let ballast = fs.path("ballast");
+    std::fs::write(&ballast, vec![0u8; 1024 * 1024]).unwrap();
+    let server = Server::start(&fs.path("full.db"));
+    let client = client();
+    let (status, _, created) = post(&client, &server.base, 0).await.unwrap();
+    assert_eq!(status, 201, "{created}");
+    let id = id_of(&created);
+    let token = serde_json::from_str::<serde_json::Value>(&created).unwrap()["delete_url"]
+        .as_str()
+        .expect("delete_url")
+        .split_once("token=")
+        .expect("a token")
+        .1
+        .to_owned();
+    let mut next = 1;
+    while post(&client, &server.base, next).await.unwrap().0 == 201 {
+        next += 1;
+        assert!(next < 4_000, "3 MB never filled up");
+    }
+
+    // The confirmation form's POST, without following the redirect it answers with.
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let delete = || {
+        no_redirect
+            .post(server.url(&format!("/assessments/{id}/delete")))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "text/html")
+            .body(format!("token={token}"))
+            .send()
+    };
+    let status_of = |path: String| {
+        let (client, url) = (no_redirect.clone(), server.url(&path));
+        async move { client.get(url).send().await.unwrap().status().as_u16() }
+    };
+    let res = delete().await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert!(
+        res.headers().contains_key("retry-after"),
+        "503 without Retry-After"
+    );
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Nothing was deleted"), "{page}");
+    assert_eq!(status_of(format!("/assessments/{id}")).await, 200);
+    assert_eq!(
+        status_of(format!("/assessments/{id}/deleted")).await,
+        404,
+        "no tombstone"
+    );
+
+    std::fs::remove_file(&ballast).unwrap();
+    let res = delete().await.unwrap();
+    assert_eq!(
+        res.status(),
+        303,
+        "the same form deletes once there is space"
+    );
+    assert_eq!(status_of(format!("/assessments/{id}")).await, 410);
+}

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{PUBLIC_URL, TestApp, dental_practice, set_cookie, text};
+use common::{ACCEPT_ENCODING, PUBLIC_URL, TestApp, dental_practice, set_cookie, text};
 use serde_json::Value;
 
 /// The path and query of a `delete_url` (the tests talk to the server, not the public URL).
@@ -228,4 +228,51 @@ async fn a_retried_submission_gets_a_fresh_link_that_replaces_the_first() {
         "the first link was replaced"
     );
     assert_eq!(app.get(&path_of(b)).await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_first_view_shows_the_link_gzipped_to_a_browser_and_later_gzipped_views_do_not() {
+    let app = TestApp::spawn().await;
+    let pairs = app.filled_in_form(&dental_practice()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let res = app.submit_form(&pairs).await;
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let cookie = set_cookie(&res, "servicefit_delete").expect("the first-view cookie");
+    let token = cookie.split_once('=').unwrap().1.to_owned();
+    let view = |cookie: Option<&str>| {
+        let mut req = app
+            .client
+            .get(app.url(&location))
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("accept-encoding", ACCEPT_ENCODING);
+        if let Some(cookie) = cookie {
+            req = req.header("cookie", cookie);
+        }
+        req.send()
+    };
+
+    let first = view(Some(&cookie)).await.unwrap();
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers()["content-encoding"], "gzip");
+    assert_eq!(first.headers()["cache-control"], "no-store");
+    let cleared = first.headers().get_all("set-cookie").iter().any(|v| {
+        let v = v.to_str().unwrap();
+        v.starts_with("servicefit_delete=;") && v.contains("Max-Age=0")
+    });
+    assert!(cleared, "the first view clears the cookie");
+    let page = text(first).await;
+    assert!(
+        page.contains(&format!("{location}/delete?token={token}")),
+        "the private link is on the gzipped first view"
+    );
+
+    // The browser dropped the cookie: the next view is the shared page, without the link.
+    let later = view(None).await.unwrap();
+    assert_eq!(later.status(), 200);
+    assert_eq!(later.headers()["content-encoding"], "gzip");
+    let later = text(later).await;
+    assert!(later.contains("Harbour Dental"), "the result itself");
+    assert!(!later.contains(&token));
+    assert!(!later.contains("/delete?token="));
 }

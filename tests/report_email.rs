@@ -1,73 +1,14 @@
-//! The report by email and the lead it makes: the results page's form and the API, over real
-//! HTTP, delivered to a real SMTP server in the test (one that accepts, refuses with `421`,
-//! rejects with `550`, or is down), with a restart of servicefit in between.
+//! The report by email and the lead it makes: the results page's form, the end of the
+//! questionnaire and the API, over real HTTP, delivered to a real SMTP server in the test.
 
 mod common;
 
 use std::time::Duration;
 
-use common::smtp::{Mode, SmtpSink};
+use common::report::{DELIVERY, assessment, attempts, count, form, post_form, with_smtp};
+use common::smtp::SmtpSink;
 use common::{ACCEPT_ENCODING, PUBLIC_URL, TestApp, dental_practice, text};
 use serde_json::{Value, json};
-use servicefit::config::Config;
-
-const FROM: &str = "Advice desk <advice@msp.example>";
-/// Long enough for a loaded machine, far shorter than a failing test's patience.
-const DELIVERY: Duration = Duration::from_secs(15);
-
-fn with_smtp(sink: &SmtpSink) -> impl FnOnce(&mut Config) + use<> {
-    let url = sink.url();
-    move |c: &mut Config| {
-        c.smtp_url = Some(url.parse().expect("smtp url"));
-        c.mail_from = Some(FROM.parse().expect("mailbox"));
-        c.mail_backoff_ms = 50;
-    }
-}
-
-async fn assessment(app: &TestApp) -> String {
-    app.create(&dental_practice()).await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
-}
-
-fn form(name: &str, email: &str, consent: bool) -> Vec<(&'static str, String)> {
-    let mut pairs = vec![("name", name.to_owned()), ("email", email.to_owned())];
-    if consent {
-        pairs.push(("consent", "yes".to_owned()));
-    }
-    pairs
-}
-
-async fn post_form(app: &TestApp, path: &str, pairs: &[(&str, String)]) -> reqwest::Response {
-    app.client
-        .post(app.url(path))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("accept-encoding", "identity")
-        .body(serde_urlencoded::to_string(pairs).expect("encode"))
-        .send()
-        .await
-        .expect("answer")
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
-        .fetch_one(&app.db().await)
-        .await
-        .expect("count")
-}
-
-/// Waits until the mail log holds `n` attempts.
-async fn attempts(app: &TestApp, n: i64) -> i64 {
-    let deadline = std::time::Instant::now() + DELIVERY;
-    loop {
-        let got = count(app, "SELECT count(*) FROM mail_deliveries").await;
-        if got >= n || std::time::Instant::now() > deadline {
-            return got;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
 
 #[tokio::test]
 async fn the_form_stores_the_lead_with_its_consent_and_the_email_arrives_once() {
@@ -393,163 +334,6 @@ async fn behind_a_trusted_proxy_the_lead_keeps_the_forwarded_address() {
 }
 
 #[tokio::test]
-async fn a_refusing_server_gets_the_email_again_until_it_takes_it_once() {
-    let sink = SmtpSink::start().await;
-    sink.set_mode(Mode::Refuse);
-    let app = TestApp::spawn_with(with_smtp(&sink)).await;
-    let id = assessment(&app).await;
-    let res = app
-        .post_json(
-            &format!("/api/v1/assessments/{id}/report"),
-            &json!({"name": "Ben", "email": "ben@shop.example", "consent": true}),
-        )
-        .await;
-    assert_eq!(res.status(), 202);
-    // At least two refusals, logged with the server's 421; nothing delivered.
-    assert!(attempts(&app, 2).await >= 2);
-    assert!(sink.received().is_empty());
-    let codes: Vec<Option<i64>> =
-        sqlx::query_scalar("SELECT code FROM mail_deliveries ORDER BY id LIMIT 2")
-            .fetch_all(&app.db().await)
-            .await
-            .expect("log");
-    assert_eq!(codes, [Some(421), Some(421)]);
-
-    sink.set_mode(Mode::Accept);
-    let mail = sink.wait_for(1, DELIVERY).await;
-    assert_eq!(mail.len(), 1);
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(sink.received().len(), 1, "sent once");
-    let (sent, failed): (Option<String>, Option<String>) =
-        sqlx::query_as("SELECT sent_at, failed_at FROM mail_outbox")
-            .fetch_one(&app.db().await)
-            .await
-            .expect("row");
-    assert!(sent.is_some() && failed.is_none());
-}
-
-#[tokio::test]
-async fn a_rejected_address_is_given_up_at_once() {
-    let sink = SmtpSink::start().await;
-    sink.set_mode(Mode::Reject);
-    let app = TestApp::spawn_with(with_smtp(&sink)).await;
-    let id = assessment(&app).await;
-    let res = app
-        .post_json(
-            &format!("/api/v1/assessments/{id}/report"),
-            &json!({"name": "Ben", "email": "nobody@shop.example", "consent": true}),
-        )
-        .await;
-    assert_eq!(res.status(), 202);
-    assert_eq!(attempts(&app, 1).await, 1);
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let db = app.db().await;
-    let (n, code, error): (i64, Option<i64>, Option<String>) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM mail_deliveries), code, error FROM mail_deliveries",
-    )
-    .fetch_one(&db)
-    .await
-    .expect("log");
-    assert_eq!(n, 1, "one attempt: a 550 will not change");
-    assert_eq!(code, Some(550));
-    assert!(error.unwrap().contains("No such mailbox"));
-    let failed: Option<String> = sqlx::query_scalar("SELECT failed_at FROM mail_outbox")
-        .fetch_one(&db)
-        .await
-        .expect("row");
-    assert!(failed.is_some());
-}
-
-#[tokio::test]
-async fn an_email_queued_while_the_mail_server_is_down_goes_out_after_a_restart() {
-    let mut sink = SmtpSink::start().await;
-    sink.stop();
-    let app = TestApp::spawn_with(with_smtp(&sink)).await;
-    let id = assessment(&app).await;
-    let res = app
-        .post_json(
-            &format!("/api/v1/assessments/{id}/report"),
-            &json!({"name": "Ben", "email": "ben@shop.example", "consent": true}),
-        )
-        .await;
-    assert_eq!(res.status(), 202);
-    assert!(attempts(&app, 1).await >= 1, "tried and failed to connect");
-    let error: Option<String> =
-        sqlx::query_scalar("SELECT error FROM mail_deliveries ORDER BY id LIMIT 1")
-            .fetch_one(&app.db().await)
-            .await
-            .expect("log");
-    assert_eq!(error.as_deref(), Some("could not connect"));
-
-    // servicefit stops with the email still queued, and starts again; the relay comes back.
-    let app = app.restart().await;
-    sink.resume().await;
-    let mail = sink.wait_for(1, DELIVERY).await;
-    assert_eq!(mail.len(), 1);
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(sink.received().len(), 1, "sent once");
-    assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) FROM mail_outbox WHERE sent_at IS NOT NULL"
-        )
-        .await,
-        1
-    );
-}
-
-#[tokio::test]
-async fn deleting_the_result_takes_its_lead_and_the_unsent_email_with_it() {
-    let mut sink = SmtpSink::start().await;
-    sink.stop();
-    let app = TestApp::spawn_with(with_smtp(&sink)).await;
-    let created = app.create_with_link(&dental_practice()).await;
-    let id = created["id"].as_str().unwrap().to_owned();
-    let res = app
-        .post_json(
-            &format!("/api/v1/assessments/{id}/report"),
-            &json!({"name": "Ben", "email": "ben@shop.example", "consent": true}),
-        )
-        .await;
-    assert_eq!(res.status(), 202);
-    let token = created["delete_url"]
-        .as_str()
-        .unwrap()
-        .split_once("token=")
-        .unwrap()
-        .1
-        .to_owned();
-    let res = app
-        .post_form(
-            &format!("/assessments/{id}/delete"),
-            &[("token", token.as_str())],
-        )
-        .await;
-    assert_eq!(res.status(), 303);
-    for table in ["leads", "mail_outbox", "mail_deliveries"] {
-        assert_eq!(
-            count(&app, &format!("SELECT count(*) FROM {table}")).await,
-            0,
-            "{table}"
-        );
-    }
-    sink.resume().await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    assert!(
-        sink.received().is_empty(),
-        "nothing sent for a deleted result"
-    );
-    // Asking again for a deleted result: 410.
-    let res = app
-        .post_json(
-            &format!("/api/v1/assessments/{id}/report"),
-            &json!({"name": "Ben", "email": "ben@shop.example", "consent": true}),
-        )
-        .await;
-    assert_eq!(res.status(), 410);
-}
-
-#[tokio::test]
 async fn without_smtp_no_form_is_offered_and_the_routes_say_why() {
     let app = TestApp::spawn().await;
     let id = assessment(&app).await;
@@ -576,50 +360,6 @@ async fn without_smtp_no_form_is_offered_and_the_routes_say_why() {
     )
     .await;
     assert_eq!(res.status(), 501);
-}
-
-#[tokio::test]
-async fn a_locked_database_answers_503_and_stores_nothing() {
-    let sink = SmtpSink::start().await;
-    let app = TestApp::spawn_with(with_smtp(&sink)).await;
-    let id = assessment(&app).await;
-    // Another process's write lock, held for the whole request.
-    let other = app.db().await;
-    let mut holder = other.acquire().await.expect("connection");
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut *holder)
-        .await
-        .expect("lock");
-    let res = app
-        .post_json(
-            &format!("/api/v1/assessments/{id}/report"),
-            &json!({"name": "Ben", "email": "ben@shop.example", "consent": true}),
-        )
-        .await;
-    assert_eq!(res.status(), 503);
-    assert!(res.headers().contains_key("retry-after"));
-    let res = post_form(
-        &app,
-        &format!("/assessments/{id}/report"),
-        &form("Ben", "ben@shop.example", true),
-    )
-    .await;
-    assert_eq!(res.status(), 503);
-    assert!(text(res).await.contains("value=\"ben@shop.example\""));
-    sqlx::query("ROLLBACK")
-        .execute(&mut *holder)
-        .await
-        .expect("unlock");
-    drop(holder);
-    assert_eq!(count(&app, "SELECT count(*) FROM leads").await, 0);
-    // Once the lock is gone, the same request goes through.
-    let res = app
-        .post_json(
-            &format!("/api/v1/assessments/{id}/report"),
-            &json!({"name": "Ben", "email": "ben@shop.example", "consent": true}),
-        )
-        .await;
-    assert_eq!(res.status(), 202);
 }
 
 #[tokio::test]
@@ -736,4 +476,61 @@ async fn without_smtp_the_questionnaire_has_no_report_request_and_ignores_its_fi
     let pairs = questionnaire_with_report(&app, "Cleo", "cleo@dental.example", true).await;
     assert_eq!(app.submit_form(&pairs).await.status(), 303);
     assert_eq!(count(&app, "SELECT count(*) FROM leads").await, 0);
+}
+
+#[tokio::test]
+async fn under_a_brand_the_form_and_the_email_carry_the_firm_and_never_servicefit() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(|c| {
+        with_smtp(&sink)(c);
+        c.brand =
+            Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/brand.example.toml"));
+    })
+    .await;
+    let id = assessment(&app).await;
+    let consent = "I agree that Harbour IT Partners may keep my name, email and this result to send me the report and contact me about it.";
+    let page = text(app.get(&format!("/assessments/{id}")).await).await;
+    assert!(page.contains(consent), "the brand's consent words");
+    assert!(page.contains("href=\"https://harbour-it.example/privacy\""));
+
+    let res = post_form(
+        &app,
+        &format!("/assessments/{id}/report"),
+        &form("Ana", "ana@clinic.example", true),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let sent = text(app.get(&format!("/assessments/{id}/report/sent")).await).await;
+    assert!(sent.contains("Harbour IT Partners"));
+    assert!(!sent.to_lowercase().contains("servicefit"));
+
+    let mail = sink.wait_for(1, DELIVERY).await;
+    let m = &mail[0];
+    assert_eq!(
+        m.header("subject").unwrap(),
+        "Your IT support recommendation from Harbour IT Partners: Managed IT services"
+    );
+    for body in [m.part("text/plain").unwrap(), m.part("text/html").unwrap()] {
+        assert!(body.contains("Harbour IT Partners"), "{body}");
+        assert!(
+            body.contains("advice@harbour-it.example"),
+            "the firm's contact"
+        );
+        assert!(body.contains("https://harbour-it.example"));
+        // The public address is the operator's (a test name here); nothing else names us.
+        let without_link = body.replace(PUBLIC_URL, "");
+        assert!(
+            !without_link.to_lowercase().contains("servicefit"),
+            "{without_link}"
+        );
+    }
+    assert!(
+        m.part("text/html").unwrap().contains("#0b5cad"),
+        "the accent"
+    );
+    let stored: String = sqlx::query_scalar("SELECT consent_text FROM leads")
+        .fetch_one(&app.db().await)
+        .await
+        .expect("lead");
+    assert_eq!(stored, consent);
 }

@@ -35,22 +35,46 @@ pub async fn set_delete_token(pool: &SqlitePool, id: &str, token_hash: &[u8]) ->
     Ok(())
 }
 
+/// What [`erase_assessment`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Erased {
+    /// Deleted now, its tombstone left.
+    Now,
+    /// Deleted before (by this request's twin, or long ago): only the tombstone is there.
+    Already,
+    /// No assessment `id` with that token (the id or the token is not ours).
+    NoMatch,
+}
+
 /// Deletes `id` when `token_hash` matches, leaves its tombstone and queues `event`, in one
 /// transaction. Notes, tags, the review-list row and the search entry go with the row
 /// (`ON DELETE CASCADE` and the review triggers), its earlier webhook events and their delivery
-/// log with it (sent or not). False when nothing matched.
+/// log with it (sent or not). The tombstone, read in the same transaction, tells a deleted
+/// assessment from one that is not ours.
 pub async fn erase_assessment(
     pool: &SqlitePool,
     id: &str,
     token_hash: &[u8],
     at: &str,
     event: Option<EventRow>,
-) -> sqlx::Result<bool> {
+) -> sqlx::Result<Erased> {
     let mut conn = pool.acquire().await?;
     // IMMEDIATE, as the writer's batches: the write lock is taken (or waited for) at the start,
     // so the transaction cannot fail with a stale snapshot when another connection commits
     // between its first read and its first write.
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    // The tombstone first: besides telling 410 from 404, a plain read as the transaction's first
+    // statement lets SQLite reload a schema another connection changed. Run first after such a
+    // change, the DELETE (foreign keys, triggers, the FTS5 index behind them) fails with "no
+    // such table: assessments" (tests/durability.rs, which adds a table to fill the database).
+    let tombstone: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM erased_assessments WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if tombstone.is_some() {
+        return Ok(Erased::Already);
+    }
     let deleted = sqlx::query("DELETE FROM assessments WHERE id = ? AND delete_token_hash = ?")
         .bind(id)
         .bind(token_hash)
@@ -58,7 +82,7 @@ pub async fn erase_assessment(
         .await?
         .rows_affected();
     if deleted == 0 {
-        return Ok(false);
+        return Ok(Erased::NoMatch);
     }
     webhooks::forget_events_of(&mut tx, id).await?;
     sqlx::query("INSERT INTO erased_assessments (id, erased_at) VALUES (?, ?)")
@@ -81,7 +105,7 @@ pub async fn erase_assessment(
         .await?;
     }
     tx.commit().await?;
-    Ok(true)
+    Ok(Erased::Now)
 }
 
 /// What [`erase_by_email`] deleted.

@@ -9,7 +9,7 @@ pub mod settings;
 mod webhooks;
 
 pub use erasure::{
-    ErasedByEmail, erase_assessment, erase_by_email, erased_after, is_erased, last_erased,
+    Erased, ErasedByEmail, erase_assessment, erase_by_email, erased_after, is_erased, last_erased,
     set_delete_token, token_matches,
 };
 pub use group_commit::{AssessmentRow, EventRow, GroupCommit, KeyRow, WAIT, WriteError};

@@ -203,7 +203,7 @@ fn source_names(stored: &str) -> String {
             cited.text
         }
     } else {
-        let names: Vec<&str> = cited.sources.iter().map(|s| s.name).collect();
+        let names: Vec<&str> = cited.sources.iter().map(|s| s.name.as_str()).collect();
         names.join(", ")
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod binary;
 pub mod consultant;
+pub mod report;
 pub mod sign_in;
 pub mod smtp;
 
