@@ -131,6 +131,7 @@ pub async fn create(
     answers: &Answers,
     flagged: Option<&str>,
     key: Option<RetryKey>,
+    lead: Option<(&crate::report::Contact, crate::client_addr::ClientAddr)>,
 ) -> Result<Created> {
     if let Some(key) = &key
         && let Some(made) = made_with(state, key).await?
@@ -177,7 +178,11 @@ pub async fn create(
         expired_before: key_cutoff(),
     });
     let announced = event.is_some();
-    match state.writer.insert(row, event, key_row).await {
+    let lead = lead
+        .map(|(contact, client)| crate::report::lead_row(state, &assessment, contact, client))
+        .transpose()?;
+    let lead_note = lead.as_ref().map(|l| (l.id.clone(), l.event.is_some()));
+    match state.writer.insert(row, event, key_row, lead).await {
         Ok(()) => {}
         Err(db::WriteError::KeyTaken) => {
             // Another request with the same key was committed first.
@@ -199,6 +204,9 @@ pub async fn create(
     }
     if announced {
         state.outbox_wake.notify_one();
+    }
+    if let Some((lead_id, lead_announced)) = lead_note {
+        crate::report::stored_lead(state, &assessment.id, &lead_id, lead_announced);
     }
     let id = &assessment.id;
     crate::telemetry::assessment_created(outcome.recommendation.code());

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::assessment::{self, Assessment, new_id, now_rfc3339};
 use crate::client_addr::ClientAddr;
-use crate::db::leads::{self, LeadStored, NewLead, NewMail};
+use crate::db::leads::{self, LeadRow, LeadStored};
 use crate::error::{AppError, Result};
 use crate::routes::results::Report;
 use crate::rules::FieldError;
@@ -40,15 +40,15 @@ pub struct Request {
     pub consent: bool,
 }
 
-/// A request that passed every check.
-struct Checked {
+/// A request that passed every check: who the report goes to.
+pub struct Contact {
     name: String,
     email: String,
     email_key: String,
 }
 
-/// Checks `r`: every problem at once, each on its field.
-fn check(r: &Request) -> std::result::Result<Checked, Vec<FieldError>> {
+/// Checks `r`: every problem at once, each on its field (`name`, `email`, `consent`).
+pub fn check(r: &Request) -> std::result::Result<Contact, Vec<FieldError>> {
     let mut errors = Vec::new();
     let name = text::visible(r.name.trim()).trim().to_owned();
     if name.is_empty() {
@@ -89,7 +89,7 @@ fn check(r: &Request) -> std::result::Result<Checked, Vec<FieldError>> {
         ));
     }
     match email_key {
-        Some(email_key) if errors.is_empty() => Ok(Checked {
+        Some(email_key) if errors.is_empty() => Ok(Contact {
             name,
             email,
             email_key,
@@ -134,41 +134,16 @@ pub async fn request(state: &AppState, id: &str, r: &Request, client: ClientAddr
     }
     let checked = check(r).map_err(AppError::Validation)?;
     state.submit_limiter.check(client)?;
-    let consent = consent_text(state);
-    let lead_id = new_id()?;
-    let created_at = now_rfc3339();
-    let email = Email::new(state, &a, &checked.name)?;
-    let mail_id = format!("report.{}", new_id()?);
-    let lead = NewLead {
-        id: &lead_id,
-        assessment_id: id,
-        name: &checked.name,
-        email: &checked.email,
-        email_key: &checked.email_key,
-        consent_text: &consent,
-        consent_version: &consent_version(&consent),
-        created_at: &created_at,
-        client_addr: &client.to_string(),
-    };
-    let event = if state.webhooks_enabled() {
-        Some(db::EventRow {
-            id: format!("msg_{}", new_id()?),
-            event_type: LEAD_CREATED,
-            payload: webhooks::lead_payload(&lead).map_err(anyhow::Error::from)?,
-            due_at_ms: webhooks::now_ms(),
-        })
-    } else {
-        None
-    };
-    let mail = NewMail {
-        id: &mail_id,
-        recipient: &checked.email,
-        subject: &email.subject,
-        text_body: &email.text,
-        html_body: &email.html,
-        due_at_ms: webhooks::now_ms(),
-    };
-    match leads::insert_lead(&state.db, &lead, &mail, event.as_ref(), MAX_PER_ASSESSMENT).await {
+    let row = lead_row(state, &a, &checked, client)?;
+    let stored = leads::insert_lead(
+        &state.db,
+        &row.lead(),
+        &row.mail(),
+        row.event.as_ref(),
+        MAX_PER_ASSESSMENT,
+    )
+    .await;
+    match stored {
         Ok(LeadStored::Stored) => {}
         Ok(LeadStored::NoAssessment) => {
             return Err(if db::is_erased(&state.db, id).await? {
@@ -185,12 +160,54 @@ pub async fn request(state: &AppState, id: &str, r: &Request, client: ClientAddr
         }
         Err(e) => return Err(e.into()),
     }
+    stored_lead(state, id, &row.id, row.event.is_some());
+    Ok(())
+}
+
+/// Wakes the workers for a lead just committed; `announced` when it has a webhook event.
+pub fn stored_lead(state: &AppState, assessment_id: &str, lead_id: &str, announced: bool) {
     state.mail_wake.notify_one();
-    if event.is_some() {
+    if announced {
         state.outbox_wake.notify_one();
     }
-    tracing::info!(%id, lead = %lead_id, "report requested by email");
-    Ok(())
+    tracing::info!(id = %assessment_id, lead = %lead_id, "report requested by email");
+}
+
+/// The lead, its rendered email and its `lead.created` event for assessment `a`, ready to store.
+pub fn lead_row(
+    state: &AppState,
+    a: &Assessment,
+    contact: &Contact,
+    client: ClientAddr,
+) -> Result<LeadRow> {
+    let consent = consent_text(state);
+    let email = Email::new(state, a, &contact.name)?;
+    let mut row = LeadRow {
+        id: new_id()?,
+        assessment_id: a.id.clone(),
+        name: contact.name.clone(),
+        email: contact.email.clone(),
+        email_key: contact.email_key.clone(),
+        consent_version: consent_version(&consent),
+        consent_text: consent,
+        created_at: now_rfc3339(),
+        client_addr: client.to_string(),
+        mail_id: format!("report.{}", new_id()?),
+        subject: email.subject,
+        text_body: email.text,
+        html_body: email.html,
+        due_at_ms: webhooks::now_ms(),
+        event: None,
+    };
+    if state.webhooks_enabled() {
+        row.event = Some(db::EventRow {
+            id: format!("msg_{}", new_id()?),
+            event_type: LEAD_CREATED,
+            payload: webhooks::lead_payload(&row.lead()).map_err(anyhow::Error::from)?,
+            due_at_ms: webhooks::now_ms(),
+        });
+    }
+    Ok(row)
 }
 
 /// The email of one report, rendered.
@@ -218,7 +235,10 @@ struct EmailView<'a> {
     firm: &'a str,
     report: Report,
     link: String,
+    /// The brand's colour (the shade that reads on white), for the heading rule and button.
     accent: String,
+    /// White or dark ink, whichever reads on `accent`.
+    accent_text: String,
     contact: String,
     website: Option<&'a str>,
     footer: Option<&'a str>,
@@ -244,7 +264,14 @@ impl Email {
             name,
             firm: chrome.name(),
             link: format!("{}/assessments/{}", state.config.public_origin(), a.id),
-            accent: brand.map_or_else(|| "#1f5fbf".to_owned(), |b| b.accent.light.colour.hex()),
+            accent: brand.map_or_else(
+                || "#1f5fbf".to_owned(),
+                |b| format!("#{}", b.accent.light.colour.hex()),
+            ),
+            accent_text: brand.map_or_else(
+                || "#ffffff".to_owned(),
+                |b| format!("#{}", b.accent.light.text.hex()),
+            ),
             contact,
             website: brand.map(|b| b.website.as_str()),
             footer: brand.and_then(|b| b.footer.as_deref()),

@@ -13,8 +13,9 @@
     return;
   }
   var STORE = "servicefit:questionnaire:v1";
-  // The spam check's fields belong to this page view, never to a saved draft.
-  var NOT_SAVED = { form_started: true, submission: true, website: true };
+  // The spam check's fields belong to this page view, never to a saved draft; nor does the
+  // name given for the report by email (the address is not a text field and is not saved).
+  var NOT_SAVED = { form_started: true, submission: true, website: true, report_name: true };
   var total = sections.length;
   var current = 0;
   var serverSummary = document.getElementById("error-summary");

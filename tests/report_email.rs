@@ -643,3 +643,156 @@ async fn the_results_page_with_its_form_reaches_a_browser_gzipped() {
         .expect("gzip");
     assert!(html.contains("id=\"report-consent\""));
 }
+
+/// The questionnaire filled in with `answers` and the optional report request.
+async fn questionnaire_with_report(
+    app: &TestApp,
+    name: &str,
+    email: &str,
+    consent: bool,
+) -> Vec<(String, String)> {
+    let mut pairs = app.filled_in_form(&dental_practice()).await;
+    pairs.push(("report_name".into(), name.into()));
+    pairs.push(("report_email".into(), email.into()));
+    if consent {
+        pairs.push(("report_consent".into(), "yes".into()));
+    }
+    pairs
+}
+
+#[tokio::test]
+async fn the_questionnaire_can_ask_for_the_report_and_stores_the_lead_with_the_assessment() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(with_smtp(&sink)).await;
+    let form = text(app.get("/assess").await).await;
+    assert!(form.contains("Email me the report too"));
+    assert!(form.contains("name=\"report_email\""));
+    // The embedded questionnaire offers it too.
+    let embedded = text(app.get("/assess/embed").await).await;
+    assert!(embedded.contains("name=\"report_consent\""));
+
+    let pairs = questionnaire_with_report(&app, "Cleo", "cleo@dental.example", true).await;
+    let res = app.submit_form(&pairs).await;
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let id = location.rsplit('/').next().unwrap().to_owned();
+    let mail = sink.wait_for(1, DELIVERY).await;
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].to, ["cleo@dental.example"]);
+    assert!(
+        mail[0]
+            .part("text/plain")
+            .unwrap()
+            .contains(&format!("{PUBLIC_URL}/assessments/{id}"))
+    );
+    let lead: (String, String) = sqlx::query_as("SELECT assessment_id, name FROM leads")
+        .fetch_one(&app.db().await)
+        .await
+        .expect("a lead");
+    assert_eq!(lead, (id.clone(), "Cleo".to_owned()));
+    // The report fields are not answers: nothing of them in the stored answers.
+    let answers: String = sqlx::query_scalar("SELECT answers FROM assessments WHERE id = ?")
+        .bind(&id)
+        .fetch_one(&app.db().await)
+        .await
+        .expect("answers");
+    assert!(!answers.contains("cleo") && !answers.contains("Cleo"));
+    // Sending the same form again (a reload) makes no second lead or email.
+    assert_eq!(app.submit_form(&pairs).await.status(), 303);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sink.received().len(), 1);
+    assert_eq!(count(&app, "SELECT count(*) FROM leads").await, 1);
+}
+
+#[tokio::test]
+async fn a_report_request_without_consent_sends_the_questionnaire_back_and_stores_nothing() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(with_smtp(&sink)).await;
+    let pairs = questionnaire_with_report(&app, "Cleo", "cleo@dental.example", false).await;
+    let res = app.submit_form(&pairs).await;
+    assert_eq!(res.status(), 422);
+    let page = text(res).await;
+    assert!(
+        page.contains("href=\"#field-report_consent\""),
+        "in the summary"
+    );
+    assert!(page.contains("Tick the box to agree"));
+    assert!(page.contains("value=\"cleo@dental.example\""), "kept");
+    assert!(page.contains("value=\"Cleo\""));
+    assert!(page.contains("One answer needs attention"));
+    assert_eq!(count(&app, "SELECT count(*) FROM assessments").await, 0);
+    assert_eq!(count(&app, "SELECT count(*) FROM leads").await, 0);
+
+    // Left empty, it is no request: the assessment alone.
+    let pairs = questionnaire_with_report(&app, "", "", false).await;
+    assert_eq!(app.submit_form(&pairs).await.status(), 303);
+    assert_eq!(count(&app, "SELECT count(*) FROM assessments").await, 1);
+    assert_eq!(count(&app, "SELECT count(*) FROM leads").await, 0);
+}
+
+#[tokio::test]
+async fn without_smtp_the_questionnaire_has_no_report_request_and_ignores_its_fields() {
+    let app = TestApp::spawn().await;
+    let form = text(app.get("/assess").await).await;
+    assert!(!form.contains("report_email"));
+    let pairs = questionnaire_with_report(&app, "Cleo", "cleo@dental.example", true).await;
+    assert_eq!(app.submit_form(&pairs).await.status(), 303);
+    assert_eq!(count(&app, "SELECT count(*) FROM leads").await, 0);
+}
+
+#[tokio::test]
+async fn under_a_brand_the_form_and_the_email_carry_the_firm_and_never_servicefit() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(|c| {
+        with_smtp(&sink)(c);
+        c.brand =
+            Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/brand.example.toml"));
+    })
+    .await;
+    let id = assessment(&app).await;
+    let consent = "I agree that Harbour IT Partners may keep my name, email and this result to send me the report and contact me about it.";
+    let page = text(app.get(&format!("/assessments/{id}")).await).await;
+    assert!(page.contains(consent), "the brand's consent words");
+    assert!(page.contains("href=\"https://harbour-it.example/privacy\""));
+
+    let res = post_form(
+        &app,
+        &format!("/assessments/{id}/report"),
+        &form("Ana", "ana@clinic.example", true),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let sent = text(app.get(&format!("/assessments/{id}/report/sent")).await).await;
+    assert!(sent.contains("Harbour IT Partners"));
+    assert!(!sent.to_lowercase().contains("servicefit"));
+
+    let mail = sink.wait_for(1, DELIVERY).await;
+    let m = &mail[0];
+    assert_eq!(
+        m.header("subject").unwrap(),
+        "Your IT support recommendation from Harbour IT Partners: Managed IT services"
+    );
+    for body in [m.part("text/plain").unwrap(), m.part("text/html").unwrap()] {
+        assert!(body.contains("Harbour IT Partners"), "{body}");
+        assert!(
+            body.contains("advice@harbour-it.example"),
+            "the firm's contact"
+        );
+        assert!(body.contains("https://harbour-it.example"));
+        // The public address is the operator's (a test name here); nothing else names us.
+        let without_link = body.replace(PUBLIC_URL, "");
+        assert!(
+            !without_link.to_lowercase().contains("servicefit"),
+            "{without_link}"
+        );
+    }
+    assert!(
+        m.part("text/html").unwrap().contains("#0b5cad"),
+        "the accent"
+    );
+    let stored: String = sqlx::query_scalar("SELECT consent_text FROM leads")
+        .fetch_one(&app.db().await)
+        .await
+        .expect("lead");
+    assert_eq!(stored, consent);
+}

@@ -17,6 +17,7 @@ mod health;
 
 use health::Health;
 
+use super::leads::LeadRow;
 use super::{
     NewAssessment, NewWebhookEvent, insert_assessment_on, insert_assessments_on, webhooks,
 };
@@ -109,6 +110,8 @@ struct Job {
     row: AssessmentRow,
     event: Option<EventRow>,
     key: Option<KeyRow>,
+    /// The report by email the questionnaire asked for, stored with the assessment.
+    lead: Option<LeadRow>,
     deadline: Instant,
     done: oneshot::Sender<Result<(), WriteError>>,
 }
@@ -143,14 +146,15 @@ impl GroupCommit {
         }
     }
 
-    /// Stores the row (with its event and its retry key: all or none) and returns once the
-    /// transaction that holds it is committed, which with `synchronous=FULL` means on disk.
+    /// Stores the row (with its event, its retry key and its lead: all or none) and returns once
+    /// the transaction that holds it is committed, which with `synchronous=FULL` means on disk.
     /// An error means nothing of it was stored.
     pub async fn insert(
         &self,
         row: AssessmentRow,
         event: Option<EventRow>,
         key: Option<KeyRow>,
+        lead: Option<LeadRow>,
     ) -> Result<(), WriteError> {
         let queue = self.queue.get_or_init(|| {
             let (tx, rx) = mpsc::channel(QUEUE);
@@ -162,6 +166,7 @@ impl GroupCommit {
             row,
             event,
             key,
+            lead,
             deadline: Instant::now() + WAIT,
             done,
         };
@@ -296,6 +301,9 @@ async fn write_all(tx: &mut Transaction<'_, Sqlite>, batch: &[Job]) -> sqlx::Res
             if !claim_key(tx, job).await? {
                 return Ok(false);
             }
+            if let Some(lead) = &job.lead {
+                lead.insert_on(tx).await?;
+            }
         }
     }
     Ok(true)
@@ -334,7 +342,13 @@ async fn write_one(
         insert_assessment_on(&mut savepoint, &job.row.as_new()).await?;
         let event = job.new_event();
         webhooks::enqueue(&mut savepoint, event.as_slice()).await?;
-        claim_key(&mut savepoint, job).await
+        if !claim_key(&mut savepoint, job).await? {
+            return Ok(false);
+        }
+        if let Some(lead) = &job.lead {
+            lead.insert_on(&mut savepoint).await?;
+        }
+        Ok(true)
     }
     .await;
     match stored {

@@ -29,6 +29,60 @@ pub struct NewMail<'a> {
     pub due_at_ms: i64,
 }
 
+/// A lead with its email (and its `lead.created` event), owned: what the assessment writer
+/// stores with a new assessment when the questionnaire asked for the report by email, and what
+/// [`insert_lead`] stores for an existing one.
+pub struct LeadRow {
+    pub id: String,
+    pub assessment_id: String,
+    pub name: String,
+    pub email: String,
+    pub email_key: String,
+    pub consent_text: String,
+    pub consent_version: String,
+    pub created_at: String,
+    pub client_addr: String,
+    pub mail_id: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    /// Unix milliseconds; normally now.
+    pub due_at_ms: i64,
+    pub event: Option<EventRow>,
+}
+
+impl LeadRow {
+    pub fn lead(&self) -> NewLead<'_> {
+        NewLead {
+            id: &self.id,
+            assessment_id: &self.assessment_id,
+            name: &self.name,
+            email: &self.email,
+            email_key: &self.email_key,
+            consent_text: &self.consent_text,
+            consent_version: &self.consent_version,
+            created_at: &self.created_at,
+            client_addr: &self.client_addr,
+        }
+    }
+
+    pub fn mail(&self) -> NewMail<'_> {
+        NewMail {
+            id: &self.mail_id,
+            recipient: &self.email,
+            subject: &self.subject,
+            text_body: &self.text_body,
+            html_body: &self.html_body,
+            due_at_ms: self.due_at_ms,
+        }
+    }
+
+    /// Writes the lead, its email and its event on `conn`, inside the caller's transaction.
+    pub(super) async fn insert_on(&self, conn: &mut SqliteConnection) -> sqlx::Result<()> {
+        insert_on(conn, &self.lead(), &self.mail(), self.event.as_ref()).await
+    }
+}
+
 /// What became of a request to store a lead.
 #[derive(Debug, PartialEq, Eq)]
 pub enum LeadStored {
@@ -66,10 +120,22 @@ pub async fn insert_lead(
     if count >= max_per_assessment {
         return Ok(LeadStored::LimitReached);
     }
-    insert_lead_on(&mut tx, lead, mail).await?;
+    insert_on(&mut tx, lead, mail, event).await?;
+    tx.commit().await?;
+    Ok(LeadStored::Stored)
+}
+
+/// Writes the lead, its email and its event on `conn`, inside the caller's transaction.
+async fn insert_on(
+    conn: &mut SqliteConnection,
+    lead: &NewLead<'_>,
+    mail: &NewMail<'_>,
+    event: Option<&EventRow>,
+) -> sqlx::Result<()> {
+    insert_lead_on(conn, lead, mail).await?;
     if let Some(e) = event {
         webhooks::enqueue(
-            &mut tx,
+            conn,
             &[NewWebhookEvent {
                 id: &e.id,
                 event_type: e.event_type,
@@ -80,12 +146,11 @@ pub async fn insert_lead(
         )
         .await?;
     }
-    tx.commit().await?;
-    Ok(LeadStored::Stored)
+    Ok(())
 }
 
 /// Writes the lead and its email on `conn`, inside the caller's transaction.
-pub(super) async fn insert_lead_on(
+async fn insert_lead_on(
     conn: &mut SqliteConnection,
     lead: &NewLead<'_>,
     mail: &NewMail<'_>,

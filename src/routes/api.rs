@@ -271,7 +271,7 @@ async fn create(
     let key = idempotency_key(&headers)?.map(|key| RetryKey::new(format!("api:{key}"), &body));
     let raw = raw_from_json(&body)?;
     let answers = Answers::parse(&raw).map_err(AppError::Validation)?;
-    let created = assessment::create(&state, &answers, None, key).await?;
+    let created = assessment::create(&state, &answers, None, key, None).await?;
     let delete_url = erasure::delete_url(
         &state.config.public_origin(),
         &created.id,
@@ -339,12 +339,30 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
 #[derive(serde::Deserialize, ToSchema)]
 #[allow(dead_code)]
 struct ReportRequest {
-    /// The person's name, for the greeting (1 to 100 characters).
+    /// The person's name, for the greeting: 1 to 100 characters, on one line, not only spaces.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     name: String,
-    /// Where the report goes.
+    /// Where the report goes: an address an SMTP server takes (`name@example.com`).
+    #[schema(format = Email, max_length = 254)]
     email: String,
-    /// Must be `true`: the person agreed to the consent text the firm shows beside its form.
+    /// Must be `true`: the person agreed to the consent text the firm shows beside its form
+    /// (`false` or absent is a 422 naming this field).
+    #[schema(schema_with = consent_given)]
     consent: bool,
+}
+
+/// `consent`: the one value that lets a report go, `true`.
+fn consent_given() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::Boolean)
+        .enum_values(Some([true]))
+        .description(Some("Must be `true`: the person ticked the consent box."))
+        .into()
 }
 
 /// The `202` answer: the email is queued and will be sent, retried while the mail server

@@ -162,6 +162,7 @@ pub struct EmbedQuestionnairePage {
     pub alert: String,
     pub sections: Vec<SectionView>,
     pub errors: Vec<(String, String)>,
+    pub report: Option<form::ContactView>,
 }
 
 fn form_page(
@@ -184,6 +185,7 @@ fn form_page(
         alert: full.alert,
         sections: full.sections,
         errors: full.errors,
+        report: full.report,
     }
 }
 

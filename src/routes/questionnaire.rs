@@ -17,7 +17,7 @@ use crate::questionnaire::{Kind, Question, sections};
 use crate::rules::answers::messages;
 use crate::rules::{Answers, FieldError, RawAnswers};
 use crate::views::Chrome;
-use crate::{AppState, assessment, assets};
+use crate::{AppState, assessment, assets, report};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -87,6 +87,101 @@ pub struct QuestionnairePage {
     /// Every problem, in question order (key and message): the summary at the top counts them
     /// and names each question by its short name.
     pub errors: Vec<(String, String)>,
+    /// "Email me the report too" at the end of the last step, when the server sends email.
+    pub report: Option<ContactView>,
+}
+
+/// The optional request for the report by email at the end of the questionnaire: the same
+/// fields and consent as the results page's form, stored with the assessment it makes.
+pub struct ContactView {
+    pub consent_text: String,
+    pub privacy_url: Option<String>,
+    pub name: String,
+    pub email: String,
+    pub consent: bool,
+    pub name_error: Option<String>,
+    pub email_error: Option<String>,
+    pub consent_error: Option<String>,
+}
+
+impl ContactView {
+    /// Its problems for the error summary: the field's id, short name and message.
+    pub fn errors(&self) -> Vec<(&'static str, &'static str, &str)> {
+        [
+            ("field-report_name", "Your name", &self.name_error),
+            (
+                "field-report_email",
+                "Your email address",
+                &self.email_error,
+            ),
+            ("field-report_consent", "Consent", &self.consent_error),
+        ]
+        .into_iter()
+        .filter_map(|(id, label, e)| e.as_deref().map(|e| (id, label, e)))
+        .collect()
+    }
+}
+
+/// The form fields of the optional report request; not answers, never stored with them.
+pub const REPORT_NAME: &str = "report_name";
+pub const REPORT_EMAIL: &str = "report_email";
+pub const REPORT_CONSENT: &str = "report_consent";
+
+/// What the form asked for: `None` when the report request was left alone (or the server
+/// sends no email), otherwise the request as typed.
+fn contact_request(state: &AppState, raw: &RawAnswers) -> Option<report::Request> {
+    if !report::enabled(state) {
+        return None;
+    }
+    let field = |k: &str| raw.get(k).cloned().unwrap_or_default();
+    let request = report::Request {
+        name: field(REPORT_NAME),
+        email: field(REPORT_EMAIL),
+        consent: raw.get(REPORT_CONSENT).is_some_and(|v| !v.is_empty()),
+    };
+    let asked =
+        !request.name.trim().is_empty() || !request.email.trim().is_empty() || request.consent;
+    asked.then_some(request)
+}
+
+/// The report request checked: its problems named by the form's field names.
+fn check_contact(
+    request: Option<&report::Request>,
+) -> std::result::Result<Option<report::Contact>, Vec<FieldError>> {
+    let Some(request) = request else {
+        return Ok(None);
+    };
+    report::check(request).map(Some).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|e| FieldError {
+                field: e.field.map(|f| format!("report_{f}")),
+                message: e.message,
+            })
+            .collect()
+    })
+}
+
+fn contact_view(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> Option<ContactView> {
+    if !report::enabled(state) {
+        return None;
+    }
+    let error = |key: &str| {
+        errors
+            .iter()
+            .find(|e| e.field.as_deref() == Some(key))
+            .map(|e| e.message.clone())
+    };
+    Some(ContactView {
+        consent_text: report::consent_text(state),
+        privacy_url: state.brand.as_ref().and_then(|b| b.privacy_url.clone()),
+        name: raw.get(REPORT_NAME).cloned().unwrap_or_default(),
+        email: raw.get(REPORT_EMAIL).cloned().unwrap_or_default(),
+        consent: raw.get(REPORT_CONSENT).is_some_and(|v| !v.is_empty()),
+        name_error: error(REPORT_NAME),
+        email_error: error(REPORT_EMAIL),
+        consent_error: error(REPORT_CONSENT),
+    })
 }
 
 fn plain_number(v: f64) -> String {
@@ -191,10 +286,16 @@ pub fn page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> Questi
                 .collect(),
         })
         .collect();
+    let report = contact_view(state, raw, errors);
     let summary = sections
         .iter()
         .flat_map(|s| s.questions.iter())
         .filter_map(|q| q.error.as_ref().map(|e| (q.key.to_owned(), e.clone())))
+        .chain(report.iter().flat_map(|r| {
+            r.errors()
+                .into_iter()
+                .map(|(id, _, e)| (id.to_owned(), e.to_owned()))
+        }))
         .collect();
     QuestionnairePage {
         chrome: Chrome::owner(state),
@@ -210,6 +311,7 @@ pub fn page(state: &AppState, raw: &RawAnswers, errors: &[FieldError]) -> Questi
         alert: String::new(),
         sections,
         errors: summary,
+        report,
     }
 }
 
@@ -305,16 +407,22 @@ pub async fn accept(
 ) -> Result<Submission> {
     state.submit_limiter.check(client)?;
     let (body, raw) = read_form(headers, body)?;
-    let answers = match Answers::parse(&raw) {
-        Ok(answers) => answers,
-        Err(errors) => return Ok(Submission::Invalid(raw, errors)),
+    let request = contact_request(state, &raw);
+    let (answers, contact) = match (Answers::parse(&raw), check_contact(request.as_ref())) {
+        (Ok(answers), Ok(contact)) => (answers, contact),
+        (answers, contact) => {
+            let mut errors = answers.err().unwrap_or_default();
+            errors.extend(contact.err().unwrap_or_default());
+            return Ok(Submission::Invalid(raw, errors));
+        }
     };
     let key = raw
         .get(SUBMISSION_FIELD)
         .filter(|token| assessment::is_well_formed_id(token))
         .map(|token| RetryKey::for_form(token, &body));
     let flagged = state.form_guard.suspicion(&raw);
-    match assessment::create(state, &answers, flagged.as_deref(), key).await {
+    let lead = contact.as_ref().map(|c| (c, client));
+    match assessment::create(state, &answers, flagged.as_deref(), key, lead).await {
         Ok(created) => Ok(Submission::Stored {
             id: created.id,
             delete_token: created.delete_token,

@@ -66,7 +66,19 @@ impl Received {
         let headers_end = rest.find("\r\n\r\n")?;
         let headers = rest[..headers_end].to_ascii_lowercase();
         let body = &rest[headers_end + 4..];
-        let body = body.split("\r\n--").next().unwrap_or(body);
+        // The part ends at the next boundary line, which a plain "-- " signature line is not.
+        let boundary = self
+            .header("content-type")
+            .and_then(|t| {
+                t.split("boundary=")
+                    .nth(1)
+                    .map(|b| b.trim_matches('"').to_owned())
+            })
+            .map(|b| format!("\r\n--{b}"));
+        let body = match &boundary {
+            Some(b) => body.split(b.as_str()).next().unwrap_or(body),
+            None => body,
+        };
         if headers.contains("quoted-printable") {
             Some(quoted_printable(body))
         } else if headers.contains("base64") {

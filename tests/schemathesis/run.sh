@@ -18,8 +18,9 @@ fi
 
 # shellcheck source=../browser/server.sh
 . "$here/../browser/server.sh"
-# The rate limit is off because every generated case comes from one address.
-start_servicefit --submit-rate-limit 0
+# The rate limit is off because every generated case comes from one address. Email is on (to a
+# port nobody listens on: queued emails wait and retry) so the report route is tested as served.
+start_servicefit --submit-rate-limit 0 --smtp-url smtp://127.0.0.1:9 --mail-from "API tests <api@servicefit.test>"
 echo "== schemathesis against $SERVICEFIT_URL"
 
 # schemathesis keeps reports and a cache of failures in its working directory: a throwaway one.

@@ -26,6 +26,7 @@ fn job(id: &str, announced: bool) -> Job {
             due_at_ms: 0,
         }),
         key: None,
+        lead: None,
         deadline: Instant::now() + WAIT,
         done,
     }
