@@ -18,7 +18,9 @@ async fn the_form_stores_the_lead_with_its_consent_and_the_email_arrives_once() 
 
     let page = text(app.get(&format!("/assessments/{id}")).await).await;
     assert!(page.contains("Email me this report"), "the form is offered");
-    assert!(page.contains(&format!("action=\"/assessments/{id}/report#email-report\"")));
+    assert!(page.contains(&format!(
+        "action=\"/assessments/{id}/report#email-report-errors\""
+    )));
     let consent = "I agree that servicefit may keep my name and email address with this assessment, email me this report, and contact me about it. I can ask for them to be deleted at any time.";
     assert!(page.contains(consent), "the default consent words");
 

@@ -44,7 +44,9 @@ pub struct EmailForm {
 impl EmailForm {
     pub fn empty(state: &AppState, id: &str) -> Self {
         Self {
-            action: format!("/assessments/{id}/report#email-report"),
+            // The page that comes back with a problem opens at its error summary, which the
+            // browser then focuses (it has tabindex -1), with or without JavaScript.
+            action: format!("/assessments/{id}/report#email-report-errors"),
             consent_text: report::consent_text(state),
             privacy_url: state.brand.as_ref().and_then(|b| b.privacy_url.clone()),
             name: String::new(),

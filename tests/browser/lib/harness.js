@@ -40,13 +40,13 @@ export async function launch() {
 
 /**
  * A browser context whose pages are watched: `problems` collects console errors, uncaught
- * exceptions and every attempt to reach another host (which is refused).
+ * exceptions and every attempt to reach another host than `origin` (which is refused).
  */
-export async function watchedContext(browser, options = {}) {
+export async function watchedContext(browser, options = {}, origin = ORIGIN) {
   const context = await browser.newContext({ viewport: DESKTOP, ...options });
   const problems = [];
   await context.route(
-    (url) => url.origin !== ORIGIN && (url.protocol === "http:" || url.protocol === "https:"),
+    (url) => url.origin !== origin && (url.protocol === "http:" || url.protocol === "https:"),
     (route) => {
       problems.push(`request to another host: ${route.request().url()}`);
       return route.abort("blockedbyclient");
@@ -167,9 +167,9 @@ export const OWNER_JSON = {
   control: "hands_off",
 };
 
-/** Creates an assessment through the API and returns its id. */
-export async function createAssessment(answers = OWNER_JSON) {
-  const res = await fetch(`${BASE}/api/v1/assessments`, {
+/** Creates an assessment through the API (of the server at `base`) and returns its id. */
+export async function createAssessment(answers = OWNER_JSON, base = BASE) {
+  const res = await fetch(`${base}/api/v1/assessments`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(answers),
@@ -178,10 +178,14 @@ export async function createAssessment(answers = OWNER_JSON) {
   return (await res.json()).id;
 }
 
-/** Signs in as the consultant run.sh created, through the sign-in form. */
-export async function signIn(page) {
-  await page.goto(`${BASE}/consultant/login`);
-  await page.getByLabel("Email").fill(process.env.SERVICEFIT_CONSULTANT_EMAIL);
-  await page.getByLabel("Password").fill(process.env.SERVICEFIT_CONSULTANT_PASSWORD);
-  await Promise.all([page.waitForURL(`${BASE}/consultant`), page.getByRole("button", { name: "Sign in" }).click()]);
+/**
+ * Signs in through the sign-in form: as the consultant run.sh created, or as `as` on the
+ * server at `base`.
+ */
+export async function signIn(page, { base = BASE, as } = {}) {
+  const { email, password } = as ?? { email: process.env.SERVICEFIT_CONSULTANT_EMAIL, password: process.env.SERVICEFIT_CONSULTANT_PASSWORD };
+  await page.goto(`${base}/consultant/login`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await Promise.all([page.waitForURL(`${base}/consultant`), page.getByRole("button", { name: "Sign in" }).click()]);
 }
