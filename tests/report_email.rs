@@ -536,3 +536,68 @@ async fn under_a_brand_the_form_and_the_email_carry_the_firm_and_never_servicefi
         .expect("lead");
     assert_eq!(stored, consent);
 }
+
+#[tokio::test]
+async fn the_embedded_result_offers_the_report_and_every_answer_stays_frameable() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(with_smtp(&sink)).await;
+    let id = assessment(&app).await;
+    let frameable = |res: &reqwest::Response| {
+        let csp = res.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors *"), "{csp}");
+        assert!(!res.headers().contains_key("x-frame-options"));
+    };
+    let res = app
+        .get(&format!("/assessments/{id}/embed?theme=dark"))
+        .await;
+    frameable(&res);
+    let page = text(res).await;
+    assert!(page.contains(&format!(
+        "action=\"/assessments/{id}/embed/report?theme=dark#email-report-errors\""
+    )));
+
+    // A problem: the embedded result again, in the same look, the values kept.
+    let res = post_form(
+        &app,
+        &format!("/assessments/{id}/embed/report?theme=dark"),
+        &form("Ana", "ana@", true),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    frameable(&res);
+    let page = text(res).await;
+    assert!(page.contains("data-theme=\"dark\""));
+    assert!(page.contains("value=\"ana@\""));
+    assert!(page.contains("Enter an email address like name@example.com."));
+
+    // Sent: the framed confirmation, in the same look.
+    let res = post_form(
+        &app,
+        &format!("/assessments/{id}/embed/report?theme=dark"),
+        &form("Ana", "ana@clinic.example", true),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(
+        to,
+        format!("/assessments/{id}/embed/report/sent?theme=dark")
+    );
+    let res = app.get(&to).await;
+    assert_eq!(res.status(), 200);
+    frameable(&res);
+    let page = text(res).await;
+    assert!(page.contains("Your report is on its way"));
+    assert!(page.contains(&format!("href=\"/assessments/{id}/embed?theme=dark\"")));
+    assert_eq!(sink.wait_for(1, DELIVERY).await.len(), 1);
+
+    // A malformed look is refused before anything is stored.
+    let res = post_form(
+        &app,
+        &format!("/assessments/{id}/embed/report?theme=purple"),
+        &form("Ana", "ana@clinic.example", true),
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(count(&app, "SELECT count(*) FROM leads").await, 1);
+}

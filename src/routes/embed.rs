@@ -12,7 +12,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
@@ -21,10 +21,11 @@ use crate::client_addr::ClientAddr;
 use crate::error::{ApiError, AppError, Result};
 use crate::look::{Accent, Look, Scope};
 use crate::routes::questionnaire::{self as form, SectionView};
+use crate::routes::report::{self as report_form, EmailForm};
 use crate::routes::results::{FactorRow, WarningRow};
 use crate::rules::{FieldError, RawAnswers};
 use crate::views::{self, Chrome, CostChart};
-use crate::{AppState, assets};
+use crate::{AppState, assets, report};
 
 /// Width of the iframe in snippets and oEmbed answers, in CSS pixels; the page reflows to any
 /// width from 280 px up.
@@ -40,6 +41,8 @@ const TOP_FACTORS: usize = 3;
 pub fn framed_router() -> Router<AppState> {
     Router::new()
         .route("/assessments/{id}/embed", get(show_result))
+        .route("/assessments/{id}/embed/report", post(email_report))
+        .route("/assessments/{id}/embed/report/sent", get(report_sent))
         .route("/assess/embed", get(show_form).post(submit_form))
 }
 
@@ -104,6 +107,8 @@ pub struct EmbedResultPage {
     pub break_even: String,
     pub nearest_lever: Option<String>,
     pub next_steps: &'static [&'static str],
+    /// "Email me this report", when the server sends email: the host's lead, inside its frame.
+    pub email_form: Option<EmailForm>,
 }
 
 impl EmbedResultPage {
@@ -133,7 +138,20 @@ impl EmbedResultPage {
             break_even: full.break_even,
             nearest_lever: full.nearest_lever,
             next_steps: full.next_steps,
+            email_form: None,
         }
+    }
+
+    /// The page with the email form (when email is on), posting to the embed's own route in
+    /// the same look, so that every answer it leads to may be framed.
+    fn offering_email(mut self, state: &AppState) -> Self {
+        self.email_form = report::enabled(state).then(|| {
+            EmailForm::posting_to(
+                state,
+                format!("/assessments/{}/embed/report{}", self.id, self.look.query),
+            )
+        });
+        self
     }
 }
 
@@ -144,7 +162,65 @@ async fn show_result(
 ) -> Result<EmbedResultPage> {
     let look = Look::from_query(query.as_deref())?;
     let a = assessment::load(&state, &id).await?;
-    Ok(EmbedResultPage::new(&a, &look, Chrome::owner(&state)))
+    Ok(EmbedResultPage::new(&a, &look, Chrome::owner(&state)).offering_email(&state))
+}
+
+/// "Email me this report" sent from the embedded result: `303` to the framed confirmation, or
+/// the embedded result again with the form filled in and the problem beside it.
+#[tracing::instrument(skip_all)]
+async fn email_report(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    client: ClientAddr,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let look = Look::from_query(query.as_deref())?;
+    let request = report_form::read(body)?;
+    match report::request(&state, &id, &request, client).await {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/assessments/{id}/embed/report/sent{}",
+            look.query()
+        ))
+        .into_response()),
+        Err(e) => {
+            let a = assessment::load(&state, &id).await?;
+            let mut page = EmbedResultPage::new(&a, &look, Chrome::owner(&state));
+            let form = EmailForm::posting_to(
+                &state,
+                format!("/assessments/{id}/embed/report{}", page.look.query),
+            );
+            let (form, answer) = report_form::filled_in(form, request, e)?;
+            page.email_form = Some(form);
+            let html = page.render().map_err(|e| AppError::Internal(e.into()))?;
+            Ok(answer.with(html))
+        }
+    }
+}
+
+/// The framed "on its way", in the host's look.
+#[derive(Template, WebTemplate)]
+#[template(path = "embed_report_sent.html")]
+struct EmbedReportSent {
+    chrome: Chrome,
+    frame_js: String,
+    look: PageLook,
+    id: String,
+}
+
+async fn report_sent(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<EmbedReportSent> {
+    let look = Look::from_query(query.as_deref())?;
+    assessment::load(&state, &id).await?;
+    Ok(EmbedReportSent {
+        chrome: Chrome::owner(&state),
+        frame_js: assets::url_of("embed-frame"),
+        look: PageLook::new(&look),
+        id,
+    })
 }
 
 /// The questionnaire inside an iframe: the same form, no site chrome, posting to itself so

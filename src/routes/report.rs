@@ -42,11 +42,17 @@ pub struct EmailForm {
 }
 
 impl EmailForm {
+    /// The results page's form.
     pub fn empty(state: &AppState, id: &str) -> Self {
+        Self::posting_to(state, format!("/assessments/{id}/report"))
+    }
+
+    /// The form posting to `path`.
+    pub fn posting_to(state: &AppState, path: String) -> Self {
         Self {
             // The page that comes back with a problem opens at its error summary, which the
             // browser then focuses (it has tabindex -1), with or without JavaScript.
-            action: format!("/assessments/{id}/report#email-report-errors"),
+            action: format!("{path}#email-report-errors"),
             consent_text: report::consent_text(state),
             privacy_url: state.brand.as_ref().and_then(|b| b.privacy_url.clone()),
             name: String::new(),
@@ -97,39 +103,79 @@ async fn send(
     client: ClientAddr,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
+    let request = read(body)?;
+    match report::request(&state, &id, &request, client).await {
+        Ok(()) => Ok(Redirect::to(&format!("/assessments/{id}/report/sent")).into_response()),
+        Err(e) => {
+            let (form, answer) = filled_in(EmailForm::empty(&state, &id), request, e)?;
+            let a = assessment::load(&state, &id).await?;
+            let mut page = ResultsPage::owner(&state, &a)?;
+            page.email_form = Some(form);
+            let html = page.render().map_err(|e| AppError::Internal(e.into()))?;
+            Ok(answer.with(html))
+        }
+    }
+}
+
+/// The form's body as a request.
+pub fn read(body: std::result::Result<Bytes, BytesRejection>) -> Result<report::Request> {
     let body = body?;
     let fields: Fields = serde_urlencoded::from_bytes(&body).map_err(|_| {
         AppError::BadRequest(
             "The form could not be read. Reload the result's page and send it again.".to_owned(),
         )
     })?;
-    let request = report::Request {
+    Ok(report::Request {
         name: fields.name,
         email: fields.email,
         consent: fields.consent.is_some_and(|v| !v.is_empty()),
-    };
-    match report::request(&state, &id, &request, client).await {
-        Ok(()) => Ok(Redirect::to(&format!("/assessments/{id}/report/sent")).into_response()),
-        Err(e) => again(&state, &id, request, e).await,
+    })
+}
+
+/// How a page that shows the form again is answered: its status and `Retry-After`.
+pub struct Again {
+    status: axum::http::StatusCode,
+    retry_after: Option<u64>,
+}
+
+impl Again {
+    /// `html` answered with this status, never cached (it holds what a person typed).
+    pub fn with(self, html: String) -> Response {
+        let mut response = (
+            self.status,
+            [
+                (header::CACHE_CONTROL, "no-store"),
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            ],
+            html,
+        )
+            .into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+        }
+        response
     }
 }
 
-/// The results page again, the form filled in as sent and the problem said where the form is;
-/// errors that are not about the form (an unknown result, email off) get their own page.
-async fn again(
-    state: &AppState,
-    id: &str,
+/// `form` filled in as sent, with the problem said where the form is, and how to answer the
+/// page that shows it. Errors that are not about the form (an unknown result, email off) are
+/// given back, for their own page.
+pub fn filled_in(
+    mut form: EmailForm,
     request: report::Request,
     error: AppError,
-) -> Result<Response> {
-    let status = error.status();
-    let retry_after = match &error {
-        AppError::TooManyRequests { retry_after_secs }
-        | AppError::Unavailable { retry_after_secs } => Some(*retry_after_secs),
-        AppError::Db(e) if crate::db::is_unavailable(e) => Some(5),
-        _ => None,
+) -> Result<(EmailForm, Again)> {
+    let answer = Again {
+        status: error.status(),
+        retry_after: match &error {
+            AppError::TooManyRequests { retry_after_secs }
+            | AppError::Unavailable { retry_after_secs } => Some(*retry_after_secs),
+            AppError::Db(e) if crate::db::is_unavailable(e) => Some(5),
+            _ => None,
+        },
     };
-    let mut form = EmailForm::empty(state, id);
     match error {
         AppError::Validation(errors) => {
             for e in errors {
@@ -153,25 +199,7 @@ async fn again(
     form.name = request.name;
     form.email = request.email;
     form.consent = request.consent;
-    let a = assessment::load(state, id).await?;
-    let mut page = ResultsPage::owner(state, &a)?;
-    page.email_form = Some(form);
-    let html = page.render().map_err(|e| AppError::Internal(e.into()))?;
-    let mut response = (
-        status,
-        [
-            (header::CACHE_CONTROL, "no-store"),
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-        ],
-        html,
-    )
-        .into_response();
-    if let Some(secs) = retry_after {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
-    }
-    Ok(response)
+    Ok((form, answer))
 }
 
 /// "On its way": where the form leads. It names no address: anyone may open this page.

@@ -373,6 +373,37 @@ describe("with the example brand", () => {
   });
 });
 
+describe("in the embedded result", () => {
+  test("the form in the frame's page: axe at zero, a problem comes back there, a good request ends on the framed confirmation", async () => {
+    const embedId = await createAssessment({ ...OWNER_JSON, company: "Osprey Surgery" }, server.base);
+    const { problems, page } = await newPage(server.base);
+    await open(page, `${server.base}/assessments/${embedId}/embed`, PHONE);
+    const section = page.getByRole("region", { name: "Email me this report" });
+    assert.equal(await section.isVisible(), true);
+    assert.equal(await scrollsSideways(page), false);
+    await assertAccessible(page, "the embedded result with the form");
+    served.push({ name: "embedded result with the form", html: await (await page.context().request.get(page.url())).text() });
+
+    assert.equal(await submit(page), 422);
+    assert.equal(new URL(page.url()).pathname, `/assessments/${embedId}/embed/report`);
+    assert.equal(await focused(page, "#email-report-errors"), true, "the summary has the focus");
+    await assertAccessible(page, "the embedded result with errors");
+
+    const sentBefore = sink.messages.length;
+    await page.getByLabel("Your name").fill("Grace Hopper");
+    await page.getByLabel("Your email address").fill("grace@osprey-surgery.test");
+    await page.locator("label[for='report-consent']").click();
+    assert.equal(await submit(page), 303);
+    assert.equal(new URL(page.url()).pathname, `/assessments/${embedId}/embed/report/sent`);
+    assert.equal(await page.getByRole("heading", { level: 1 }).textContent(), "Your report is on its way");
+    await assertAccessible(page, "the embedded confirmation");
+    served.push({ name: "embedded confirmation", html: await (await page.context().request.get(page.url())).text() });
+    const messages = await sink.waitForMessages(sentBefore + 1);
+    assert.deepEqual(messages[messages.length - 1].to, ["grace@osprey-surgery.test"]);
+    assertNoProblems(problems);
+  });
+});
+
 test("the Nu HTML Checker finds no errors on the confirmation and the consultant's pages", async () => {
   assert.ok(served.length >= 5, `only ${served.length} pages collected`);
   assert.deepEqual(await htmlErrors(served), []);
