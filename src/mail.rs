@@ -21,16 +21,12 @@ use tokio::sync::Notify;
 use crate::config::{Config, SmtpUrl};
 use crate::db::AttemptOutcome;
 use crate::db::leads::{self, MailAttempt, PendingMail};
-use crate::webhooks::now_ms;
+use crate::webhooks::{backoff, idle_wait, now_ms};
 
 /// After this many failed attempts an email is given up (about ten hours of retrying).
 const MAX_ATTEMPTS: i64 = 20;
-/// The longest wait between two attempts.
-const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 /// How long the SMTP server may take to answer one command.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
-/// The worker looks at the outbox at least this often, even when nothing woke it.
-const IDLE_POLL: Duration = Duration::from_secs(30);
 /// Emails handled per look at the outbox.
 const BATCH: i64 = 16;
 
@@ -50,13 +46,6 @@ impl Settings {
             backoff: Duration::from_millis(config.mail_backoff_ms.max(1)),
         })
     }
-}
-
-/// The wait before attempt `attempts + 1`, after `attempts` failures: base × 2^(attempts − 1).
-fn backoff(base: Duration, attempts: i64) -> Duration {
-    let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
-    base.saturating_mul(2u32.saturating_pow(exp))
-        .min(MAX_BACKOFF)
 }
 
 /// The domain of `Message-ID`s: the sender's, so they are unique to this deployment.
@@ -107,12 +96,7 @@ pub async fn run(
             }
             Err(e) => tracing::warn!(error = %e, "reading the mail outbox failed"),
         }
-        let wait = match leads::next_mail_due(&pool).await {
-            Ok(Some(due)) => {
-                Duration::from_millis(u64::try_from(due - now_ms()).unwrap_or(0)).min(IDLE_POLL)
-            }
-            _ => IDLE_POLL,
-        };
+        let wait = idle_wait(leads::next_mail_due(&pool).await.ok().flatten());
         tokio::select! {
             () = &mut stop => break,
             () = wake.notified() => {}
@@ -219,6 +203,7 @@ fn refusal(e: &SmtpError) -> Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::webhooks::MAX_BACKOFF;
 
     #[test]
     fn back_off_doubles_up_to_an_hour() {

@@ -27,11 +27,11 @@ use crate::db::{self, AttemptOutcome, PendingWebhook, WebhookAttempt};
 pub const ASSESSMENT_CREATED: &str = "assessment.created";
 /// After this many failed attempts an event is given up (about ten hours of retrying).
 const MAX_ATTEMPTS: i64 = 20;
-/// The longest wait between two attempts.
-const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+/// The longest wait between two attempts (webhooks and report emails alike).
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 /// How long a receiver may take to answer.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-/// The worker looks at the outbox at least this often, even when nothing woke it.
+/// The workers look at their outbox at least this often, even when nothing woke them.
 const IDLE_POLL: Duration = Duration::from_secs(30);
 /// Events handled per look at the outbox.
 const BATCH: i64 = 16;
@@ -146,11 +146,20 @@ pub fn lead_payload(lead: &crate::db::leads::NewLead<'_>) -> serde_json::Result<
     })
 }
 
-/// The wait before attempt `attempts + 1`, after `attempts` failures: base × 2^(attempts − 1).
-fn backoff(base: Duration, attempts: i64) -> Duration {
+/// The wait before attempt `attempts + 1`, after `attempts` failures: base × 2^(attempts − 1),
+/// capped at [`MAX_BACKOFF`]. The webhook and mail workers both retry by it.
+pub(crate) fn backoff(base: Duration, attempts: i64) -> Duration {
     let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
     base.saturating_mul(2u32.saturating_pow(exp))
         .min(MAX_BACKOFF)
+}
+
+/// How long an outbox worker sleeps when the next pending row is due at `next_due` (unix
+/// milliseconds; `None` when nothing is pending or the outbox could not be read).
+pub(crate) fn idle_wait(next_due: Option<i64>) -> Duration {
+    next_due.map_or(IDLE_POLL, |due| {
+        Duration::from_millis(u64::try_from(due - now_ms()).unwrap_or(0)).min(IDLE_POLL)
+    })
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -190,12 +199,7 @@ pub async fn run(
             }
             Err(e) => tracing::warn!(error = %e, "reading the webhook outbox failed"),
         }
-        let wait = match db::next_webhook_due(&pool).await {
-            Ok(Some(due)) => {
-                Duration::from_millis(u64::try_from(due - now_ms()).unwrap_or(0)).min(IDLE_POLL)
-            }
-            _ => IDLE_POLL,
-        };
+        let wait = idle_wait(db::next_webhook_due(&pool).await.ok().flatten());
         tokio::select! {
             () = &mut stop => break,
             () = wake.notified() => {}
