@@ -149,7 +149,7 @@ async fn rows_written_at_an_older_schema_are_listed_searchable_and_render_as_bef
         )
         .await
         .unwrap();
-    sqlx::migrate!().run_to(OLDER_VERSION, &old).await.unwrap();
+    sqlx::migrate!("migrations/sqlite").run_to(OLDER_VERSION, &old).await.unwrap();
     let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
         .fetch_one(&old)
         .await
@@ -338,7 +338,7 @@ async fn the_upgrade_names_each_events_assessment_and_drops_what_earlier_erasure
         )
         .await
         .unwrap();
-    sqlx::migrate!()
+    sqlx::migrate!("migrations/sqlite")
         .run_to(BEFORE_EVENT_SUBJECTS, &old)
         .await
         .unwrap();

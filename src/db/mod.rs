@@ -65,7 +65,7 @@ pub async fn connect_limited(url: &str, max_bytes: Option<u64>) -> anyhow::Resul
         })
         .connect_with(options)
         .await?;
-    sqlx::migrate!().run(&pool).await?;
+    sqlx::migrate!("migrations/sqlite").run(&pool).await?;
     Ok(pool)
 }
 
@@ -224,7 +224,7 @@ pub async fn migrations_applied(pool: &SqlitePool) -> sqlx::Result<bool> {
         sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1")
             .fetch_all(pool)
             .await?;
-    Ok(sqlx::migrate!()
+    Ok(sqlx::migrate!("migrations/sqlite")
         .iter()
         .all(|m| applied.contains(&m.version)))
 }
