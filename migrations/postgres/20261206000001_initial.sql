@@ -76,9 +76,7 @@ CREATE TABLE tags (
     tag           TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (assessment_id, tag)
 );
--- With the id, so a tag's assessments come from the index alone (SQLite's, on a WITHOUT ROWID
--- table, holds the key too).
-CREATE INDEX tags_tag ON tags (tag, assessment_id);
+CREATE INDEX tags_tag ON tags (tag);
 
 CREATE TABLE login_failures (
     key TEXT COLLATE "C" NOT NULL,
@@ -152,31 +150,19 @@ CREATE TABLE review_list (
 -- them: each sort order alone and within each equality filter (status, verdict, flagged, has a
 -- lead), so a page is a walk along one index that stops when it is full; B-trees are read in
 -- both directions, so one index serves both directions of an order. Where a filter is rare,
--- the planner instead collects its rows (a date range on the first index, a tag through `tags`)
--- and sorts the few. Each index also carries (INCLUDE) the other short columns the filters
--- test, so a page's ids come from the index alone (an index-only scan) and only the rows shown
--- are read from the table. The texts (company, notes, tags) are left out: their length has no
--- small bound, and a B-tree entry must stay under about 2.7 KB.
-CREATE INDEX review_list_created ON review_list (created_at, id)
-    INCLUDE (score, recommendation, status, flagged, lead_count);
-CREATE INDEX review_list_score ON review_list (score, id)
-    INCLUDE (created_at, recommendation, status, flagged, lead_count);
-CREATE INDEX review_list_status_created ON review_list (status, created_at, id)
-    INCLUDE (score, recommendation, flagged, lead_count);
-CREATE INDEX review_list_status_score ON review_list (status, score, id)
-    INCLUDE (created_at, recommendation, flagged, lead_count);
-CREATE INDEX review_list_recommendation_created ON review_list (recommendation, created_at, id)
-    INCLUDE (score, status, flagged, lead_count);
-CREATE INDEX review_list_recommendation_score ON review_list (recommendation, score, id)
-    INCLUDE (created_at, status, flagged, lead_count);
+-- the planner instead collects its rows (a date range on the first index, a text through the
+-- trigram indexes, a tag through `tags`) and sorts the few.
+CREATE INDEX review_list_created ON review_list (created_at, id);
+CREATE INDEX review_list_score ON review_list (score, id);
+CREATE INDEX review_list_status_created ON review_list (status, created_at, id);
+CREATE INDEX review_list_status_score ON review_list (status, score, id);
+CREATE INDEX review_list_recommendation_created ON review_list (recommendation, created_at, id);
+CREATE INDEX review_list_recommendation_score ON review_list (recommendation, score, id);
 CREATE INDEX review_list_flagged_created ON review_list (created_at, id)
-    INCLUDE (score, recommendation, status, flagged, lead_count) WHERE flagged IS NOT NULL;
-CREATE INDEX review_list_flagged_score ON review_list (score, id)
-    INCLUDE (created_at, recommendation, status, flagged, lead_count) WHERE flagged IS NOT NULL;
-CREATE INDEX review_list_lead_created ON review_list (created_at, id)
-    INCLUDE (score, recommendation, status, flagged, lead_count) WHERE lead_count > 0;
-CREATE INDEX review_list_lead_score ON review_list (score, id)
-    INCLUDE (created_at, recommendation, status, flagged, lead_count) WHERE lead_count > 0;
+    WHERE flagged IS NOT NULL;
+CREATE INDEX review_list_flagged_score ON review_list (score, id) WHERE flagged IS NOT NULL;
+CREATE INDEX review_list_lead_created ON review_list (created_at, id) WHERE lead_count > 0;
+CREATE INDEX review_list_lead_score ON review_list (score, id) WHERE lead_count > 0;
 -- The text search `q` (company or any note, ILIKE '%q%'): a rare text is found through these.
 CREATE INDEX review_list_company_trgm ON review_list USING gin (company gin_trgm_ops);
 CREATE INDEX review_list_note_text_trgm ON review_list USING gin (note_text gin_trgm_ops);
