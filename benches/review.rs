@@ -20,6 +20,7 @@ mod seed;
 
 use std::time::{Duration, Instant};
 
+use servicefit::db::Db;
 use servicefit::db::review::{Count, Cursor, Filter, Sort, count, list};
 use sqlx::SqlitePool;
 
@@ -261,7 +262,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// Times of the runs, sorted; rows found; whether the page stopped at the walk's budget.
 async fn measure(
-    pool: &SqlitePool,
+    pool: &Db,
     filter: &Filter,
     sort: Sort,
     after: Option<&Cursor>,
@@ -289,7 +290,7 @@ async fn main() -> anyhow::Result<()> {
     let url = format!("sqlite://{}", path.display());
     let fresh = !path.exists();
     let t = Instant::now();
-    let pool = servicefit::db::connect(&url).await?;
+    let pool = Db::connect(&url, 8).await?;
     if fresh {
         seed::seed(&url, rows).await?;
         eprintln!("seeded {rows} assessments in {:.1?}", t.elapsed());
@@ -303,7 +304,7 @@ async fn main() -> anyhow::Result<()> {
         "scenario", "rows", "stop", "p50", "p99", "runs"
     );
     for (sort_name, sort) in SORTS {
-        let deep = deep_cursor(&pool, sort, rows).await?;
+        let deep = deep_cursor(pool.as_sqlite().expect("SQLite"), sort, rows).await?;
         for (filter_name, filter) in filters() {
             for (page, after) in [("first", None), ("deep", Some(&deep))] {
                 let name = format!("{filter_name} / {sort_name} / {page}");

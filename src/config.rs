@@ -88,7 +88,9 @@ pub struct Config {
     )]
     pub bind: SocketAddr,
 
-    /// SQLite database; the file is created when missing.
+    /// The database: a SQLite file (`sqlite://FILE`, created when missing) or a PostgreSQL
+    /// server (`postgres://USER:PASSWORD@HOST:PORT/DATABASE`), which several instances can
+    /// share.
     #[arg(
         long,
         env = "DATABASE_URL",
@@ -96,6 +98,11 @@ pub struct Config {
         global = true
     )]
     pub database_url: String,
+
+    /// Database connections this instance keeps at most. With several instances on one
+    /// PostgreSQL, instances × this must stay below the server's `max_connections`.
+    #[arg(long, env = "SERVICEFIT_DATABASE_MAX_CONNECTIONS", default_value_t = crate::db::DEFAULT_MAX_CONNECTIONS, global = true, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub database_max_connections: u32,
 
     /// Keep the database file under this many MiB: past it, new assessments are answered `503`
     /// (nothing stored, "try again") and `/readyz` reports not ready, as on a full disk, instead
@@ -287,6 +294,7 @@ impl Default for Config {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 3000)),
             database_url: "sqlite://servicefit.db".to_owned(),
+            database_max_connections: crate::db::DEFAULT_MAX_CONNECTIONS,
             rules: None,
             brand: None,
             secure_cookies: false,

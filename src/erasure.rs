@@ -10,10 +10,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::db::Db;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
 use crate::assessment::{is_well_formed_id, new_id, now_rfc3339};
 use crate::error::{AppError, Result};
@@ -154,6 +154,9 @@ pub fn deleted_event(id: &str) -> Result<db::EventRow> {
     })
 }
 
+/// Tombstone numbers the deletion watcher reads again behind the newest it has seen.
+const REREAD: i64 = 1000;
+
 /// How often a server looks for deletions made by another process.
 pub const WATCH_EVERY: Duration = Duration::from_secs(2);
 
@@ -163,7 +166,7 @@ pub const WATCH_EVERY: Duration = Duration::from_secs(2);
 /// `outbox_wake` is notified after new deletions, so their `assessment.deleted` events (queued
 /// by the other process) go out now rather than at the webhook worker's next idle poll.
 pub async fn forget_erased(
-    pool: SqlitePool,
+    pool: Db,
     cache: Arc<ResultCache>,
     outbox_wake: Arc<tokio::sync::Notify>,
     mut last: i64,
@@ -173,14 +176,21 @@ pub async fn forget_erased(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match db::erased_after(&pool, last).await {
-            Ok(erased) if erased.is_empty() => {}
+        // From a little behind the newest seen: on PostgreSQL a tombstone committed late can
+        // carry a lower number than one already read. Forgetting twice costs nothing.
+        match db::erased_after(&pool, last.saturating_sub(REREAD)).await {
             Ok(erased) => {
+                let mut fresh = false;
                 for (row, id) in erased {
                     cache.forget(&id);
-                    last = row;
+                    if row > last {
+                        last = row;
+                        fresh = true;
+                    }
                 }
-                outbox_wake.notify_one();
+                if fresh {
+                    outbox_wake.notify_one();
+                }
             }
             Err(e) => tracing::warn!(error = %e, "could not read the deletions; will try again"),
         }

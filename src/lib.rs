@@ -32,12 +32,12 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::db::Db;
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::MatchedPath;
 use axum::http::{HeaderName, HeaderValue, header};
-use sqlx::SqlitePool;
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::compression::CompressionLayer;
@@ -61,7 +61,7 @@ pub struct AppState(Arc<Shared>);
 
 /// The parts of [`AppState`].
 pub struct Shared {
-    pub db: SqlitePool,
+    pub db: Db,
     pub rules: Arc<RuleSet>,
     pub config: Arc<Config>,
     /// Woken when a webhook event is enqueued, so the delivery worker starts at once.
@@ -94,13 +94,13 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     /// The state of a server on `db`; reads (or, on first start, makes) the keys kept there.
-    pub async fn new(db: SqlitePool, rules: RuleSet, config: Config) -> anyhow::Result<Self> {
+    pub async fn new(db: Db, rules: RuleSet, config: Config) -> anyhow::Result<Self> {
         Self::with_clock(db, rules, config, clock::Clock::system()).await
     }
 
     /// [`AppState::new`] going by `clock` instead of real time.
     pub async fn with_clock(
-        db: SqlitePool,
+        db: Db,
         rules: RuleSet,
         config: Config,
         clock: clock::Clock,
@@ -115,10 +115,16 @@ impl AppState {
         let sign_in_forms = auth::SignInForms::load(&db).await?;
         Ok(Self(Arc::new(Shared {
             rules: Arc::new(rules),
-            submit_limiter: Arc::new(ratelimit::SubmitLimiter::new(
-                config.submit_rate_limit,
-                clock.clone(),
-            )),
+            submit_limiter: Arc::new(match db.backend() {
+                db::Backend::Sqlite => {
+                    ratelimit::SubmitLimiter::new(config.submit_rate_limit, clock.clone())
+                }
+                db::Backend::Postgres => ratelimit::SubmitLimiter::shared(
+                    config.submit_rate_limit,
+                    clock.clone(),
+                    db.clone(),
+                ),
+            }),
             clock,
             sign_in_forms: Arc::new(sign_in_forms),
             form_guard: Arc::new(form_guard),

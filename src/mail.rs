@@ -12,10 +12,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::db::Db;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::Error as SmtpError;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use sqlx::SqlitePool;
 use tokio::sync::Notify;
 
 use crate::config::{Config, SmtpUrl};
@@ -27,6 +27,10 @@ use crate::webhooks::{backoff, idle_wait, now_ms};
 const MAX_ATTEMPTS: i64 = 20;
 /// How long the SMTP server may take to answer one command.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long an instance holds the emails it claimed: a batch of [`BATCH`], each allowed three
+/// SMTP commands' worth of [`SMTP_TIMEOUT`]. An instance that dies holding a claim delays those
+/// emails by at most this much; another instance then sends them.
+const CLAIM_MS: i64 = BATCH * 3 * SMTP_TIMEOUT.as_millis() as i64;
 /// Emails handled per look at the outbox.
 const BATCH: i64 = 16;
 
@@ -70,12 +74,7 @@ pub fn message(settings: &Settings, mail: &PendingMail) -> anyhow::Result<Messag
 
 /// Sends due emails until `stop` resolves. `wake` is notified when an email is queued, so
 /// sending starts at once instead of at the next poll.
-pub async fn run(
-    pool: SqlitePool,
-    settings: Settings,
-    wake: Arc<Notify>,
-    stop: impl Future<Output = ()>,
-) {
+pub async fn run(pool: Db, settings: Settings, wake: Arc<Notify>, stop: impl Future<Output = ()>) {
     crate::install_tls_provider();
     let transport = match AsyncSmtpTransport::<Tokio1Executor>::from_url(settings.url.expose()) {
         Ok(builder) => builder.timeout(Some(SMTP_TIMEOUT)).build(),
@@ -88,7 +87,7 @@ pub async fn run(
     tokio::pin!(stop);
     tracing::info!(server = %settings.url.server(), "email sending started");
     loop {
-        match leads::due_mail(&pool, now_ms(), BATCH).await {
+        match leads::claim_due_mail(&pool, now_ms(), now_ms() + CLAIM_MS, BATCH).await {
             Ok(batch) => {
                 for mail in &batch {
                     send(&transport, &pool, &settings, mail).await;
@@ -117,7 +116,7 @@ struct Answer {
 #[tracing::instrument(skip_all, fields(mail_id = %mail.id))]
 async fn send(
     transport: &AsyncSmtpTransport<Tokio1Executor>,
-    pool: &SqlitePool,
+    pool: &Db,
     settings: &Settings,
     mail: &PendingMail,
 ) {

@@ -17,21 +17,41 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => run_server(cli.config).await,
         Command::Consultant { action } => {
-            let pool = db::connect(&cli.config.database_url).await?;
+            let pool = connect(&cli.config).await?;
             consultant_command(&pool, action).await
         }
         Command::Person { action } => {
-            let pool = db::connect(&cli.config.database_url).await?;
+            let pool = connect(&cli.config).await?;
             let announce = cli.config.webhook_url.is_some() && cli.config.webhook_secret.is_some();
             person_command(&pool, action, announce).await
         }
         Command::Backup { file } => {
-            let pool = db::connect(&cli.config.database_url).await?;
+            if db::is_postgres_url(&cli.config.database_url) {
+                anyhow::bail!(
+                    "`servicefit backup` copies a SQLite file; this server's database is PostgreSQL. \
+                     Use PostgreSQL's own tool, which takes a consistent copy while servers run: \
+                     pg_dump --format=custom --file=servicefit.dump \"$DATABASE_URL\" \
+                     (restore with pg_restore into an empty database)"
+                );
+            }
+            let pool = connect(&cli.config).await?;
             db::backup(&pool, &file).await?;
             println!("backup written to {}", file.display());
             Ok(())
         }
     }
+}
+
+/// Opens the configured database (applying its migrations), naming it without its password
+/// when that fails.
+async fn connect(config: &Config) -> anyhow::Result<db::Db> {
+    db::Db::connect_limited(
+        &config.database_url,
+        config.database_max_connections,
+        config.database_max_mb.map(|mb| mb * 1024 * 1024),
+    )
+    .await
+    .with_context(|| format!("opening database {}", db::redacted(&config.database_url)))
 }
 
 /// Reads a password: one line from stdin when it is not a terminal, otherwise a prompt without echo.
@@ -56,10 +76,7 @@ fn read_password(prompt: &str) -> anyhow::Result<String> {
     Ok(password)
 }
 
-async fn consultant_command(
-    pool: &sqlx::SqlitePool,
-    action: ConsultantAction,
-) -> anyhow::Result<()> {
+async fn consultant_command(pool: &db::Db, action: ConsultantAction) -> anyhow::Result<()> {
     let now =
         time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?;
     match action {
@@ -100,11 +117,7 @@ async fn consultant_command(
 
 /// Access and erasure requests. The address goes into the JSON on stdout only: log lines and
 /// messages name counts and assessment ids.
-async fn person_command(
-    pool: &sqlx::SqlitePool,
-    action: PersonAction,
-    announce: bool,
-) -> anyhow::Result<()> {
+async fn person_command(pool: &db::Db, action: PersonAction, announce: bool) -> anyhow::Result<()> {
     use servicefit::person;
     match action {
         PersonAction::Export { email } => {
@@ -182,12 +195,7 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
         None => RuleSet::embedded(),
     };
     tracing::info!(version = %rules.version, "rules loaded");
-    let pool = db::connect_limited(
-        &config.database_url,
-        config.database_max_mb.map(|mb| mb * 1024 * 1024),
-    )
-    .await
-    .with_context(|| format!("opening database {}", config.database_url))?;
+    let pool = connect(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;
@@ -207,6 +215,12 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
         ))
     });
     let key_sweep = tokio::spawn(servicefit::retention::sweep_keys(pool.clone()));
+    // Another instance's retention purge empties this one's cache too.
+    let purge_watch = tokio::spawn(servicefit::retention::forget_purged(
+        pool.clone(),
+        state.results.clone(),
+        servicefit::erasure::WATCH_EVERY,
+    ));
     // From the tombstones present now: older deletions were never cached by this process.
     let erased_watch = tokio::spawn(servicefit::erasure::forget_erased(
         pool.clone(),
@@ -235,14 +249,14 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
         retention.abort();
     }
     key_sweep.abort();
+    purge_watch.abort();
     erased_watch.abort();
-    // Fold the write-ahead log into the main file so the database is one self-contained file.
-    let checkpoint = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(&pool)
-        .await;
+    // On SQLite, fold the write-ahead log into the main file so the database is one
+    // self-contained file.
+    let checkpoint = db::checkpoint(&pool).await;
     pool.close().await;
     match checkpoint {
-        Ok(_) => tracing::info!("shut down cleanly"),
+        Ok(()) => tracing::info!("shut down cleanly"),
         // Committed data is safe in the WAL; the next start folds it in.
         Err(e) => tracing::warn!(
             error = %e,

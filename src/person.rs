@@ -6,8 +6,8 @@
 //! database while the server runs; running servers notice the deletion through its tombstones
 //! (see [`crate::erasure::forget_erased`]).
 
+use crate::db::Db;
 use serde::Serialize;
-use sqlx::SqlitePool;
 
 use crate::assessment::now_rfc3339;
 use crate::db::{self, leads::Lead};
@@ -53,7 +53,7 @@ pub fn email_key(address: &str) -> Result<String> {
 }
 
 /// Every lead carrying `email_key` and every assessment they belong to, with its notes and tags.
-pub async fn export(pool: &SqlitePool, email_key: &str) -> Result<PersonExport> {
+pub async fn export(pool: &Db, email_key: &str) -> Result<PersonExport> {
     let leads = db::leads::leads_by_email(pool, email_key).await?;
     let mut ids: Vec<&str> = leads.iter().map(|l| l.assessment_id.as_str()).collect();
     ids.sort_unstable();
@@ -97,11 +97,7 @@ pub async fn export(pool: &SqlitePool, email_key: &str) -> Result<PersonExport> 
 /// Deletes every assessment carrying a lead with `email_key`, with all that goes with it,
 /// leaving tombstones, and announces each deletion by webhook when `announce` is set, in one
 /// transaction.
-pub async fn erase(
-    pool: &SqlitePool,
-    email_key: &str,
-    announce: bool,
-) -> Result<db::ErasedByEmail> {
+pub async fn erase(pool: &Db, email_key: &str, announce: bool) -> Result<db::ErasedByEmail> {
     db::erase_by_email(pool, email_key, &now_rfc3339(), |id| {
         announce
             .then(|| crate::erasure::deleted_event(id))

@@ -1,5 +1,7 @@
-//! Submissions per client address: a keyed GCRA limiter (governor) shared by every route that
-//! creates an assessment, so the form, the embedded form and the API draw on one budget.
+//! Submissions per client address: a keyed GCRA limiter shared by every route that creates an
+//! assessment, so the form, the embedded form and the API draw on one budget. One instance on
+//! SQLite keeps it in memory (governor); on PostgreSQL the budget lives in the database, so
+//! every instance behind the balancer spends the same one.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -13,6 +15,7 @@ use governor::{Quota, RateLimiter};
 
 use crate::client_addr::ClientAddr;
 use crate::clock::Clock;
+use crate::db::{self, Db};
 use crate::error::AppError;
 
 /// Forgotten addresses are swept from the limiter after this many checks, so memory stays
@@ -24,8 +27,17 @@ type Limiter = RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, Clock, NoOpMi
 /// The limiter of assessment submissions; off when the limit is 0.
 pub struct SubmitLimiter {
     limiter: Option<Limiter>,
+    /// The budget in the database, when instances share one.
+    shared: Option<Shared>,
     clock: Clock,
     checks: AtomicU32,
+}
+
+/// A budget kept in the database: `burst` submissions, one more every `interval_ms`.
+struct Shared {
+    db: Db,
+    interval_ms: i64,
+    burst: i64,
 }
 
 impl SubmitLimiter {
@@ -35,6 +47,21 @@ impl SubmitLimiter {
         Self {
             limiter: NonZeroU32::new(per_minute)
                 .map(|n| RateLimiter::dashmap_with_clock(Quota::per_minute(n), clock.clone())),
+            shared: None,
+            clock,
+            checks: AtomicU32::new(0),
+        }
+    }
+
+    /// The same limit kept in `db`, so that every instance on it spends one budget per address.
+    pub fn shared(per_minute: u32, clock: Clock, db: Db) -> Self {
+        Self {
+            limiter: None,
+            shared: (per_minute > 0).then(|| Shared {
+                db,
+                interval_ms: (60_000 / i64::from(per_minute)).max(1),
+                burst: i64::from(per_minute),
+            }),
             clock,
             checks: AtomicU32::new(0),
         }
@@ -42,7 +69,10 @@ impl SubmitLimiter {
 
     /// Counts one submission from `client` (IPv6 by its /64); past the limit, the error says
     /// how long to wait.
-    pub fn check(&self, client: ClientAddr) -> Result<(), AppError> {
+    pub async fn check(&self, client: ClientAddr) -> Result<(), AppError> {
+        if let Some(shared) = &self.shared {
+            return self.check_shared(shared, client).await;
+        }
         let Some(limiter) = &self.limiter else {
             return Ok(());
         };
@@ -62,6 +92,25 @@ impl SubmitLimiter {
     }
 }
 
+impl SubmitLimiter {
+    async fn check_shared(&self, shared: &Shared, client: ClientAddr) -> Result<(), AppError> {
+        let now_ms = i64::try_from(self.clock.now_utc().unix_timestamp_nanos() / 1_000_000)
+            .unwrap_or(i64::MAX);
+        let key = format!("submit {}", client.network());
+        match db::spend_rate(&shared.db, &key, now_ms, shared.interval_ms, shared.burst).await? {
+            None => Ok(()),
+            Some(wait_ms) => {
+                // Whole seconds, rounded up: waiting the advertised time always suffices.
+                let secs = u64::try_from(wait_ms).unwrap_or(1).div_ceil(1000).max(1);
+                tracing::info!(%client, retry_after = secs, "submission rate limit reached");
+                Err(AppError::TooManyRequests {
+                    retry_after_secs: secs,
+                })
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
 
@@ -78,35 +127,55 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_limit_of_two_allows_two_then_asks_to_wait_until_one_is_replenished() {
-        let clock = Clock::stopped();
-        let limiter = SubmitLimiter::new(2, clock.clone());
-        let ip = client("127.0.0.1");
-        assert!(limiter.check(ip).is_ok());
-        assert!(limiter.check(ip).is_ok());
-        assert_eq!(retry_after(limiter.check(ip)), 30);
-        assert!(limiter.check(client("10.0.0.2")).is_ok());
-        clock.advance(Duration::from_secs(29));
-        assert_eq!(retry_after(limiter.check(ip)), 1);
-        clock.advance(Duration::from_secs(1));
-        assert!(limiter.check(ip).is_ok());
-        assert!(limiter.check(ip).is_err());
+    /// The in-memory limiter, and the shared one on a real database file.
+    async fn limiters(per_minute: u32, clock: &Clock) -> Vec<(SubmitLimiter, tempfile::TempDir)> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("limits.db").display());
+        let db = Db::connect(&url, 2).await.expect("database");
+        vec![
+            (
+                SubmitLimiter::new(per_minute, clock.clone()),
+                tempfile::tempdir().expect("temp dir"),
+            ),
+            (SubmitLimiter::shared(per_minute, clock.clone(), db), dir),
+        ]
     }
 
-    #[test]
-    fn a_limit_of_zero_is_no_limit() {
-        let off = SubmitLimiter::new(0, Clock::stopped());
-        for _ in 0..100 {
-            assert!(off.check(client("127.0.0.1")).is_ok());
+    #[tokio::test]
+    async fn a_limit_of_two_allows_two_then_asks_to_wait_until_one_is_replenished() {
+        let clock = Clock::stopped();
+        for (limiter, _dir) in limiters(2, &clock).await {
+            let ip = client("127.0.0.1");
+            assert!(limiter.check(ip).await.is_ok());
+            assert!(limiter.check(ip).await.is_ok());
+            assert_eq!(retry_after(limiter.check(ip).await), 30);
+            assert!(limiter.check(client("10.0.0.2")).await.is_ok());
+            clock.advance(Duration::from_secs(29));
+            assert_eq!(retry_after(limiter.check(ip).await), 1);
+            clock.advance(Duration::from_secs(1));
+            assert!(limiter.check(ip).await.is_ok());
+            assert!(limiter.check(ip).await.is_err());
+            clock.advance(Duration::from_secs(120));
         }
     }
 
-    #[test]
-    fn addresses_in_one_ipv6_64_share_a_budget() {
-        let limiter = SubmitLimiter::new(1, Clock::stopped());
-        assert!(limiter.check(client("2001:db8:1:2::1")).is_ok());
-        assert!(limiter.check(client("2001:db8:1:2:9:8:7:6")).is_err());
-        assert!(limiter.check(client("2001:db8:1:3::1")).is_ok());
+    #[tokio::test]
+    async fn a_limit_of_zero_is_no_limit() {
+        let clock = Clock::stopped();
+        for (off, _dir) in limiters(0, &clock).await {
+            for _ in 0..100 {
+                assert!(off.check(client("127.0.0.1")).await.is_ok());
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn addresses_in_one_ipv6_64_share_a_budget() {
+        let clock = Clock::stopped();
+        for (limiter, _dir) in limiters(1, &clock).await {
+            assert!(limiter.check(client("2001:db8:1:2::1")).await.is_ok());
+            assert!(limiter.check(client("2001:db8:1:2:9:8:7:6")).await.is_err());
+            assert!(limiter.check(client("2001:db8:1:3::1")).await.is_ok());
+        }
     }
 }

@@ -133,7 +133,7 @@ pub async fn request(state: &AppState, id: &str, r: &Request, client: ClientAddr
         ));
     }
     let checked = check(r).map_err(AppError::Validation)?;
-    state.submit_limiter.check(client)?;
+    state.submit_limiter.check(client).await?;
     let row = lead_row(state, &a, &checked, client)?;
     let stored = leads::insert_lead(
         &state.db,

@@ -47,7 +47,7 @@ fn random_key() -> anyhow::Result<[u8; 32]> {
 impl FormGuard {
     /// A guard signing with the database's key (made on first use); `min_fill_seconds` of 0
     /// turns the time check off.
-    pub async fn load(pool: &sqlx::SqlitePool, min_fill_seconds: u32) -> anyhow::Result<Self> {
+    pub async fn load(pool: &crate::db::Db, min_fill_seconds: u32) -> anyhow::Result<Self> {
         let key = crate::db::settings::form_key(pool, random_key()?).await?;
         Ok(Self::with_key(key, min_fill_seconds))
     }

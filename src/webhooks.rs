@@ -11,12 +11,12 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::db::Db;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Serialize;
 use sha2::Sha256;
-use sqlx::SqlitePool;
 use tokio::sync::Notify;
 
 use crate::assessment::Assessment;
@@ -35,6 +35,10 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const IDLE_POLL: Duration = Duration::from_secs(30);
 /// Events handled per look at the outbox.
 const BATCH: i64 = 16;
+/// How long an instance holds the events (or emails) it claimed: a batch of [`BATCH`] at
+/// [`REQUEST_TIMEOUT`] each fits well within it. An instance that dies holding a claim delays
+/// those rows by at most this much; another instance then sends them.
+pub(crate) const CLAIM_MS: i64 = 5 * 60 * 1000;
 
 /// Where and how to deliver, from the configuration; `None` when webhooks are off.
 #[derive(Clone)]
@@ -169,12 +173,7 @@ pub(crate) fn now_ms() -> i64 {
 
 /// Delivers due events until `stop` resolves. `wake` is notified when an event is enqueued, so
 /// delivery starts at once instead of at the next poll.
-pub async fn run(
-    pool: SqlitePool,
-    settings: Settings,
-    wake: Arc<Notify>,
-    stop: impl Future<Output = ()>,
-) {
+pub async fn run(pool: Db, settings: Settings, wake: Arc<Notify>, stop: impl Future<Output = ()>) {
     crate::install_tls_provider();
     let client = match reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
@@ -191,7 +190,7 @@ pub async fn run(
     tokio::pin!(stop);
     tracing::info!(url = %settings.url, "webhook delivery started");
     loop {
-        match db::due_webhooks(&pool, now_ms(), BATCH).await {
+        match db::claim_due_webhooks(&pool, now_ms(), now_ms() + CLAIM_MS, BATCH).await {
             Ok(batch) => {
                 for message in &batch {
                     deliver(&client, &pool, &settings, message).await;
@@ -212,7 +211,7 @@ pub async fn run(
 #[tracing::instrument(skip_all, fields(webhook_id = %message.id))]
 async fn deliver(
     client: &reqwest::Client,
-    pool: &SqlitePool,
+    pool: &Db,
     settings: &Settings,
     message: &PendingWebhook,
 ) {

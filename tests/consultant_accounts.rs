@@ -82,10 +82,10 @@ async fn passwords_are_stored_only_as_argon2id_hashes() {
     let app = TestApp::spawn().await;
     app.consultant_cookie().await;
     let pool = app.db().await;
-    let (hash,): (String,) = sqlx::query_as("SELECT password_hash FROM consultants")
-        .fetch_one(&pool)
+    let (hash,): (String,) = servicefit::on_pool!(&pool, pool => sqlx::query_as("SELECT password_hash FROM consultants")
+        .fetch_one(pool)
         .await
-        .unwrap();
+        .unwrap());
     assert!(hash.starts_with("$argon2id$"));
     assert!(!hash.contains(PASSWORD));
 }

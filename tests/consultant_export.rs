@@ -343,9 +343,9 @@ async fn export_of_many_rows_streams() {
         r.remove("id");
         r.remove("created_at");
         let company = format!("Company {i}");
-        sqlx::query(
+        servicefit::on_tx!(&mut tx, conn => { sqlx::query(
             "INSERT INTO assessments (id, created_at, rules_version, company, employees, recommendation, confidence, score, answers, result)
-             VALUES (?, ?, ?, ?, 20, ?, ?, ?, '{}', ?)",
+             VALUES ($1, $2, $3, $4, 20, $5, $6, $7, '{}', $8)",
         )
         .bind(&id)
         .bind(&created_at)
@@ -355,9 +355,9 @@ async fn export_of_many_rows_streams() {
         .bind(template["confidence"].as_str().unwrap())
         .bind(template["score"].as_f64().unwrap())
         .bind(Value::Object(r).to_string())
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await
-        .unwrap();
+        .unwrap(); });
     }
     tx.commit().await.unwrap();
     let wait: u64 = std::env::var("SERVICEFIT_EXPORT_WAIT")

@@ -111,19 +111,36 @@ async fn the_list_says_how_many_assessments_match_its_filters() {
 async fn past_ten_thousand_the_count_says_more_than_and_filters_stay_exact() {
     let app = TestApp::spawn().await;
     // 10,050 assessments a minute apart; 40 of them won.
-    sqlx::query(
-        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 10049)
-         INSERT INTO assessments (id, created_at, rules_version, company, employees,
-                                  recommendation, confidence, score, status, answers, result)
-         SELECT printf('%022d', i),
-                strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || i || ' minutes'), 'test',
-                'Firm ' || i, 5, 'managed', 'moderate', 1.0,
-                CASE WHEN i % 250 = 0 THEN 'won' ELSE 'new' END, '{}', '{}'
-         FROM n",
-    )
-    .execute(&app.db().await)
-    .await
-    .expect("seed");
+    match &app.db().await {
+        servicefit::db::Db::Sqlite(pool) => sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 10049)
+             INSERT INTO assessments (id, created_at, rules_version, company, employees,
+                                      recommendation, confidence, score, status, answers, result)
+             SELECT printf('%022d', i),
+                    strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || i || ' minutes'), 'test',
+                    'Firm ' || i, 5, 'managed', 'moderate', 1.0,
+                    CASE WHEN i % 250 = 0 THEN 'won' ELSE 'new' END, '{}', '{}'
+             FROM n",
+        )
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .expect("seed"),
+        servicefit::db::Db::Postgres(pool) => sqlx::query(
+            "INSERT INTO assessments (id, created_at, rules_version, company, employees,
+                                      recommendation, confidence, score, status, answers, result)
+             SELECT lpad(i::text, 22, '0'),
+                    to_char(timestamp '2026-01-01' + i * interval '1 minute',
+                            'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), 'test',
+                    'Firm ' || i, 5, 'managed', 'moderate', 1.0,
+                    CASE WHEN i % 250 = 0 THEN 'won' ELSE 'new' END, '{}', '{}'
+             FROM generate_series(0, 10049) i",
+        )
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .expect("seed"),
+    };
     let b = Consultant::sign_in(&app).await;
     assert_eq!(
         count_line(&b.page(&app, "/consultant").await),
@@ -151,11 +168,11 @@ async fn dates_read_as_day_month_year_and_time_never_as_raw_timestamps() {
         .unwrap()
         .to_owned();
     let pool = app.db().await;
-    sqlx::query("UPDATE assessments SET created_at = '2026-12-01T23:22:05.123Z' WHERE id = ?")
+    servicefit::on_pool!(&pool, pool => { sqlx::query("UPDATE assessments SET created_at = '2026-12-01T23:22:05.123Z' WHERE id = $1")
         .bind(&a)
-        .execute(&pool)
+        .execute(pool)
         .await
-        .unwrap();
+        .unwrap(); });
     let b = Consultant::sign_in(&app).await;
     b.post(
         &app,
@@ -163,12 +180,11 @@ async fn dates_read_as_day_month_year_and_time_never_as_raw_timestamps() {
         &[("body", "Called")],
     )
     .await;
-    let note_at: String =
-        sqlx::query_scalar("SELECT created_at FROM notes WHERE assessment_id = ?")
+    let note_at: String = servicefit::on_pool!(&pool, pool => sqlx::query_scalar("SELECT created_at FROM notes WHERE assessment_id = $1")
             .bind(&a)
-            .fetch_one(&pool)
+            .fetch_one(pool)
             .await
-            .unwrap();
+            .unwrap());
 
     let shown = r#"<time datetime="2026-12-01T23:22:05.123Z">1 Dec 2026, 23:22</time>"#;
     let list = b.page(&app, "/consultant").await;

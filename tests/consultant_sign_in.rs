@@ -52,10 +52,10 @@ async fn every_consultant_route_refuses_an_anonymous_request() {
     }
     // Nothing changed.
     let pool = app.db().await;
-    let (notes,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notes")
-        .fetch_one(&pool)
+    let (notes,): (i64,) = servicefit::on_pool!(&pool, pool => sqlx::query_as("SELECT COUNT(*) FROM notes")
+        .fetch_one(pool)
         .await
-        .unwrap();
+        .unwrap());
     assert_eq!(notes, 0);
 }
 
@@ -304,10 +304,10 @@ async fn cross_site_posts_do_nothing() {
 
 /// Rows in the sessions table.
 async fn stored_sessions(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
-        .fetch_one(&app.db().await)
+    servicefit::on_pool!(&app.db().await, pool => sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+        .fetch_one(pool)
         .await
-        .unwrap()
+        .unwrap())
 }
 
 #[tokio::test]

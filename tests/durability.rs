@@ -60,12 +60,12 @@ fn assert_unavailable_json(headers: &reqwest::header::HeaderMap, body: &str) {
 
 /// Every assessment id stored in the database.
 async fn stored_ids(app: &TestApp) -> BTreeSet<String> {
-    sqlx::query_scalar("SELECT id FROM assessments")
-        .fetch_all(&app.db().await)
+    servicefit::on_pool!(&app.db().await, pool => sqlx::query_scalar("SELECT id FROM assessments")
+        .fetch_all(pool)
         .await
         .expect("ids")
         .into_iter()
-        .collect()
+        .collect())
 }
 
 async fn ready(app: &TestApp) -> u16 {
@@ -104,22 +104,22 @@ async fn assert_readable(app: &TestApp, acked: &[(String, String)]) {
 /// frees disk space.
 async fn add_ballast(app: &TestApp, bytes: i64) {
     let pool = app.db().await;
-    sqlx::query("CREATE TABLE ballast (filler BLOB NOT NULL)")
-        .execute(&pool)
+    servicefit::on_pool!(&pool, pool => { sqlx::query("CREATE TABLE ballast (filler BLOB NOT NULL)")
+        .execute(pool)
         .await
-        .expect("ballast table");
-    sqlx::query("INSERT INTO ballast VALUES (zeroblob(?))")
+        .expect("ballast table"); });
+    servicefit::on_pool!(&pool, pool => { sqlx::query("INSERT INTO ballast VALUES (zeroblob($1))")
         .bind(bytes)
-        .execute(&pool)
+        .execute(pool)
         .await
-        .expect("ballast");
+        .expect("ballast"); });
 }
 
 async fn free_ballast(app: &TestApp) {
-    sqlx::query("DELETE FROM ballast")
-        .execute(&app.db().await)
+    servicefit::on_pool!(&app.db().await, pool => { sqlx::query("DELETE FROM ballast")
+        .execute(pool)
         .await
-        .expect("free the ballast");
+        .expect("free the ballast"); });
 }
 
 #[tokio::test]
@@ -359,12 +359,11 @@ async fn assert_deletion_refused(app: &TestApp, id: &str, res: reqwest::Response
     let page = text(res).await;
     assert!(page.contains("Nothing was deleted"), "{page}");
     assert_eq!(app.get(&format!("/assessments/{id}")).await.status(), 200);
-    let tombstones: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM erased_assessments WHERE id = ?")
+    let tombstones: i64 = servicefit::on_pool!(&app.db().await, pool => sqlx::query_scalar("SELECT count(*) FROM erased_assessments WHERE id = $1")
             .bind(id)
-            .fetch_one(&app.db().await)
+            .fetch_one(pool)
             .await
-            .expect("count");
+            .expect("count"));
     assert_eq!(tombstones, 0, "no tombstone for a refused deletion");
 }
 

@@ -18,10 +18,10 @@ async fn submit(app: &TestApp, key: &str, answers: &serde_json::Value) -> reqwes
 }
 
 async fn stored(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM assessments")
-        .fetch_one(&app.db().await)
+    servicefit::on_pool!(&app.db().await, pool => sqlx::query_scalar("SELECT COUNT(*) FROM assessments")
+        .fetch_one(pool)
         .await
-        .expect("count")
+        .expect("count"))
 }
 
 #[tokio::test]
@@ -104,10 +104,10 @@ async fn a_malformed_key_is_refused_with_400_in_json() {
 async fn a_key_older_than_a_day_no_longer_counts() {
     let app = TestApp::spawn().await;
     assert_eq!(submit(&app, "old", &dental_practice()).await.status(), 201);
-    sqlx::query("UPDATE idempotency_keys SET created_at = '2020-01-01T00:00:00.000Z'")
-        .execute(&app.db().await)
+    servicefit::on_pool!(&app.db().await, pool => { sqlx::query("UPDATE idempotency_keys SET created_at = '2020-01-01T00:00:00.000Z'")
+        .execute(pool)
         .await
-        .expect("age the key");
+        .expect("age the key"); });
     let res = submit(&app, "old", &tiny_studio()).await;
     assert_eq!(res.status(), 201, "a new assessment under the expired key");
     assert!(res.headers().get("idempotent-replayed").is_none());

@@ -27,11 +27,10 @@ async fn a_refusing_server_gets_the_email_again_until_it_takes_it_once() {
     // At least two refusals, logged with the server's 421; nothing delivered.
     assert!(attempts(&app, 2).await >= 2);
     assert!(sink.received().is_empty());
-    let codes: Vec<Option<i64>> =
-        sqlx::query_scalar("SELECT code FROM mail_deliveries ORDER BY id LIMIT 2")
-            .fetch_all(&app.db().await)
+    let codes: Vec<Option<i64>> = servicefit::on_pool!(&app.db().await, pool => sqlx::query_scalar("SELECT code FROM mail_deliveries ORDER BY id LIMIT 2")
+            .fetch_all(pool)
             .await
-            .expect("log");
+            .expect("log"));
     assert_eq!(codes, [Some(421), Some(421)]);
 
     sink.set_mode(Mode::Accept);
@@ -39,11 +38,10 @@ async fn a_refusing_server_gets_the_email_again_until_it_takes_it_once() {
     assert_eq!(mail.len(), 1);
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(sink.received().len(), 1, "sent once");
-    let (sent, failed): (Option<String>, Option<String>) =
-        sqlx::query_as("SELECT sent_at, failed_at FROM mail_outbox")
-            .fetch_one(&app.db().await)
+    let (sent, failed): (Option<String>, Option<String>) = servicefit::on_pool!(&app.db().await, pool => sqlx::query_as("SELECT sent_at, failed_at FROM mail_outbox")
+            .fetch_one(pool)
             .await
-            .expect("row");
+            .expect("row"));
     assert!(sent.is_some() && failed.is_none());
 }
 
@@ -63,19 +61,19 @@ async fn a_rejected_address_is_given_up_at_once() {
     assert_eq!(attempts(&app, 1).await, 1);
     tokio::time::sleep(Duration::from_millis(400)).await;
     let db = app.db().await;
-    let (n, code, error): (i64, Option<i64>, Option<String>) = sqlx::query_as(
+    let (n, code, error): (i64, Option<i64>, Option<String>) = servicefit::on_pool!(&db, pool => sqlx::query_as(
         "SELECT (SELECT count(*) FROM mail_deliveries), code, error FROM mail_deliveries",
     )
-    .fetch_one(&db)
+    .fetch_one(pool)
     .await
-    .expect("log");
+    .expect("log"));
     assert_eq!(n, 1, "one attempt: a 550 will not change");
     assert_eq!(code, Some(550));
     assert!(error.unwrap().contains("No such mailbox"));
-    let failed: Option<String> = sqlx::query_scalar("SELECT failed_at FROM mail_outbox")
-        .fetch_one(&db)
+    let failed: Option<String> = servicefit::on_pool!(&db, pool => sqlx::query_scalar("SELECT failed_at FROM mail_outbox")
+        .fetch_one(pool)
         .await
-        .expect("row");
+        .expect("row"));
     assert!(failed.is_some());
 }
 
@@ -93,11 +91,10 @@ async fn an_email_queued_while_the_mail_server_is_down_goes_out_after_a_restart(
         .await;
     assert_eq!(res.status(), 202);
     assert!(attempts(&app, 1).await >= 1, "tried and failed to connect");
-    let error: Option<String> =
-        sqlx::query_scalar("SELECT error FROM mail_deliveries ORDER BY id LIMIT 1")
-            .fetch_one(&app.db().await)
+    let error: Option<String> = servicefit::on_pool!(&app.db().await, pool => sqlx::query_scalar("SELECT error FROM mail_deliveries ORDER BY id LIMIT 1")
+            .fetch_one(pool)
             .await
-            .expect("log");
+            .expect("log"));
     assert_eq!(error.as_deref(), Some("could not connect"));
 
     // servicefit stops with the email still queued, and starts again; the relay comes back.
@@ -174,12 +171,7 @@ async fn a_locked_database_answers_503_and_stores_nothing() {
     let app = TestApp::spawn_with(with_smtp(&sink)).await;
     let id = assessment(&app).await;
     // Another process's write lock, held for the whole request.
-    let other = app.db().await;
-    let mut holder = other.acquire().await.expect("connection");
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut *holder)
-        .await
-        .expect("lock");
+    let holder = common::database::LockHolder::take(&app.config.database_url).await;
     let res = app
         .post_json(
             &format!("/api/v1/assessments/{id}/report"),
@@ -196,11 +188,7 @@ async fn a_locked_database_answers_503_and_stores_nothing() {
     .await;
     assert_eq!(res.status(), 503);
     assert!(text(res).await.contains("value=\"ben@shop.example\""));
-    sqlx::query("ROLLBACK")
-        .execute(&mut *holder)
-        .await
-        .expect("unlock");
-    drop(holder);
+    holder.release().await;
     assert_eq!(count(&app, "SELECT count(*) FROM leads").await, 0);
     // Once the lock is gone, the same request goes through.
     let res = app

@@ -60,7 +60,7 @@ fn url_query(pairs: &[(&str, &str)]) -> String {
 #[tokio::test]
 async fn rows_written_at_an_older_schema_are_listed_searchable_and_render_as_before() {
     // The rows: made by this release's rules, then written as the older schema stored them.
-    let source = TestApp::spawn().await;
+    let source = TestApp::spawn_sqlite_with(|_| {}).await;
     let mut answers = vec![dental_practice(), tiny_studio()];
     let mut nameless = dental_practice();
     nameless.as_object_mut().unwrap().remove("company");
@@ -115,7 +115,7 @@ async fn rows_written_at_an_older_schema_are_listed_searchable_and_render_as_bef
             .await;
         assert_eq!(res.status(), 303, "{path}");
     }
-    let pool = source.db().await;
+    let pool = source.sqlite_pool().await;
     let rows: Vec<AssessmentRow> = sqlx::query_as(
         "SELECT id, created_at, rules_version, company, employees, recommendation, confidence, \
          score, answers, result, status FROM assessments",
@@ -149,7 +149,10 @@ async fn rows_written_at_an_older_schema_are_listed_searchable_and_render_as_bef
         )
         .await
         .unwrap();
-    sqlx::migrate!("migrations/sqlite").run_to(OLDER_VERSION, &old).await.unwrap();
+    sqlx::migrate!("migrations/sqlite")
+        .run_to(OLDER_VERSION, &old)
+        .await
+        .unwrap();
     let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
         .fetch_one(&old)
         .await
@@ -290,7 +293,7 @@ async fn the_upgrade_names_each_events_assessment_and_drops_what_earlier_erasure
     // failed) and takes report requests, so leads make `lead.created` events.
     let sink = common::smtp::SmtpSink::start().await;
     let smtp = sink.url();
-    let source = TestApp::spawn_with(move |c| {
+    let source = TestApp::spawn_sqlite_with(move |c| {
         c.webhook_url = Some("http://127.0.0.1:9/hook".parse().unwrap());
         c.webhook_secret = Some("whsec_dGVzdA".parse().unwrap());
         c.webhook_backoff_ms = 20;
@@ -323,7 +326,7 @@ async fn the_upgrade_names_each_events_assessment_and_drops_what_earlier_erasure
     // events behind and queued `assessment.deleted`. Expired: deleted by retention, which left
     // its event behind and no tombstone.
     let (kept, erased, expired) = (&ids[0], &ids[1], &ids[2]);
-    let pool = source.db().await;
+    let pool = source.sqlite_pool().await;
     every_event_attempted(&pool).await;
     pool.close().await;
 
@@ -406,7 +409,7 @@ async fn the_upgrade_names_each_events_assessment_and_drops_what_earlier_erasure
 
     // This release on it.
     let app = TestApp::spawn_on_existing(dir).await;
-    let pool = app.db().await;
+    let pool = app.sqlite_pool().await;
     let mut events: Vec<(String, Option<String>)> =
         sqlx::query_as("SELECT event_type, assessment_id FROM webhook_outbox")
             .fetch_all(&pool)
@@ -452,9 +455,10 @@ async fn the_upgrade_names_each_events_assessment_and_drops_what_earlier_erasure
     }
 
     // And the erasure after the upgrade finds the backfilled events.
-    let deleted = db::delete_assessments_before(&pool, "9999-12-31T00:00:00.000Z")
-        .await
-        .unwrap();
+    let deleted =
+        db::delete_assessments_before(&db::Db::Sqlite(pool.clone()), "9999-12-31T00:00:00.000Z")
+            .await
+            .unwrap();
     assert_eq!(deleted, 1);
     let left: i64 =
         sqlx::query_scalar("SELECT count(*) FROM webhook_outbox WHERE assessment_id = ?")

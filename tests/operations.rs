@@ -16,13 +16,13 @@ async fn readyz_is_200_once_migrations_ran_and_the_database_answers() {
 #[tokio::test]
 async fn readyz_is_503_while_migrations_are_missing() {
     let app = TestApp::spawn().await;
-    let pool = db::connect(&app.config.database_url).await.unwrap();
-    sqlx::query(
+    let pool = db::Db::connect(&app.config.database_url, 4).await.unwrap();
+    servicefit::on_pool!(&pool, pool => { sqlx::query(
         "DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)",
     )
-    .execute(&pool)
+    .execute(pool)
     .await
-    .unwrap();
+    .unwrap(); });
     assert_eq!(app.get("/readyz").await.status(), 503);
     assert_eq!(app.get("/healthz").await.status(), 200);
 }
@@ -73,23 +73,23 @@ async fn retention_deletes_old_assessments_with_their_notes_and_tags_and_keeps_n
         .as_str()
         .unwrap()
         .to_owned();
-    let pool = db::connect(&app.config.database_url).await.unwrap();
-    sqlx::query("UPDATE assessments SET created_at = '2020-01-01T00:00:00.000Z' WHERE id = ?")
+    let pool = db::Db::connect(&app.config.database_url, 4).await.unwrap();
+    servicefit::on_pool!(&pool, pool => { sqlx::query("UPDATE assessments SET created_at = '2020-01-01T00:00:00.000Z' WHERE id = $1")
         .bind(&old)
-        .execute(&pool)
+        .execute(pool)
         .await
-        .unwrap();
+        .unwrap(); });
     for id in [&old, &kept] {
-        sqlx::query("INSERT INTO notes (assessment_id, author, body, created_at) VALUES (?, 'ana', 'called', '2020-01-02T00:00:00Z')")
+        servicefit::on_pool!(&pool, pool => { sqlx::query("INSERT INTO notes (assessment_id, author, body, created_at) VALUES ($1, 'ana', 'called', '2020-01-02T00:00:00Z')")
             .bind(id)
-            .execute(&pool)
+            .execute(pool)
             .await
-            .unwrap();
-        sqlx::query("INSERT INTO tags (assessment_id, tag) VALUES (?, 'dental')")
+            .unwrap(); });
+        servicefit::on_pool!(&pool, pool => { sqlx::query("INSERT INTO tags (assessment_id, tag) VALUES ($1, 'dental')")
             .bind(id)
-            .execute(&pool)
+            .execute(pool)
             .await
-            .unwrap();
+            .unwrap(); });
     }
 
     assert_eq!(servicefit::retention::purge(&pool, 30).await.unwrap(), 1);
@@ -107,12 +107,12 @@ async fn retention_deletes_old_assessments_with_their_notes_and_tags_and_keeps_n
         200
     );
     for table in ["notes", "tags"] {
-        let left: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        let left: Vec<String> = servicefit::on_pool!(&pool, pool => sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT assessment_id FROM {table}"
         )))
-        .fetch_all(&pool)
+        .fetch_all(pool)
         .await
-        .unwrap();
+        .unwrap());
         assert_eq!(left, vec![kept.clone()], "{table}");
     }
     assert_eq!(servicefit::retention::purge(&pool, 30).await.unwrap(), 0);

@@ -55,12 +55,11 @@ async fn the_delete_link_confirms_deletes_everything_and_leaves_410_gone() {
     }
     // Stored hashed, not as given.
     let pool = app.db().await;
-    let stored: Vec<u8> =
-        sqlx::query_scalar("SELECT delete_token_hash FROM assessments WHERE id = ?")
+    let stored: Vec<u8> = servicefit::on_pool!(&pool, pool => sqlx::query_scalar("SELECT delete_token_hash FROM assessments WHERE id = $1")
             .bind(&id)
-            .fetch_one(&pool)
+            .fetch_one(pool)
             .await
-            .unwrap();
+            .unwrap());
     assert_eq!(stored.len(), 32);
     assert!(!String::from_utf8_lossy(&stored).contains(&token));
 
@@ -127,18 +126,17 @@ async fn the_delete_link_confirms_deletes_everything_and_leaves_410_gone() {
     );
 
     // Nothing of it is left but the tombstone.
-    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM assessments WHERE id = ?")
+    let rows: i64 = servicefit::on_pool!(&pool, pool => sqlx::query_scalar("SELECT count(*) FROM assessments WHERE id = $1")
         .bind(&id)
-        .fetch_one(&pool)
+        .fetch_one(pool)
         .await
-        .unwrap();
+        .unwrap());
     assert_eq!(rows, 0);
-    let tombstones: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM erased_assessments WHERE id = ?")
+    let tombstones: i64 = servicefit::on_pool!(&pool, pool => sqlx::query_scalar("SELECT count(*) FROM erased_assessments WHERE id = $1")
             .bind(&id)
-            .fetch_one(&pool)
+            .fetch_one(pool)
             .await
-            .unwrap();
+            .unwrap());
     assert_eq!(tombstones, 1);
     // An id that never existed is still 404, and its "deleted" page too.
     assert_eq!(

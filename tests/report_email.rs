@@ -77,13 +77,13 @@ async fn the_form_stores_the_lead_with_its_consent_and_the_email_arrives_once() 
 
     // The lead, with the consent exactly as shown.
     let db = app.db().await;
-    let lead: (String, String, String, String, String, String) = sqlx::query_as(
-        "SELECT name, email, email_key, consent_text, consent_version, client_addr FROM leads WHERE assessment_id = ?",
+    let lead: (String, String, String, String, String, String) = servicefit::on_pool!(&db, pool => sqlx::query_as(
+        "SELECT name, email, email_key, consent_text, consent_version, client_addr FROM leads WHERE assessment_id = $1",
     )
     .bind(&id)
-    .fetch_one(&db)
+    .fetch_one(pool)
     .await
-    .expect("a lead");
+    .expect("a lead"));
     assert_eq!(lead.0, "Ana Díaz");
     assert_eq!(lead.1, "Ana@Clinic.example");
     assert_eq!(lead.2, "ana@clinic.example");
@@ -92,15 +92,15 @@ async fn the_form_stores_the_lead_with_its_consent_and_the_email_arrives_once() 
     assert_eq!(lead.5, "127.0.0.1");
     // Marked sent once the server said 250, and logged.
     assert_eq!(attempts(&app, 1).await, 1);
-    let sent_at: Option<String> = sqlx::query_scalar("SELECT sent_at FROM mail_outbox")
-        .fetch_one(&db)
+    let sent_at: Option<String> = servicefit::on_pool!(&db, pool => sqlx::query_scalar("SELECT sent_at FROM mail_outbox")
+        .fetch_one(pool)
         .await
-        .expect("row");
+        .expect("row"));
     assert!(sent_at.is_some());
-    let code: Option<i64> = sqlx::query_scalar("SELECT code FROM mail_deliveries")
-        .fetch_one(&db)
+    let code: Option<i64> = servicefit::on_pool!(&db, pool => sqlx::query_scalar("SELECT code FROM mail_deliveries")
+        .fetch_one(pool)
         .await
-        .expect("row");
+        .expect("row"));
     assert_eq!(code, Some(250));
     // Nothing more is sent later.
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -327,10 +327,10 @@ async fn behind_a_trusted_proxy_the_lead_keeps_the_forwarded_address() {
             .await
             .expect("answer");
         assert_eq!(res.status(), 202);
-        let addr: String = sqlx::query_scalar("SELECT client_addr FROM leads")
-            .fetch_one(&app.db().await)
+        let addr: String = servicefit::on_pool!(&app.db().await, pool => sqlx::query_scalar("SELECT client_addr FROM leads")
+            .fetch_one(pool)
             .await
-            .expect("lead");
+            .expect("lead"));
         assert_eq!(addr, expected, "trust_proxy = {trust}");
     }
 }
@@ -425,17 +425,17 @@ async fn the_questionnaire_can_ask_for_the_report_and_stores_the_lead_with_the_a
             .unwrap()
             .contains(&format!("{PUBLIC_URL}/assessments/{id}"))
     );
-    let lead: (String, String) = sqlx::query_as("SELECT assessment_id, name FROM leads")
-        .fetch_one(&app.db().await)
+    let lead: (String, String) = servicefit::on_pool!(&app.db().await, pool => sqlx::query_as("SELECT assessment_id, name FROM leads")
+        .fetch_one(pool)
         .await
-        .expect("a lead");
+        .expect("a lead"));
     assert_eq!(lead, (id.clone(), "Cleo".to_owned()));
     // The report fields are not answers: nothing of them in the stored answers.
-    let answers: String = sqlx::query_scalar("SELECT answers FROM assessments WHERE id = ?")
+    let answers: String = servicefit::on_pool!(&app.db().await, pool => sqlx::query_scalar("SELECT answers FROM assessments WHERE id = $1")
         .bind(&id)
-        .fetch_one(&app.db().await)
+        .fetch_one(pool)
         .await
-        .expect("answers");
+        .expect("answers"));
     assert!(!answers.contains("cleo") && !answers.contains("Cleo"));
     // Sending the same form again (a reload) makes no second lead or email.
     assert_eq!(app.submit_form(&pairs).await.status(), 303);
@@ -530,10 +530,10 @@ async fn under_a_brand_the_form_and_the_email_carry_the_firm_and_never_servicefi
         m.part("text/html").unwrap().contains("#0b5cad"),
         "the accent"
     );
-    let stored: String = sqlx::query_scalar("SELECT consent_text FROM leads")
-        .fetch_one(&app.db().await)
+    let stored: String = servicefit::on_pool!(&app.db().await, pool => sqlx::query_scalar("SELECT consent_text FROM leads")
+        .fetch_one(pool)
         .await
-        .expect("lead");
+        .expect("lead"));
     assert_eq!(stored, consent);
 }
 

@@ -263,14 +263,13 @@ async fn health_check_reports_the_database() {
 async fn an_acknowledged_submission_is_already_in_the_database_file() {
     let app = TestApp::spawn().await;
     let created = app.create(&tiny_studio()).await;
-    // A separate connection, as another process would open it.
-    let url = format!("sqlite://{}", app.db_path.display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM assessments WHERE id = ?")
+    // A pool of its own, as another process would open it.
+    let pool = app.db().await;
+    let (count,): (i64,) = servicefit::on_pool!(&pool, pool => sqlx::query_as("SELECT COUNT(*) FROM assessments WHERE id = $1")
         .bind(created["id"].as_str().unwrap())
-        .fetch_one(&pool)
+        .fetch_one(pool)
         .await
-        .unwrap();
+        .unwrap());
     assert_eq!(count, 1);
 }
 

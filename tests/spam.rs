@@ -57,14 +57,12 @@ async fn submit(
 }
 
 async fn flagged_reason(app: &TestApp, id: &str) -> Option<String> {
-    let pool = servicefit::db::connect(&format!("sqlite://{}", app.db_path.display()))
-        .await
-        .unwrap();
-    sqlx::query_scalar("SELECT flagged FROM assessments WHERE id = ?")
+    let pool = app.db().await;
+    servicefit::on_pool!(&pool, pool => sqlx::query_scalar("SELECT flagged FROM assessments WHERE id = $1")
         .bind(id)
-        .fetch_one(&pool)
+        .fetch_one(pool)
         .await
-        .unwrap()
+        .unwrap())
 }
 
 #[tokio::test]

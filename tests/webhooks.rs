@@ -159,8 +159,8 @@ async fn assessment_with_lead(app: &TestApp) -> (String, String) {
 
 /// Every outbox payload and delivery-log line, as text, with the event type and assessment of
 /// each line's event.
-async fn stored_events(pool: &sqlx::SqlitePool) -> Vec<(String, Option<String>, String)> {
-    sqlx::query_as(
+async fn stored_events(pool: &servicefit::db::Db) -> Vec<(String, Option<String>, String)> {
+    servicefit::on_pool!(pool, pool => sqlx::query_as(
         "SELECT event_type, assessment_id, payload FROM webhook_outbox
          UNION ALL
          SELECT o.event_type, o.assessment_id,
@@ -169,12 +169,12 @@ async fn stored_events(pool: &sqlx::SqlitePool) -> Vec<(String, Option<String>, 
     )
     .fetch_all(pool)
     .await
-    .unwrap()
+    .unwrap())
 }
 
 /// No outbox or delivery-log row holds the company name, the answers, the lead's name or
 /// address; what is left of `id` is its `assessment.deleted` alone.
-async fn assert_nothing_personal_left(pool: &sqlx::SqlitePool, id: &str) {
+async fn assert_nothing_personal_left(pool: &servicefit::db::Db, id: &str) {
     let rows = stored_events(pool).await;
     for (kind, about, text) in &rows {
         for personal in [COMPANY, "\"answers\"", LEAD_NAME, LEAD_EMAIL] {
@@ -187,14 +187,14 @@ async fn assert_nothing_personal_left(pool: &sqlx::SqlitePool, id: &str) {
             assert_eq!(kind, "assessment.deleted", "{text}");
         }
     }
-    let deleted: i64 = sqlx::query_scalar(
+    let deleted: i64 = servicefit::on_pool!(pool, pool => sqlx::query_scalar(
         "SELECT count(*) FROM webhook_outbox
-         WHERE assessment_id = ? AND event_type = 'assessment.deleted'",
+         WHERE assessment_id = $1 AND event_type = 'assessment.deleted'",
     )
     .bind(id)
     .fetch_one(pool)
     .await
-    .unwrap();
+    .unwrap());
     assert_eq!(deleted, 1, "the deletion event is kept: {rows:?}");
 }
 
@@ -237,9 +237,7 @@ async fn log_when(
     app: &TestApp,
     done: impl Fn(&[db::WebhookDelivery]) -> bool,
 ) -> Vec<db::WebhookDelivery> {
-    let pool = db::connect(&format!("sqlite://{}", app.db_path.display()))
-        .await
-        .unwrap();
+    let pool = app.db().await;
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let log = db::list_webhook_deliveries(&pool, 50).await.unwrap();
@@ -331,9 +329,7 @@ async fn an_undelivered_event_is_sent_by_the_next_server_after_a_restart() {
 async fn without_a_webhook_nothing_is_queued() {
     let app = TestApp::spawn().await;
     app.create(&dental_practice()).await;
-    let pool = db::connect(&format!("sqlite://{}", app.db_path.display()))
-        .await
-        .unwrap();
+    let pool = app.db().await;
     assert_eq!(db::next_webhook_due(&pool).await.unwrap(), None);
 }
 

@@ -24,7 +24,7 @@ impl std::fmt::Debug for SignInForms {
 
 impl SignInForms {
     /// Signs with the database's key (made on first use), so forms outlive a restart.
-    pub async fn load(pool: &sqlx::SqlitePool) -> anyhow::Result<Self> {
+    pub async fn load(pool: &crate::db::Db) -> anyhow::Result<Self> {
         let mut fresh = [0u8; 32];
         getrandom::fill(&mut fresh).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
         let key = crate::db::settings::sign_in_key(pool, fresh).await?;

@@ -9,8 +9,6 @@
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use sqlx::pool::PoolConnection;
-use sqlx::{Acquire, Connection, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 mod health;
@@ -19,7 +17,8 @@ use health::Health;
 
 use super::leads::LeadRow;
 use super::{
-    NewAssessment, NewWebhookEvent, insert_assessment_on, insert_assessments_on, webhooks,
+    Conn, Db, NewAssessment, NewWebhookEvent, Tx, insert_assessment_on, insert_assessments_on,
+    on_tx, webhooks,
 };
 
 /// Most rows in one transaction; more waiting submissions go into the next one.
@@ -133,15 +132,15 @@ impl Job {
 /// The handle submissions go through. The writer task starts with the first submission (it
 /// needs the runtime) and ends when the last handle is dropped.
 pub struct GroupCommit {
-    pool: SqlitePool,
+    db: Db,
     queue: OnceLock<mpsc::Sender<Job>>,
     health: Arc<Health>,
 }
 
 impl GroupCommit {
-    pub fn new(pool: SqlitePool) -> Self {
+    pub fn new(db: Db) -> Self {
         Self {
-            pool,
+            db,
             queue: OnceLock::new(),
             health: Arc::default(),
         }
@@ -159,7 +158,7 @@ impl GroupCommit {
     ) -> Result<(), WriteError> {
         let queue = self.queue.get_or_init(|| {
             let (tx, rx) = mpsc::channel(QUEUE);
-            tokio::spawn(run(self.pool.clone(), self.health.clone(), rx));
+            tokio::spawn(run(self.db.clone(), self.health.clone(), rx));
             tx
         });
         let (done, committed) = oneshot::channel();
@@ -182,7 +181,7 @@ impl GroupCommit {
 
     /// True when the database takes writes; see [`Health::writable`].
     pub async fn writable(&self) -> bool {
-        self.health.writable(&self.pool).await
+        self.health.writable(&self.db).await
     }
 }
 
@@ -194,9 +193,9 @@ impl GroupCommit {
 /// batches rotate through them. A connection whose batch failed is closed, never reused: after
 /// a failed `COMMIT` SQLite may have rolled the transaction back itself while sqlx still counts
 /// it open, and every later "transaction" on it would be a savepoint that never commits.
-async fn run(pool: SqlitePool, health: Arc<Health>, mut jobs: mpsc::Receiver<Job>) {
+async fn run(db: Db, health: Arc<Health>, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    let mut kept: Option<PoolConnection<Sqlite>> = None;
+    let mut kept: Option<Conn> = None;
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
         // A submitter that is gone was told nothing, and one past its deadline is told "not
         // stored": neither row may be written.
@@ -217,7 +216,7 @@ async fn run(pool: SqlitePool, health: Arc<Health>, mut jobs: mpsc::Receiver<Job
         let size = batch.len();
         let written = match &mut kept {
             Some(conn) => write(conn, &batch).await,
-            None => match pool.acquire().await {
+            None => match db.acquire().await {
                 Ok(conn) => write(kept.insert(conn), &batch).await,
                 Err(e) => Err(e),
             },
@@ -243,9 +242,9 @@ async fn run(pool: SqlitePool, health: Arc<Health>, mut jobs: mpsc::Receiver<Job
 }
 
 /// Closes a connection instead of giving it back to the pool.
-async fn discard(conn: Option<PoolConnection<Sqlite>>) {
+async fn discard(conn: Option<Conn>) {
     if let Some(conn) = conn {
-        let _ = conn.close().await;
+        conn.close().await;
     }
 }
 
@@ -257,13 +256,10 @@ async fn discard(conn: Option<PoolConnection<Sqlite>>) {
 ///
 /// `Err` means the transaction failed as a whole (no space, a lock held elsewhere, a failed
 /// `COMMIT`): nothing of the batch was stored, and the connection's state is unknown.
-async fn write(
-    conn: &mut SqliteConnection,
-    batch: &[Job],
-) -> sqlx::Result<Vec<Result<(), WriteError>>> {
-    // IMMEDIATE takes the write lock at once (waiting at most the busy timeout), so a lock held
-    // by another process fails the batch before any work instead of half-way through it.
-    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+async fn write(conn: &mut Conn, batch: &[Job]) -> sqlx::Result<Vec<Result<(), WriteError>>> {
+    // On SQLite this takes the write lock at once (waiting at most the busy timeout), so a lock
+    // held by another process fails the batch before any work instead of half-way through it.
+    let mut tx = conn.begin_write().await?;
     match write_all(&mut tx, batch).await {
         Ok(true) => {
             tx.commit().await?;
@@ -276,7 +272,7 @@ async fn write(
         }
         Err(e) => return Err(e),
     }
-    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = conn.begin_write().await?;
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
         results.push(write_one(&mut tx, job).await?);
@@ -292,7 +288,7 @@ fn is_refusal(e: &sqlx::Error) -> bool {
 
 /// Every row of the batch, its events and its retry keys, in statements of
 /// [`ROWS_PER_STATEMENT`] rows. `Ok(false)` when a retry key is already taken.
-async fn write_all(tx: &mut Transaction<'_, Sqlite>, batch: &[Job]) -> sqlx::Result<bool> {
+async fn write_all(tx: &mut Tx<'_>, batch: &[Job]) -> sqlx::Result<bool> {
     for jobs in batch.chunks(ROWS_PER_STATEMENT) {
         let rows: Vec<NewAssessment<'_>> = jobs.iter().map(|job| job.row.as_new()).collect();
         insert_assessments_on(tx, &rows).await?;
@@ -311,34 +307,32 @@ async fn write_all(tx: &mut Transaction<'_, Sqlite>, batch: &[Job]) -> sqlx::Res
 }
 
 /// Stores the job's retry key, if it has one; false when a live key of that name exists.
-async fn claim_key(conn: &mut SqliteConnection, job: &Job) -> sqlx::Result<bool> {
+async fn claim_key(tx: &mut Tx<'_>, job: &Job) -> sqlx::Result<bool> {
     let Some(key) = &job.key else {
         return Ok(true);
     };
-    let done = sqlx::query(
+    let done = on_tx!(tx, conn => sqlx::query(
         "INSERT INTO idempotency_keys (key, body_hash, assessment_id, created_at) \
-         VALUES (?1, ?2, ?3, ?4) \
+         VALUES ($1, $2, $3, $4) \
          ON CONFLICT (key) DO UPDATE SET body_hash = excluded.body_hash, \
              assessment_id = excluded.assessment_id, created_at = excluded.created_at \
-         WHERE idempotency_keys.created_at < ?5",
+         WHERE idempotency_keys.created_at < $5",
     )
     .bind(&key.key)
     .bind(&key.body_hash)
     .bind(&job.row.id)
     .bind(&job.row.created_at)
     .bind(&key.expired_before)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected());
+    Ok(done == 1)
 }
 
 /// One submission in a savepoint. The inner `Err` refuses this submission alone; the outer one
 /// means the transaction itself failed.
-async fn write_one(
-    tx: &mut Transaction<'_, Sqlite>,
-    job: &Job,
-) -> sqlx::Result<Result<(), WriteError>> {
-    let mut savepoint = tx.begin().await?;
+async fn write_one(tx: &mut Tx<'_>, job: &Job) -> sqlx::Result<Result<(), WriteError>> {
+    let mut savepoint = tx.savepoint().await?;
     let stored = async {
         insert_assessment_on(&mut savepoint, &job.row.as_new()).await?;
         let event = job.new_event();

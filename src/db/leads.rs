@@ -1,9 +1,9 @@
 //! SQL of leads (reports asked for by email, with their consent) and of the mail outbox and its
 //! delivery log.
 
-use sqlx::{Connection, FromRow, SqliteConnection, SqlitePool};
+use sqlx::FromRow;
 
-use super::{EventRow, NewWebhookEvent, webhooks};
+use super::{Db, EventRow, NewWebhookEvent, Tx, on_pool, on_tx, webhooks};
 
 /// A request for the report by email, ready to store.
 pub struct NewLead<'a> {
@@ -78,8 +78,8 @@ impl LeadRow {
     }
 
     /// Writes the lead, its email and its event on `conn`, inside the caller's transaction.
-    pub(super) async fn insert_on(&self, conn: &mut SqliteConnection) -> sqlx::Result<()> {
-        insert_on(conn, &self.lead(), &self.mail(), self.event.as_ref()).await
+    pub(super) async fn insert_on(&self, tx: &mut Tx<'_>) -> sqlx::Result<()> {
+        insert_on(tx, &self.lead(), &self.mail(), self.event.as_ref()).await
     }
 }
 
@@ -96,27 +96,40 @@ pub enum LeadStored {
 /// Stores `lead`, its email and (when webhooks are on) its `lead.created` event in one
 /// transaction, unless the assessment already has `max_per_assessment` leads.
 pub async fn insert_lead(
-    pool: &SqlitePool,
+    db: &Db,
     lead: &NewLead<'_>,
     mail: &NewMail<'_>,
     event: Option<&EventRow>,
     max_per_assessment: i64,
 ) -> sqlx::Result<LeadStored> {
-    let mut conn = pool.acquire().await?;
-    // IMMEDIATE: the count and the insert see the same database, so two requests at once cannot
-    // both pass the limit.
-    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM assessments WHERE id = ?")
-        .bind(lead.assessment_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    // The count and the insert must see the same leads, so two requests at once cannot both
+    // pass the limit: SQLite's writing transaction holds the database's write lock from the
+    // start; on PostgreSQL the assessment's row is locked, which queues requests for the same
+    // assessment and no others.
+    let mut tx = db.begin_write().await?;
+    let exists: Option<String> = match &mut tx {
+        Tx::Sqlite(conn) => {
+            sqlx::query_scalar("SELECT id FROM assessments WHERE id = $1")
+                .bind(lead.assessment_id)
+                .fetch_optional(&mut **conn)
+                .await?
+        }
+        Tx::Postgres(conn) => {
+            sqlx::query_scalar("SELECT id FROM assessments WHERE id = $1 FOR UPDATE")
+                .bind(lead.assessment_id)
+                .fetch_optional(&mut **conn)
+                .await?
+        }
+    };
     if exists.is_none() {
         return Ok(LeadStored::NoAssessment);
     }
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM leads WHERE assessment_id = ?")
-        .bind(lead.assessment_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let count: i64 = on_tx!(&mut tx, conn => sqlx::query_scalar(
+        "SELECT count(*) FROM leads WHERE assessment_id = $1",
+    )
+    .bind(lead.assessment_id)
+    .fetch_one(&mut *conn)
+    .await?);
     if count >= max_per_assessment {
         return Ok(LeadStored::LimitReached);
     }
@@ -127,15 +140,15 @@ pub async fn insert_lead(
 
 /// Writes the lead, its email and its event on `conn`, inside the caller's transaction.
 async fn insert_on(
-    conn: &mut SqliteConnection,
+    tx: &mut Tx<'_>,
     lead: &NewLead<'_>,
     mail: &NewMail<'_>,
     event: Option<&EventRow>,
 ) -> sqlx::Result<()> {
-    insert_lead_on(conn, lead, mail).await?;
+    insert_lead_on(tx, lead, mail).await?;
     if let Some(e) = event {
         webhooks::enqueue(
-            conn,
+            tx,
             &[NewWebhookEvent {
                 id: &e.id,
                 event_type: e.event_type,
@@ -152,14 +165,15 @@ async fn insert_on(
 
 /// Writes the lead and its email on `conn`, inside the caller's transaction.
 async fn insert_lead_on(
-    conn: &mut SqliteConnection,
+    tx: &mut Tx<'_>,
     lead: &NewLead<'_>,
     mail: &NewMail<'_>,
 ) -> sqlx::Result<()> {
+    on_tx!(tx, conn => {
     sqlx::query(
         "INSERT INTO leads (id, assessment_id, name, email, email_key, consent_text,
                             consent_version, created_at, client_addr)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(lead.id)
     .bind(lead.assessment_id)
@@ -175,7 +189,7 @@ async fn insert_lead_on(
     sqlx::query(
         "INSERT INTO mail_outbox (id, lead_id, recipient, subject, text_body, html_body,
                                   created_at, next_attempt_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(mail.id)
     .bind(lead.id)
@@ -187,6 +201,7 @@ async fn insert_lead_on(
     .bind(mail.due_at_ms)
     .execute(&mut *conn)
     .await?;
+    });
     Ok(())
 }
 
@@ -221,23 +236,23 @@ macro_rules! select_leads {
 }
 
 /// The leads of one assessment, oldest first.
-pub async fn leads_of(pool: &SqlitePool, assessment_id: &str) -> sqlx::Result<Vec<Lead>> {
-    sqlx::query_as::<_, Lead>(select_leads!(
-        "WHERE l.assessment_id = ? ORDER BY l.created_at, l.id"
+pub async fn leads_of(db: &Db, assessment_id: &str) -> sqlx::Result<Vec<Lead>> {
+    on_pool!(db, pool => sqlx::query_as::<_, Lead>(select_leads!(
+        "WHERE l.assessment_id = $1 ORDER BY l.created_at, l.id"
     ))
     .bind(assessment_id)
     .fetch_all(pool)
-    .await
+    .await)
 }
 
 /// Every lead given with `email_key` (a lower-cased address), oldest first.
-pub async fn leads_by_email(pool: &SqlitePool, email_key: &str) -> sqlx::Result<Vec<Lead>> {
-    sqlx::query_as::<_, Lead>(select_leads!(
-        "WHERE l.email_key = ? ORDER BY l.created_at, l.id"
+pub async fn leads_by_email(db: &Db, email_key: &str) -> sqlx::Result<Vec<Lead>> {
+    on_pool!(db, pool => sqlx::query_as::<_, Lead>(select_leads!(
+        "WHERE l.email_key = $1 ORDER BY l.created_at, l.id"
     ))
     .bind(email_key)
     .fetch_all(pool)
-    .await
+    .await)
 }
 
 /// An email waiting to go, as the mail worker needs it.
@@ -249,32 +264,67 @@ pub struct PendingMail {
     pub text_body: String,
     pub html_body: String,
     pub attempts: i64,
+    /// When it became due (unix milliseconds).
+    pub next_attempt_at: i64,
 }
 
-/// Emails whose next attempt is due at `now_ms`, oldest first.
-pub async fn due_mail(
-    pool: &SqlitePool,
+/// Claims up to `limit` emails due at `now_ms` that no instance holds, until `claim_until_ms`,
+/// oldest first: as [`super::claim_due_webhooks`], so no two instances send the same email at
+/// once.
+pub async fn claim_due_mail(
+    db: &Db,
     now_ms: i64,
+    claim_until_ms: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<PendingMail>> {
-    sqlx::query_as::<_, PendingMail>(
-        "SELECT id, recipient, subject, text_body, html_body, attempts FROM mail_outbox
-         WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
-         ORDER BY next_attempt_at, id LIMIT ?",
-    )
-    .bind(now_ms)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+    /// The claimable emails, for `$1` now and `$3` the limit; `$lock` for the backend's lock.
+    macro_rules! claim {
+        ($lock:literal) => {
+            concat!(
+                "UPDATE mail_outbox SET claimed_until_ms = $2
+                 WHERE id IN (SELECT id FROM mail_outbox
+                              WHERE sent_at IS NULL AND failed_at IS NULL
+                                AND next_attempt_at <= $1
+                                AND (claimed_until_ms IS NULL OR claimed_until_ms <= $1)
+                              ORDER BY next_attempt_at, id LIMIT $3",
+                $lock,
+                ")
+                 RETURNING id, recipient, subject, text_body, html_body, attempts, next_attempt_at"
+            )
+        };
+    }
+    let mut claimed: Vec<PendingMail> = match db {
+        Db::Sqlite(pool) => {
+            sqlx::query_as(claim!(""))
+                .bind(now_ms)
+                .bind(claim_until_ms)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        }
+        Db::Postgres(pool) => {
+            sqlx::query_as(claim!(" FOR UPDATE SKIP LOCKED"))
+                .bind(now_ms)
+                .bind(claim_until_ms)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        }
+    };
+    claimed.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
+    Ok(claimed)
 }
 
-/// When the next waiting email is due (unix milliseconds), if any waits.
-pub async fn next_mail_due(pool: &SqlitePool) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
-        "SELECT MIN(next_attempt_at) FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL",
+/// When the next waiting email is due (unix milliseconds), if any waits: for an email another
+/// instance has claimed, when its claim runs out.
+pub async fn next_mail_due(db: &Db) -> sqlx::Result<Option<i64>> {
+    on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT MIN(CASE WHEN claimed_until_ms > next_attempt_at THEN claimed_until_ms
+                         ELSE next_attempt_at END)
+         FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL",
     )
     .fetch_one(pool)
-    .await
+    .await)
 }
 
 /// What became of one attempt to hand an email to the SMTP server.
@@ -291,36 +341,40 @@ pub struct MailAttempt<'a> {
 
 /// Logs an attempt and moves its outbox row on, in one transaction. An email deleted meanwhile
 /// (its assessment erased) leaves nothing behind.
-pub async fn record_mail_attempt(pool: &SqlitePool, a: &MailAttempt<'_>) -> sqlx::Result<()> {
+pub async fn record_mail_attempt(db: &Db, a: &MailAttempt<'_>) -> sqlx::Result<()> {
     use super::AttemptOutcome;
-    let mut tx = pool.begin().await?;
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, conn => {
     let update = match a.next {
         AttemptOutcome::Delivered => {
-            sqlx::query("UPDATE mail_outbox SET attempts = ?, sent_at = ? WHERE id = ?")
+            sqlx::query("UPDATE mail_outbox SET attempts = $1, sent_at = $2, claimed_until_ms = NULL
+                 WHERE id = $3")
                 .bind(a.attempt)
                 .bind(a.attempted_at)
         }
         AttemptOutcome::GaveUp => {
-            sqlx::query("UPDATE mail_outbox SET attempts = ?, failed_at = ? WHERE id = ?")
+            sqlx::query("UPDATE mail_outbox SET attempts = $1, failed_at = $2, claimed_until_ms = NULL
+                 WHERE id = $3")
                 .bind(a.attempt)
                 .bind(a.attempted_at)
         }
         AttemptOutcome::RetryAt(at) => {
-            sqlx::query("UPDATE mail_outbox SET attempts = ?, next_attempt_at = ? WHERE id = ?")
+            sqlx::query("UPDATE mail_outbox SET attempts = $1, next_attempt_at = $2, claimed_until_ms = NULL
+                 WHERE id = $3")
                 .bind(a.attempt)
                 .bind(at)
         }
     };
     let moved = update
         .bind(a.message_id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?
         .rows_affected();
     if moved == 1 {
         sqlx::query(
             "INSERT INTO mail_deliveries
                 (message_id, attempt, attempted_at, server, code, error, duration_ms)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(a.message_id)
         .bind(a.attempt)
@@ -329,9 +383,10 @@ pub async fn record_mail_attempt(pool: &SqlitePool, a: &MailAttempt<'_>) -> sqlx
         .bind(a.code.map(i64::from))
         .bind(a.error)
         .bind(a.duration_ms)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     }
+    });
     tx.commit().await
 }
 
@@ -354,19 +409,16 @@ pub struct MailDelivery {
 }
 
 /// The newest `limit` attempts, newest first: the log for consultants.
-pub async fn list_mail_deliveries(
-    pool: &SqlitePool,
-    limit: i64,
-) -> sqlx::Result<Vec<MailDelivery>> {
-    sqlx::query_as::<_, MailDelivery>(
+pub async fn list_mail_deliveries(db: &Db, limit: i64) -> sqlx::Result<Vec<MailDelivery>> {
+    on_pool!(db, pool => sqlx::query_as::<_, MailDelivery>(
         "SELECT d.message_id, l.assessment_id, o.recipient, d.attempt, d.attempted_at, d.server,
                 d.code, d.error, d.duration_ms, o.sent_at, o.failed_at
          FROM mail_deliveries d
          JOIN mail_outbox o ON o.id = d.message_id
          JOIN leads l ON l.id = o.lead_id
-         ORDER BY d.id DESC LIMIT ?",
+         ORDER BY d.id DESC LIMIT $1",
     )
     .bind(limit)
     .fetch_all(pool)
-    .await
+    .await)
 }

@@ -1,6 +1,8 @@
 //! SQL of the webhook outbox and its delivery log.
 
-use sqlx::{FromRow, QueryBuilder, SqliteConnection, SqlitePool};
+use sqlx::{FromRow, QueryBuilder};
+
+use super::{Db, Tx, on_pool, on_tx};
 
 /// An event to announce, written with the assessment it belongs to.
 pub struct NewWebhookEvent<'a> {
@@ -15,14 +17,11 @@ pub struct NewWebhookEvent<'a> {
 }
 
 /// Stores `events` in the outbox with one multi-row INSERT.
-pub(super) async fn enqueue(
-    conn: &mut SqliteConnection,
-    events: &[NewWebhookEvent<'_>],
-) -> sqlx::Result<()> {
+pub(super) async fn enqueue(tx: &mut Tx<'_>, events: &[NewWebhookEvent<'_>]) -> sqlx::Result<()> {
     if events.is_empty() {
         return Ok(());
     }
-    QueryBuilder::new(
+    on_tx!(tx, conn => { QueryBuilder::new(
         "INSERT INTO webhook_outbox
             (id, event_type, payload, created_at, next_attempt_at, assessment_id) ",
     )
@@ -36,29 +35,28 @@ pub(super) async fn enqueue(
     })
     .build()
     .persistent(false)
-    .execute(conn)
-    .await?;
+    .execute(&mut *conn)
+    .await?; });
     Ok(())
 }
 
 /// Deletes every event about `assessment_id` (delivered, given up or still pending) with its
 /// delivery log, inside the caller's transaction: its erasure must leave none of its payloads
 /// behind, nor send them afterwards. Run before the erasure queues its `assessment.deleted`.
-pub(super) async fn forget_events_of(
-    conn: &mut SqliteConnection,
-    assessment_id: &str,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "DELETE FROM webhook_deliveries WHERE message_id IN
-            (SELECT id FROM webhook_outbox WHERE assessment_id = ?)",
-    )
-    .bind(assessment_id)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("DELETE FROM webhook_outbox WHERE assessment_id = ?")
+pub(super) async fn forget_events_of(tx: &mut Tx<'_>, assessment_id: &str) -> sqlx::Result<()> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "DELETE FROM webhook_deliveries WHERE message_id IN
+                (SELECT id FROM webhook_outbox WHERE assessment_id = $1)",
+        )
         .bind(assessment_id)
         .execute(&mut *conn)
         .await?;
+        sqlx::query("DELETE FROM webhook_outbox WHERE assessment_id = $1")
+            .bind(assessment_id)
+            .execute(&mut *conn)
+            .await?;
+    });
     Ok(())
 }
 
@@ -66,35 +64,34 @@ pub(super) async fn forget_events_of(
 /// before `cutoff`, and every finished (delivered or given up) event created before it, each
 /// with its delivery log: retention keeps no webhook payload or log line older than what it
 /// keeps of the assessments. Run before those assessments go. Returns how many events went.
-pub(super) async fn forget_events_before(
-    conn: &mut SqliteConnection,
-    cutoff: &str,
-) -> sqlx::Result<u64> {
-    /// The events retention deletes, for `?1` the cutoff.
+pub(super) async fn forget_events_before(tx: &mut Tx<'_>, cutoff: &str) -> sqlx::Result<u64> {
+    /// The events retention deletes, for `$1` the cutoff.
     macro_rules! expired {
         () => {
             "SELECT id FROM webhook_outbox
-             WHERE assessment_id IN (SELECT id FROM assessments WHERE created_at < ?1)
-                OR (created_at < ?1 AND (delivered_at IS NOT NULL OR failed_at IS NOT NULL))"
+             WHERE assessment_id IN (SELECT id FROM assessments WHERE created_at < $1)
+                OR (created_at < $1 AND (delivered_at IS NOT NULL OR failed_at IS NOT NULL))"
         };
     }
-    sqlx::query(concat!(
-        "DELETE FROM webhook_deliveries WHERE message_id IN (",
-        expired!(),
-        ")"
-    ))
-    .bind(cutoff)
-    .execute(&mut *conn)
-    .await?;
-    let done = sqlx::query(concat!(
-        "DELETE FROM webhook_outbox WHERE id IN (",
-        expired!(),
-        ")"
-    ))
-    .bind(cutoff)
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected())
+    on_tx!(tx, conn => {
+        sqlx::query(concat!(
+            "DELETE FROM webhook_deliveries WHERE message_id IN (",
+            expired!(),
+            ")"
+        ))
+        .bind(cutoff)
+        .execute(&mut *conn)
+        .await?;
+        let done = sqlx::query(concat!(
+            "DELETE FROM webhook_outbox WHERE id IN (",
+            expired!(),
+            ")"
+        ))
+        .bind(cutoff)
+        .execute(&mut *conn)
+        .await?;
+        Ok(done.rows_affected())
+    })
 }
 
 /// A pending event, as the delivery worker needs it.
@@ -103,45 +100,81 @@ pub struct PendingWebhook {
     pub id: String,
     pub payload: String,
     pub attempts: i64,
+    /// When it became due (unix milliseconds): the batch goes out oldest first.
+    pub next_attempt_at: i64,
 }
 
-/// Pending events whose next attempt is due at `now_ms`, oldest first.
-pub async fn due_webhooks(
-    pool: &SqlitePool,
+/// Claims up to `limit` pending events due at `now_ms` that no instance holds, for this
+/// instance until `claim_until_ms`, and returns them oldest first. Instances draining one outbox
+/// at once each get different events (PostgreSQL skips the rows another claim has locked;
+/// SQLite runs one writer at a time); an event whose instance died is claimed again once its
+/// claim runs out. An attempt's record ends the claim.
+pub async fn claim_due_webhooks(
+    db: &Db,
     now_ms: i64,
+    claim_until_ms: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<PendingWebhook>> {
-    sqlx::query_as::<_, PendingWebhook>(
-        "SELECT id, payload, attempts FROM webhook_outbox
-         WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
-         ORDER BY next_attempt_at, id LIMIT ?",
-    )
-    .bind(now_ms)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+    /// The claimable events, for `$1` now and `$3` the limit; `$lock` for the backend's lock.
+    macro_rules! claim {
+        ($lock:literal) => {
+            concat!(
+                "UPDATE webhook_outbox SET claimed_until_ms = $2
+                 WHERE id IN (SELECT id FROM webhook_outbox
+                              WHERE delivered_at IS NULL AND failed_at IS NULL
+                                AND next_attempt_at <= $1
+                                AND (claimed_until_ms IS NULL OR claimed_until_ms <= $1)
+                              ORDER BY next_attempt_at, id LIMIT $3",
+                $lock,
+                ")
+                 RETURNING id, payload, attempts, next_attempt_at"
+            )
+        };
+    }
+    let mut claimed: Vec<PendingWebhook> = match db {
+        Db::Sqlite(pool) => {
+            sqlx::query_as(claim!(""))
+                .bind(now_ms)
+                .bind(claim_until_ms)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        }
+        Db::Postgres(pool) => {
+            sqlx::query_as(claim!(" FOR UPDATE SKIP LOCKED"))
+                .bind(now_ms)
+                .bind(claim_until_ms)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        }
+    };
+    claimed.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
+    Ok(claimed)
 }
 
 /// Whether event `id` is still waiting to go: false once it is delivered, given up, or deleted
 /// with its assessment.
-pub async fn webhook_still_pending(pool: &SqlitePool, id: &str) -> sqlx::Result<bool> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM webhook_outbox WHERE id = ? AND delivered_at IS NULL AND failed_at IS NULL",
+pub async fn webhook_still_pending(db: &Db, id: &str) -> sqlx::Result<bool> {
+    on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM webhook_outbox
+                        WHERE id = $1 AND delivered_at IS NULL AND failed_at IS NULL)",
     )
     .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    Ok(found.is_some())
+    .fetch_one(pool)
+    .await)
 }
 
-/// When the next pending event is due (unix milliseconds), if any is pending.
-pub async fn next_webhook_due(pool: &SqlitePool) -> sqlx::Result<Option<i64>> {
-    let row: (Option<i64>,) = sqlx::query_as(
-        "SELECT MIN(next_attempt_at) FROM webhook_outbox
-         WHERE delivered_at IS NULL AND failed_at IS NULL",
+/// When the next pending event is due (unix milliseconds), if any is pending: for an event
+/// another instance has claimed, when its claim runs out.
+pub async fn next_webhook_due(db: &Db) -> sqlx::Result<Option<i64>> {
+    let row: (Option<i64>,) = on_pool!(db, pool => sqlx::query_as(
+        "SELECT MIN(CASE WHEN claimed_until_ms > next_attempt_at THEN claimed_until_ms
+                         ELSE next_attempt_at END)
+         FROM webhook_outbox WHERE delivered_at IS NULL AND failed_at IS NULL",
     )
     .fetch_one(pool)
-    .await?;
+    .await?);
     Ok(row.0)
 }
 
@@ -168,35 +201,39 @@ pub enum AttemptOutcome {
 
 /// Logs an attempt and moves its outbox row on, in one transaction so the log and the outbox
 /// never disagree. An event deleted meanwhile (its assessment erased) leaves nothing behind.
-pub async fn record_webhook_attempt(pool: &SqlitePool, a: &WebhookAttempt<'_>) -> sqlx::Result<()> {
-    let mut tx = pool.begin().await?;
+pub async fn record_webhook_attempt(db: &Db, a: &WebhookAttempt<'_>) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, conn => {
     let update = match a.next {
         AttemptOutcome::Delivered => {
-            sqlx::query("UPDATE webhook_outbox SET attempts = ?, delivered_at = ? WHERE id = ?")
+            sqlx::query("UPDATE webhook_outbox SET attempts = $1, delivered_at = $2, claimed_until_ms = NULL
+                 WHERE id = $3")
                 .bind(a.attempt)
                 .bind(a.attempted_at)
         }
         AttemptOutcome::GaveUp => {
-            sqlx::query("UPDATE webhook_outbox SET attempts = ?, failed_at = ? WHERE id = ?")
+            sqlx::query("UPDATE webhook_outbox SET attempts = $1, failed_at = $2, claimed_until_ms = NULL
+                 WHERE id = $3")
                 .bind(a.attempt)
                 .bind(a.attempted_at)
         }
         AttemptOutcome::RetryAt(at) => {
-            sqlx::query("UPDATE webhook_outbox SET attempts = ?, next_attempt_at = ? WHERE id = ?")
+            sqlx::query("UPDATE webhook_outbox SET attempts = $1, next_attempt_at = $2, claimed_until_ms = NULL
+                 WHERE id = $3")
                 .bind(a.attempt)
                 .bind(at)
         }
     };
     let moved = update
         .bind(a.message_id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?
         .rows_affected();
     if moved == 1 {
         sqlx::query(
             "INSERT INTO webhook_deliveries
                 (message_id, attempt, attempted_at, url, status, error, duration_ms)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(a.message_id)
         .bind(a.attempt)
@@ -205,9 +242,10 @@ pub async fn record_webhook_attempt(pool: &SqlitePool, a: &WebhookAttempt<'_>) -
         .bind(a.status.map(i64::from))
         .bind(a.error)
         .bind(a.duration_ms)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     }
+    });
     tx.commit().await
 }
 
@@ -229,17 +267,14 @@ pub struct WebhookDelivery {
 }
 
 /// The newest `limit` delivery attempts, newest first: the log for consultants.
-pub async fn list_webhook_deliveries(
-    pool: &SqlitePool,
-    limit: i64,
-) -> sqlx::Result<Vec<WebhookDelivery>> {
-    sqlx::query_as::<_, WebhookDelivery>(
+pub async fn list_webhook_deliveries(db: &Db, limit: i64) -> sqlx::Result<Vec<WebhookDelivery>> {
+    on_pool!(db, pool => sqlx::query_as::<_, WebhookDelivery>(
         "SELECT d.message_id, o.event_type, d.attempt, d.attempted_at, d.url, d.status, d.error,
                 d.duration_ms, o.delivered_at, o.failed_at
          FROM webhook_deliveries d JOIN webhook_outbox o ON o.id = d.message_id
-         ORDER BY d.id DESC LIMIT ?",
+         ORDER BY d.id DESC LIMIT $1",
     )
     .bind(limit)
     .fetch_all(pool)
-    .await
+    .await)
 }

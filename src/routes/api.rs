@@ -260,7 +260,7 @@ async fn create(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    state.submit_limiter.check(client)?;
+    state.submit_limiter.check(client).await?;
     let body = body.map_err(AppError::from)?;
     if !is_json(&headers) {
         return Err(AppError::UnsupportedMediaType(

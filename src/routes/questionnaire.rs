@@ -405,7 +405,7 @@ pub async fn accept(
     headers: &HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Submission> {
-    state.submit_limiter.check(client)?;
+    state.submit_limiter.check(client).await?;
     let (body, raw) = read_form(headers, body)?;
     let request = contact_request(state, &raw);
     let (answers, contact) = match (Answers::parse(&raw), check_contact(request.as_ref())) {

@@ -15,16 +15,45 @@ pub struct Server {
     pub base: String,
 }
 
+/// A database a server process is started on: a SQLite file's path, or a URL.
+pub trait Database {
+    fn url(&self) -> String;
+}
+
+impl Database for Path {
+    fn url(&self) -> String {
+        format!("sqlite://{}", self.display())
+    }
+}
+
+impl Database for std::path::PathBuf {
+    fn url(&self) -> String {
+        self.as_path().url()
+    }
+}
+
+impl Database for str {
+    fn url(&self) -> String {
+        self.to_owned()
+    }
+}
+
+impl Database for String {
+    fn url(&self) -> String {
+        self.clone()
+    }
+}
+
 impl Server {
-    pub fn start(db: &Path) -> Server {
+    pub fn start(db: &(impl Database + ?Sized)) -> Server {
         Self::start_with(db, &[])
     }
 
-    pub fn start_with(db: &Path, args: &[&str]) -> Server {
+    pub fn start_with(db: &(impl Database + ?Sized), args: &[&str]) -> Server {
         let mut child = Command::new(BIN)
             .args(["--bind", "127.0.0.1:0", "--submit-rate-limit", "0"])
             .arg("--database-url")
-            .arg(format!("sqlite://{}", db.display()))
+            .arg(db.url())
             .args(args)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())

@@ -1,9 +1,11 @@
-//! One harness for every integration test: the real app on a free port with a fresh SQLite file.
+//! One harness for every integration test: the real app on a free port with a fresh SQLite file,
+//! or a fresh PostgreSQL database when `SERVICEFIT_TEST_POSTGRES` is set (see `database`).
 
 #![allow(dead_code)]
 
 pub mod binary;
 pub mod consultant;
+pub mod database;
 pub mod report;
 pub mod sign_in;
 pub mod smtp;
@@ -60,10 +62,22 @@ impl TestApp {
         Self::spawn_in(dir, RuleSet::embedded(), config, Clock::stopped()).await
     }
 
+    /// [`TestApp::spawn_with`] on a SQLite file whatever the run's backend: for what is about
+    /// the file itself (its size limit, a full disk, a lock another process holds, backups).
+    pub async fn spawn_sqlite_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = test_config();
+        config.database_url = sqlite_url(dir.path());
+        adjust(&mut config);
+        Self::spawn_in(dir, RuleSet::embedded(), config, Clock::stopped()).await
+    }
+
     /// A server on the database file [`DATABASE_FILE`] that `dir` already holds, e.g. one built
     /// at an older schema: it migrates it as a real start does.
     pub async fn spawn_on_existing(dir: tempfile::TempDir) -> Self {
-        Self::spawn_in(dir, RuleSet::embedded(), test_config(), Clock::stopped()).await
+        let mut config = test_config();
+        config.database_url = sqlite_url(dir.path());
+        Self::spawn_in(dir, RuleSet::embedded(), config, Clock::stopped()).await
     }
 
     /// Stops this server and starts a new one on the same database with the same settings.
@@ -97,10 +111,22 @@ impl TestApp {
         clock: Clock,
     ) -> Self {
         let db_path = dir.path().join(DATABASE_FILE);
-        let url = format!("sqlite://{}", db_path.display());
-        let pool = db::connect_limited(&url, config.database_max_mb.map(|mb| mb << 20))
-            .await
-            .expect("database");
+        // A restart keeps its database; a new server gets a new one.
+        let url = if config.database_url.is_empty() {
+            match database::postgres_server() {
+                Some(server) => database::fresh_postgres(&server).await,
+                None => sqlite_url(dir.path()),
+            }
+        } else {
+            config.database_url.clone()
+        };
+        let pool = db::Db::connect_limited(
+            &url,
+            config.database_max_connections,
+            config.database_max_mb.map(|mb| mb << 20),
+        )
+        .await
+        .expect("database");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -230,11 +256,25 @@ impl TestApp {
             .expect("an answer")
     }
 
-    /// A pool on this server's database, for looking behind the HTTP interface.
-    pub async fn db(&self) -> sqlx::SqlitePool {
-        db::connect(&self.config.database_url)
+    /// A pool of its own on this server's database, for looking behind the HTTP interface.
+    pub async fn db(&self) -> db::Db {
+        db::Db::connect(&self.config.database_url, 4)
             .await
             .expect("database")
+    }
+
+    /// A SQLite pool of its own on this server's file, for tests about SQLite itself.
+    pub async fn sqlite_pool(&self) -> sqlx::SqlitePool {
+        self.db()
+            .await
+            .as_sqlite()
+            .expect("a SQLite test server")
+            .clone()
+    }
+
+    /// True when this server's database is PostgreSQL.
+    pub fn on_postgres(&self) -> bool {
+        db::is_postgres_url(&self.config.database_url)
     }
 
     /// Creates a consultant account (once) and signs it in; returns the session cookie
@@ -312,20 +352,24 @@ impl TestApp {
     ) -> String {
         let created = self.create(answers).await;
         let id = created["id"].as_str().expect("id").to_owned();
-        let pool = self.db().await;
-        let stored: String = sqlx::query_scalar("SELECT result FROM assessments WHERE id = ?")
-            .bind(&id)
-            .fetch_one(&pool)
-            .await
-            .expect("stored result");
+        let db = self.db().await;
+        let stored: String = servicefit::on_pool!(&db, pool => sqlx::query_scalar(
+            "SELECT result FROM assessments WHERE id = $1",
+        )
+        .bind(&id)
+        .fetch_one(pool)
+        .await
+        .expect("stored result"));
         let mut result: serde_json::Value = serde_json::from_str(&stored).expect("json");
         craft(&mut result);
-        sqlx::query("UPDATE assessments SET result = ? WHERE id = ?")
-            .bind(result.to_string())
-            .bind(&id)
-            .execute(&pool)
-            .await
-            .expect("rewrite the stored result");
+        servicefit::on_pool!(&db, pool => {
+            sqlx::query("UPDATE assessments SET result = $1 WHERE id = $2")
+                .bind(result.to_string())
+                .bind(&id)
+                .execute(pool)
+                .await
+                .expect("rewrite the stored result");
+        });
         id
     }
 }
@@ -442,8 +486,16 @@ pub fn hidden(html: &str, name: &str) -> String {
     html[start..start + html[start..].find('"').expect("closing quote")].to_owned()
 }
 
+/// The URL of the SQLite file [`DATABASE_FILE`] in `dir`.
+pub fn sqlite_url(dir: &std::path::Path) -> String {
+    format!("sqlite://{}", dir.join(DATABASE_FILE).display())
+}
+
+/// The harness's settings. The database URL is left empty: each new server gets a fresh
+/// database of the run's backend.
 fn test_config() -> Config {
     Config {
+        database_url: String::new(),
         public_url: Some(PUBLIC_URL.parse().expect("origin")),
         // Tests that seed many assessments would trip the limit; its own tests turn it on.
         submit_rate_limit: 0,

@@ -48,10 +48,10 @@ pub async fn post_form(app: &TestApp, path: &str, pairs: &[(&str, String)]) -> r
 }
 
 pub async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
-        .fetch_one(&app.db().await)
+    servicefit::on_pool!(&app.db().await, pool => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_one(pool)
         .await
-        .expect("count")
+        .expect("count"))
 }
 
 /// Waits until the mail log holds `n` attempts; returns how many it holds.

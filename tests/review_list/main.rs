@@ -4,17 +4,19 @@
 //! the same order, each once; and the list's narrow copy follows inserts, notes, tags, status
 //! changes, leads and deletes.
 
+#[path = "../common/database.rs"]
+mod database;
 mod reference;
 
 use reference::{SORTS, expected, filters, id_for, seeded};
 use servicefit::db;
+use servicefit::db::Db;
 use servicefit::db::review::{self, Budget, Count, CountBudget, Cursor, Filter, Page, Sort};
-use sqlx::SqlitePool;
 
 /// Every page of the selection, `limit` rows a page, following the cursor as the list page
 /// does: from the last row of a full page, or from where a walk stopped searching.
 async fn all_pages(
-    pool: &SqlitePool,
+    pool: &Db,
     f: &Filter,
     sort: Sort,
     limit: i64,
@@ -236,11 +238,11 @@ async fn the_list_follows_notes_tags_status_changes_and_deletions() {
     assert!(!ids(led.clone()).await.contains(&id_for(5)));
     reference::add_lead(&pool, &id_for(5), "late", "2026-04-04T00:00:00Z").await;
     assert!(ids(led.clone()).await.contains(&id_for(5)));
-    sqlx::query("DELETE FROM leads WHERE assessment_id = ?")
+    servicefit::on_pool!(&pool, pool => { sqlx::query("DELETE FROM leads WHERE assessment_id = $1")
         .bind(id_for(5))
-        .execute(&pool)
+        .execute(pool)
         .await
-        .expect("delete the lead");
+        .expect("delete the lead"); });
     assert!(!ids(led.clone()).await.contains(&id_for(5)));
 
     let deleted = db::delete_assessments_before(&pool, "2026-01-15T00:00:00.000Z")

@@ -1,9 +1,9 @@
 //! The fixture and the reference the review list is checked against: 420 seeded assessments,
 //! the filters to try, and the obvious query that says which rows each selection holds.
 
+use servicefit::db::Db;
 use servicefit::db::review::{self, Filter, Sort};
 use servicefit::db::{self, NewAssessment};
-use sqlx::SqlitePool;
 
 pub const SORTS: [Sort; 4] = [
     Sort::NewestFirst,
@@ -19,10 +19,10 @@ pub fn id_for(i: usize) -> String {
 /// 420 assessments with ties in both sort keys: every 7th has a note (every 21st two), every
 /// 5th the tag `hot-lead`, every 9th `legal`, every 11th is "won", every 13th "contacted",
 /// every 6th flagged, every 8th has a lead (every 24th two).
-pub async fn seeded() -> (tempfile::TempDir, SqlitePool) {
+pub async fn seeded() -> (tempfile::TempDir, Db) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("list.db").display());
-    let pool = db::connect(&url).await.expect("database");
+    let url = crate::database::fresh_url(dir.path(), "list.db").await;
+    let pool = db::Db::connect(&url, 4).await.expect("database");
     for i in 0..420 {
         let id = id_for(i);
         let created_at = format!(
@@ -102,7 +102,7 @@ pub async fn seeded() -> (tempfile::TempDir, SqlitePool) {
 }
 
 /// Stores a lead (and its email) for assessment `id`; `key` makes its ids unique.
-pub async fn add_lead(pool: &SqlitePool, id: &str, key: &str, created_at: &str) {
+pub async fn add_lead(pool: &Db, id: &str, key: &str, created_at: &str) {
     let lead_id = format!("lead-{key}");
     let mail_id = format!("mail-{key}");
     let stored = db::leads::insert_lead(
@@ -135,13 +135,13 @@ pub async fn add_lead(pool: &SqlitePool, id: &str, key: &str, created_at: &str) 
 }
 
 /// The obvious query: every filter as a test of its own over `assessments`, `notes` and `tags`.
-pub async fn expected(pool: &SqlitePool, f: &Filter, sort: Sort) -> Vec<String> {
+pub async fn expected(pool: &Db, f: &Filter, sort: Sort) -> Vec<String> {
     let mut sql = String::from("SELECT a.id FROM assessments a WHERE 1 = 1");
     let mut binds: Vec<String> = Vec::new();
     if let Some(q) = &f.q {
         sql.push_str(
-            " AND (a.company LIKE ?1 ESCAPE '\\' OR EXISTS (SELECT 1 FROM notes n
-               WHERE n.assessment_id = a.id AND n.kind = 'note' AND n.body LIKE ?1 ESCAPE '\\'))",
+            " AND (a.company LIKE $1 ESCAPE '\\' OR EXISTS (SELECT 1 FROM notes n
+               WHERE n.assessment_id = a.id AND n.kind = 'note' AND n.body LIKE $1 ESCAPE '\\'))",
         );
         let escaped = q
             .replace('\\', "\\\\")
@@ -152,7 +152,7 @@ pub async fn expected(pool: &SqlitePool, f: &Filter, sort: Sort) -> Vec<String> 
     let mut n = binds.len();
     let mut test = |sql: &mut String, text: &str, value: &str| {
         n += 1;
-        sql.push_str(&text.replace('#', &format!("?{n}")));
+        sql.push_str(&text.replace('#', &format!("${n}")));
         binds.push(value.to_owned());
     };
     if let Some(r) = &f.recommendation {
@@ -188,11 +188,17 @@ pub async fn expected(pool: &SqlitePool, f: &Filter, sort: Sort) -> Vec<String> 
         Sort::HighestScore => " ORDER BY a.score DESC, a.id DESC",
         Sort::LowestScore => " ORDER BY a.score ASC, a.id ASC",
     });
-    let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
-    for b in binds {
-        query = query.bind(b);
+    // SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE does (in the C locale, only ASCII).
+    if matches!(pool, Db::Postgres(_)) {
+        sql = sql.replace(" LIKE ", " ILIKE ");
     }
-    query.fetch_all(pool).await.expect("plain query")
+    servicefit::on_pool!(pool, pool => {
+        let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+        for b in binds {
+            query = query.bind(b);
+        }
+        query.fetch_all(pool).await.expect("plain query")
+    })
 }
 
 pub fn filters() -> Vec<Filter> {

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use sqlx::{Connection, SqlitePool};
+use crate::db::{Backend, Db, Tx, on_pool};
 
 /// Whether the database takes writes, as the last batch and the last probe found it.
 #[derive(Default)]
@@ -36,11 +36,14 @@ impl Health {
         self.failing.store(true, Ordering::Release);
     }
 
-    /// True when the database takes writes: no batch has failed since the last success, or a
-    /// probe (a committed write of [`PROBE_BYTES`], deleted again) succeeds now. Probes run
-    /// only after a failure, so a healthy server's readiness checks write nothing.
-    pub(super) async fn writable(&self, pool: &SqlitePool) -> bool {
-        if !self.failing.load(Ordering::Acquire) {
+    /// True when the database takes writes: on SQLite, no batch has failed since the last
+    /// success, or a probe (a committed write of [`PROBE_BYTES`], deleted again) succeeds now;
+    /// probes run only after a failure, so a healthy server's readiness checks write nothing.
+    /// On PostgreSQL the server can stop taking writes without this instance writing anything
+    /// (a failover, a full disk, a read-only switch), so every check is a small committed write,
+    /// at most one a [`PROBE_REUSE`].
+    pub(super) async fn writable(&self, db: &Db) -> bool {
+        if !self.failing.load(Ordering::Acquire) && db.backend() == Backend::Sqlite {
             return true;
         }
         let mut probed = self.probed.lock().await;
@@ -49,7 +52,7 @@ impl Health {
         {
             return ok;
         }
-        let ok = match probe(pool).await {
+        let ok = match probe(db).await {
             Ok(()) => true,
             Err(e) => {
                 tracing::warn!(error = %e, "the database still cannot take writes");
@@ -65,16 +68,25 @@ impl Health {
 }
 
 /// Commits a row of [`PROBE_BYTES`], then deletes it.
-async fn probe(pool: &SqlitePool) -> sqlx::Result<()> {
-    let mut conn = pool.acquire().await?;
-    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-    sqlx::query("INSERT INTO write_probe (filler) VALUES (zeroblob(?))")
-        .bind(PROBE_BYTES)
-        .execute(&mut *tx)
-        .await?;
+async fn probe(db: &Db) -> sqlx::Result<()> {
+    let mut tx = db.begin_write().await?;
+    match &mut tx {
+        Tx::Sqlite(conn) => {
+            sqlx::query("INSERT INTO write_probe (filler) VALUES (zeroblob($1))")
+                .bind(PROBE_BYTES)
+                .execute(&mut **conn)
+                .await?;
+        }
+        Tx::Postgres(conn) => {
+            sqlx::query(
+                "INSERT INTO write_probe (filler) VALUES (decode(repeat('00', $1), 'hex'))",
+            )
+            .bind(i32::try_from(PROBE_BYTES).unwrap_or(i32::MAX))
+            .execute(&mut **conn)
+            .await?;
+        }
+    }
     tx.commit().await?;
-    sqlx::query("DELETE FROM write_probe")
-        .execute(&mut *conn)
-        .await?;
+    on_pool!(db, pool => { sqlx::query("DELETE FROM write_probe").execute(pool).await?; });
     Ok(())
 }

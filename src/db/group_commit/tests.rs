@@ -32,14 +32,20 @@ fn job(id: &str, announced: bool) -> Job {
     }
 }
 
-async fn database() -> (tempfile::TempDir, SqlitePool) {
+async fn database() -> (tempfile::TempDir, sqlx::SqlitePool) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let url = format!("sqlite://{}", dir.path().join("batch.db").display());
-    let pool = super::super::connect(&url).await.expect("database");
+    let db = Db::connect(&url, 8).await.expect("database");
+    let pool = db.as_sqlite().expect("SQLite").clone();
     (dir, pool)
 }
 
-async fn stored(pool: &SqlitePool) -> (Vec<String>, Vec<String>) {
+/// A connection of the writer's kind.
+async fn writer_conn(pool: &sqlx::SqlitePool) -> Conn {
+    Conn::Sqlite(pool.acquire().await.expect("connection"))
+}
+
+async fn stored(pool: &sqlx::SqlitePool) -> (Vec<String>, Vec<String>) {
     let ids = sqlx::query_scalar("SELECT id FROM assessments ORDER BY id")
         .fetch_all(pool)
         .await
@@ -57,7 +63,7 @@ async fn a_batch_is_stored_whole_with_its_events() {
     let batch: Vec<Job> = (0..300)
         .map(|i| job(&format!("a{i:03}"), i % 3 == 0))
         .collect();
-    let mut conn = pool.acquire().await.expect("connection");
+    let mut conn = writer_conn(&pool).await;
     let results = write(&mut conn, &batch).await.expect("commit");
     assert!(results.iter().all(Result::is_ok));
     let (ids, events) = stored(&pool).await;
@@ -73,7 +79,7 @@ async fn a_batch_is_stored_whole_with_its_events() {
 #[tokio::test]
 async fn a_failing_submission_is_left_out_and_the_rest_of_its_batch_is_stored() {
     let (_dir, pool) = database().await;
-    let mut conn = pool.acquire().await.expect("connection");
+    let mut conn = writer_conn(&pool).await;
     write(&mut conn, &[job("taken", false)])
         .await
         .expect("commit");
@@ -103,7 +109,7 @@ async fn a_taken_retry_key_refuses_its_submission_alone() {
         });
         job
     };
-    let mut conn = pool.acquire().await.expect("connection");
+    let mut conn = writer_conn(&pool).await;
     write(&mut conn, &[keyed("first", "k")])
         .await
         .expect("commit");
@@ -115,5 +121,11 @@ async fn a_taken_retry_key_refuses_its_submission_alone() {
     let (ids, events) = stored(&pool).await;
     assert_eq!(ids, ["b", "c", "first"]);
     assert_eq!(events, ["msg_c"]);
-    assert!(!conn.is_in_transaction(), "the connection is clean again");
+    let Conn::Sqlite(conn) = &mut conn else {
+        unreachable!("a SQLite connection")
+    };
+    assert!(
+        !sqlx::Connection::is_in_transaction(&**conn),
+        "the connection is clean again"
+    );
 }

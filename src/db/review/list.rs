@@ -18,9 +18,7 @@
 //! after any position, the first matching rows in order, so paging shows each matching row
 //! exactly once whichever shape a page takes.
 
-// Called by the backends' dispatch in src/db (issue 16), which is being written beside it.
-#[allow(dead_code)]
-pub mod postgres;
+pub(super) mod postgres;
 mod sql;
 mod walk;
 
@@ -345,19 +343,8 @@ async fn driven_count(pool: &SqlitePool, f: &Filter, driver: &Driver) -> sqlx::R
     sql.fetch_count(pool).await
 }
 
-/// One page of the selection: up to `limit` rows after `after`, in bounded time.
-pub async fn list(
-    pool: &SqlitePool,
-    f: &Filter,
-    sort: Sort,
-    after: Option<&Cursor>,
-    limit: i64,
-) -> sqlx::Result<Page> {
-    list_within(pool, f, sort, after, limit, Budget::default()).await
-}
-
-/// [`list`] with an explicit work budget.
-pub async fn list_within(
+/// One page of the selection on SQLite: up to `limit` rows after `after`, within `budget`.
+pub(super) async fn list_within(
     pool: &SqlitePool,
     f: &Filter,
     sort: Sort,
@@ -420,19 +407,14 @@ impl Default for CountBudget {
     }
 }
 
-/// How many assessments match `f`, in bounded time: exact up to [`COUNT_CAP`].
-pub async fn count(pool: &SqlitePool, f: &Filter) -> sqlx::Result<Count> {
-    count_within(pool, f, CountBudget::default()).await
-}
-
-/// [`count`] with an explicit work budget.
+/// How many assessments match `f` on SQLite, within `budget`: exact up to its cap.
 ///
 /// Like the list, a small set is counted by itself: a tag's, the assessments with a lead, or a
 /// text search's when the
 /// trigram index finds at most [`COUNT_SEARCH_LIMIT`] candidates. Otherwise the count walks the newest entries
 /// along the list's own index, testing each, until it has passed the cap or examined its budget
 /// of entries (a smaller one when a text is searched, whose test costs the most).
-pub async fn count_within(
+pub(super) async fn count_within(
     pool: &SqlitePool,
     f: &Filter,
     budget: CountBudget,

@@ -27,7 +27,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::AppState;
-use crate::db::consultants::SqliteSessionStore;
+use crate::db::consultants::DbSessionStore;
 
 /// Every route that needs a signed-in consultant, with its handlers. The router is built from
 /// this list, and the tests walk it to prove each one refuses an anonymous request.
@@ -56,16 +56,21 @@ pub fn protected_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
 }
 
 pub fn router(state: &AppState) -> Router<AppState> {
-    let store = SqliteSessionStore::new(state.db.clone());
+    let store = DbSessionStore::new(state.db.clone());
     let sweeper = store.clone();
+    let db = state.db.clone();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
-        loop {
-            tick.tick().await;
-            if let Err(e) = sweeper.delete_expired().await {
-                tracing::warn!(error = %e, "could not delete expired sessions");
-            }
-        }
+        crate::retention::periodically(
+            &db,
+            "sessions",
+            std::time::Duration::from_secs(600),
+            || async {
+                if let Err(e) = sweeper.delete_expired().await {
+                    tracing::warn!(error = %e, "could not delete expired sessions");
+                }
+            },
+        )
+        .await;
     });
     let sessions = SessionManagerLayer::new(store)
         .with_name("servicefit_session")

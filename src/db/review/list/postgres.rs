@@ -423,5 +423,18 @@ pub async fn count(pool: &PgPool, f: &Filter) -> sqlx::Result<Count> {
     })
 }
 
+/// The export's query: `select` (columns over `assessments a`) for every assessment the
+/// selection holds, newest first, to stream.
+pub(in crate::db) fn export_query(select: &str, f: &Filter) -> Sql {
+    let mut sql = Sql::new(select);
+    sql.push(" FROM assessments a WHERE a.id IN (");
+    push_selection(&mut sql, f, Sort::NewestFirst, None, "a.id");
+    if let Some(q) = &f.q {
+        push_text_test(&mut sql, q);
+    }
+    sql.push(")").push(Sort::NewestFirst.order_by());
+    sql
+}
+
 #[cfg(test)]
 mod tests;

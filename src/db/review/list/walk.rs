@@ -305,7 +305,8 @@ mod tests {
     async fn every_walk_reads_one_covering_index_in_order_within_its_range() {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("plan.db").display());
-        let pool = crate::db::connect(&url).await.expect("database");
+        let db = crate::db::Db::connect(&url, 8).await.expect("database");
+        let pool = db.as_sqlite().expect("SQLite");
         let s = |v: &str| Some(v.to_owned());
         let filters = [
             Filter::default(),
@@ -355,7 +356,7 @@ mod tests {
                         let mut explain = Sql::new("EXPLAIN QUERY PLAN ");
                         explain.append(&q);
                         let plan: Vec<(i64, i64, i64, String)> =
-                            explain.fetch_all(&pool).await.expect("plan");
+                            explain.fetch_all(pool).await.expect("plan");
                         let plan: Vec<String> = plan.into_iter().map(|r| r.3).collect();
                         let context = format!("{f:?} {sort:?} {after:?}: {plan:?}");
                         assert!(plan.iter().all(|p| !p.contains("TEMP B-TREE")), "{context}");

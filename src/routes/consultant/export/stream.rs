@@ -3,10 +3,9 @@
 //! that goes away stops the query.
 
 use axum::body::{Body, Bytes};
-use futures_util::TryStreamExt;
-use sqlx::{AssertSqlSafe, SqlitePool};
 use tokio::sync::mpsc;
 
+use crate::db::Db;
 use crate::db::review::{self, ExportRow, Filter};
 
 /// Bytes gathered before a chunk is sent: a few dozen rows.
@@ -37,11 +36,11 @@ impl<E: Into<anyhow::Error>> From<E> for Stop {
 type Chunk = std::result::Result<Bytes, std::io::Error>;
 
 /// Runs the export query in a task and returns the body that streams its encoded rows.
-pub(super) fn stream_export(pool: SqlitePool, filter: &Filter, mut encoder: impl Encoder) -> Body {
-    let (sql, binds) = review::export_query(filter);
+pub(super) fn stream_export(db: Db, filter: &Filter, mut encoder: impl Encoder) -> Body {
+    let filter = filter.clone();
     let (tx, mut rx) = mpsc::channel::<Chunk>(CHANNEL_CHUNKS);
     tokio::spawn(async move {
-        match produce(&pool, sql, binds, &mut encoder, &tx).await {
+        match produce(&db, &filter, &mut encoder, &tx).await {
             Ok(rows) => tracing::debug!(rows, "export finished"),
             Err(Stop::ClientGone) => tracing::debug!("export stopped: the client went away"),
             Err(Stop::Failed(e)) => {
@@ -58,28 +57,33 @@ pub(super) fn stream_export(pool: SqlitePool, filter: &Filter, mut encoder: impl
 }
 
 async fn produce(
-    pool: &SqlitePool,
-    sql: String,
-    binds: Vec<String>,
+    db: &Db,
+    filter: &Filter,
     encoder: &mut impl Encoder,
     tx: &mpsc::Sender<Chunk>,
 ) -> std::result::Result<u64, Stop> {
-    let mut query = sqlx::query_as::<_, ExportRow>(AssertSqlSafe(sql));
-    for b in binds {
-        query = query.bind(b);
-    }
-    let mut rows = query.fetch(pool);
-    let mut count = 0;
-    while let Some(row) = rows.try_next().await? {
-        encoder.row(row)?;
-        count += 1;
-        if encoder.buffered() >= CHUNK_BYTES {
-            send(tx, encoder.take()?).await?;
-        }
-    }
+    let count = review::export_each(db, filter, &mut Sink { encoder, tx }).await?;
     encoder.finish()?;
     send(tx, encoder.take()?).await?;
     Ok(count)
+}
+
+/// Encodes the rows and sends a chunk whenever enough bytes are gathered.
+struct Sink<'a, E> {
+    encoder: &'a mut E,
+    tx: &'a mpsc::Sender<Chunk>,
+}
+
+impl<E: Encoder> review::ExportSink for Sink<'_, E> {
+    type Error = Stop;
+
+    async fn row(&mut self, row: ExportRow) -> std::result::Result<(), Stop> {
+        self.encoder.row(row)?;
+        if self.encoder.buffered() >= CHUNK_BYTES {
+            send(self.tx, self.encoder.take()?).await?;
+        }
+        Ok(())
+    }
 }
 
 async fn send(tx: &mpsc::Sender<Chunk>, bytes: Vec<u8>) -> std::result::Result<(), Stop> {

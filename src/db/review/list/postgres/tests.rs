@@ -264,7 +264,10 @@ async fn all_pages(
     let mut after: Option<Cursor> = None;
     loop {
         let page = match (lite, pg) {
-            (Some(pool), _) => super::super::list(pool, f, sort, after.as_ref(), 7).await,
+            (Some(pool), _) => {
+                super::super::list_within(pool, f, sort, after.as_ref(), 7, Default::default())
+                    .await
+            }
             (_, Some(pool)) => super::list(pool, f, sort, after.as_ref(), 7).await,
             _ => unreachable!("one pool"),
         }
@@ -286,7 +289,12 @@ async fn postgres_lists_and_counts_what_sqlite_does() {
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("list.db").display());
-    let lite = crate::db::connect(&url).await.expect("sqlite");
+    let lite = crate::db::Db::connect(&url, 4)
+        .await
+        .expect("sqlite")
+        .as_sqlite()
+        .expect("SQLite")
+        .clone();
     seed_sqlite(&lite, 300).await;
     seed_postgres(&pg, 300).await;
     let mut nonempty = 0;
@@ -302,7 +310,9 @@ async fn postgres_lists_and_counts_what_sqlite_does() {
             assert_eq!(got, expected, "{f:?} {sort:?}");
             nonempty += usize::from(!expected.is_empty());
         }
-        let expected = super::super::count(&lite, &f).await.expect("sqlite count");
+        let expected = super::super::count_within(&lite, &f, Default::default())
+            .await
+            .expect("sqlite count");
         let got = super::count(&pg, &f).await.expect("postgres count");
         assert_eq!(got, expected, "{f:?}");
         assert!(matches!(got, Count::Exact(_)), "{f:?}");
