@@ -5,6 +5,9 @@
 //!
 //! The database (1,000,000 assessments by default, `REVIEW_ROWS` to change) is built once under
 //! `target/review-bench/` and reused; delete the file to rebuild it. Not part of `cargo test`.
+//! `REVIEW_DATABASE_URL=postgres://…` runs it on PostgreSQL instead: an empty database is seeded
+//! with the same rows (multi-row inserts, the migrations' triggers keeping the list), a seeded
+//! one is reused as it is.
 //!
 //! Then the list's count of each filter's matches (exact up to 10,000, over at most 100,000
 //! index entries), once per filter: it does not depend on the order or the page.
@@ -13,6 +16,7 @@
 //! cargo bench --bench review              # all scenarios
 //! cargo bench --bench review -- tag       # scenarios whose name contains "tag"
 //! cargo bench --bench review -- count     # the counts only
+//! REVIEW_DATABASE_URL=postgres://postgres@127.0.0.1/review_bench cargo bench --bench review
 //! ```
 
 #[path = "review/seed.rs"]
@@ -20,9 +24,8 @@ mod seed;
 
 use std::time::{Duration, Instant};
 
-use servicefit::db::Db;
 use servicefit::db::review::{Count, Cursor, Filter, Sort, count, list};
-use sqlx::SqlitePool;
+use servicefit::db::{Db, on_pool};
 
 /// Each scenario runs this many times, or for this long, whichever ends first (at least 5 runs).
 const RUNS: usize = 100;
@@ -232,26 +235,26 @@ const SORTS: [(&str, Sort); 4] = [
 ];
 
 /// A cursor 70% of the way through the whole table in `sort` order: a deep page for every
-/// filter (keyset paging accepts any position, matching or not).
-async fn deep_cursor(pool: &SqlitePool, sort: Sort, rows: usize) -> sqlx::Result<Cursor> {
+/// filter (keyset paging accepts any position, matching or not). The same SQL on both backends.
+async fn deep_cursor(db: &Db, sort: Sort, rows: usize) -> sqlx::Result<Cursor> {
     let sql = match sort {
         Sort::NewestFirst => {
-            "SELECT created_at, id FROM assessments ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?"
+            "SELECT created_at, id FROM assessments ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET $1"
         }
         Sort::OldestFirst => {
-            "SELECT created_at, id FROM assessments ORDER BY created_at ASC, id ASC LIMIT 1 OFFSET ?"
+            "SELECT created_at, id FROM assessments ORDER BY created_at ASC, id ASC LIMIT 1 OFFSET $1"
         }
         Sort::HighestScore => {
-            "SELECT CAST(score AS TEXT), id FROM assessments ORDER BY score DESC, id DESC LIMIT 1 OFFSET ?"
+            "SELECT CAST(score AS TEXT), id FROM assessments ORDER BY score DESC, id DESC LIMIT 1 OFFSET $1"
         }
         Sort::LowestScore => {
-            "SELECT CAST(score AS TEXT), id FROM assessments ORDER BY score ASC, id ASC LIMIT 1 OFFSET ?"
+            "SELECT CAST(score AS TEXT), id FROM assessments ORDER BY score ASC, id ASC LIMIT 1 OFFSET $1"
         }
     };
-    let (value, id): (String, String) = sqlx::query_as(sql)
-        .bind((rows * 7 / 10) as i64)
-        .fetch_one(pool)
-        .await?;
+    let offset = (rows * 7 / 10) as i64;
+    let (value, id): (String, String) = on_pool!(db, pool => {
+        sqlx::query_as(sql).bind(offset).fetch_one(pool).await?
+    });
     Ok(Cursor { value, id })
 }
 
@@ -283,18 +286,35 @@ async fn measure(
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let only: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let rows: usize = std::env::var("REVIEW_ROWS").map_or(Ok(1_000_000), |v| v.parse())?;
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/review-bench");
-    std::fs::create_dir_all(&dir)?;
-    let path = dir.join(format!("review-{rows}.db"));
-    let url = format!("sqlite://{}", path.display());
-    let fresh = !path.exists();
+    let mut rows: usize = std::env::var("REVIEW_ROWS").map_or(Ok(1_000_000), |v| v.parse())?;
+    let given = std::env::var("REVIEW_DATABASE_URL").ok();
+    let url = match &given {
+        Some(url) => url.clone(),
+        None => {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/review-bench");
+            std::fs::create_dir_all(&dir)?;
+            format!(
+                "sqlite://{}",
+                dir.join(format!("review-{rows}.db")).display()
+            )
+        }
+    };
     let t = Instant::now();
     let pool = Db::connect(&url, 8).await?;
-    if fresh {
+    let existing: i64 = on_pool!(&pool, p => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM assessments").fetch_one(p).await?
+    });
+    // An empty database is seeded; a seeded one is used as it is, whatever its size.
+    if existing == 0 {
         seed::seed(&url, rows).await?;
         eprintln!("seeded {rows} assessments in {:.1?}", t.elapsed());
     } else {
+        if given.is_some() && existing as usize != rows {
+            eprintln!(
+                "the database holds {existing} assessments (REVIEW_ROWS is {rows}); using them"
+            );
+        }
+        rows = existing as usize;
         eprintln!("opened and migrated in {:.1?}", t.elapsed());
     }
     let mut worst = (Duration::ZERO, String::new());
@@ -304,7 +324,7 @@ async fn main() -> anyhow::Result<()> {
         "scenario", "rows", "stop", "p50", "p99", "runs"
     );
     for (sort_name, sort) in SORTS {
-        let deep = deep_cursor(pool.as_sqlite().expect("SQLite"), sort, rows).await?;
+        let deep = deep_cursor(&pool, sort, rows).await?;
         for (filter_name, filter) in filters() {
             for (page, after) in [("first", None), ("deep", Some(&deep))] {
                 let name = format!("{filter_name} / {sort_name} / {page}");
