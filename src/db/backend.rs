@@ -172,7 +172,12 @@ impl Db {
                 })
                 .connect_with(options)
                 .await?;
-            sqlx::migrate!("migrations/postgres").run(&pool).await?;
+            // A database migrated by the next release still starts this one: its migrations
+            // are backward compatible for one release (docs/deploy.md), so instances of both
+            // can run side by side during a rolling upgrade.
+            let mut migrator = sqlx::migrate!("migrations/postgres");
+            migrator.set_ignore_missing(true);
+            migrator.run(&pool).await?;
             return Ok(Db::Postgres(pool));
         }
         let mut options = SqliteConnectOptions::from_str(url)?
