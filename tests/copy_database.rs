@@ -455,3 +455,103 @@ async fn a_source_that_is_not_a_servicefit_database_is_refused() {
     };
     assert_eq!(applied, 6, "the source is left as it was, not migrated");
 }
+
+/// Enough rows that every table's walk takes several batches: keyset over a text key, an
+/// integer key with gaps, a two-column key (tags) and offsets over duplicates (login
+/// failures), with REAL scores that only an exact copy keeps.
+#[tokio::test(flavor = "multi_thread")]
+async fn thousands_of_rows_move_in_batches_value_for_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let source_url = format!("sqlite://{}", dir.path().join("source.db").display());
+    let source = Db::connect(&source_url, 1).await.unwrap();
+    let pool = source.as_sqlite().unwrap();
+    for sql in [
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)
+         INSERT INTO assessments (id, created_at, rules_version, company, employees,
+             recommendation, confidence, score, answers, result, flagged, delete_token_hash)
+         SELECT printf('a%05d', i), printf('2026-11-%02dT00:00:00Z', 1 + i % 28), 'r1',
+             CASE WHEN i % 5 = 0 THEN NULL ELSE 'Company ' || i END, i,
+             'managed', 'strong', i * 0.1 + 1e-9, '{\"i\":' || i || '}', '{}',
+             CASE WHEN i % 3 = 0 THEN 'honeypot' END,
+             CASE WHEN i % 2 = 0 THEN randomblob(32) END
+         FROM n",
+        "UPDATE assessments SET score = 1.7976931348623157e308 WHERE id = 'a00001'",
+        "UPDATE assessments SET score = 4.9e-324 WHERE id = 'a00002'",
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)
+         INSERT INTO notes (id, assessment_id, author, kind, body, created_at)
+         SELECT i * 3, printf('a%05d', 1 + i % 50), 'c@msp.example',
+             CASE WHEN i % 4 = 0 THEN 'status' ELSE 'note' END, 'note ' || i,
+             '2026-11-30T00:00:00Z'
+         FROM n",
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)
+         INSERT INTO tags (assessment_id, tag)
+         SELECT printf('a%05d', i), 'tag' || (i % 7) FROM n
+         UNION ALL SELECT printf('a%05d', i), 'zz' FROM n",
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)
+         INSERT INTO login_failures (key, at) SELECT 'key' || (i % 7), i % 11 FROM n",
+    ] {
+        sqlx::query(sql).execute(pool).await.unwrap();
+    }
+    source.close().await;
+    let original = dump(&source_url).await;
+    assert_eq!(original["tags"].len(), 5_000);
+
+    let middle_url = match database::postgres_server() {
+        Some(server) => database::fresh_postgres(&server).await,
+        None => format!("sqlite://{}", dir.path().join("middle.db").display()),
+    };
+    let back_url = format!("sqlite://{}", dir.path().join("back.db").display());
+    for (from, to) in [(&source_url, &middle_url), (&middle_url, &back_url)] {
+        let out = copy(from, to);
+        let err = stderr(&out);
+        assert!(out.status.success(), "copy: {err}");
+        assert!(err.contains("assessments: 2,500 / 2,500"), "{err}");
+        assert!(err.contains("tags: 5,000 / 5,000"), "{err}");
+        assert!(err.contains("login_failures: 2,500 / 2,500"), "{err}");
+    }
+    for (name, url) in [("middle", &middle_url), ("back", &back_url)] {
+        let copied = dump(url).await;
+        for (table, rows) in &original {
+            assert_eq!(&copied[table], rows, "{table} on {name}");
+        }
+    }
+}
+
+/// A row the target refuses half-way (a note whose assessment is missing, which a SQLite file
+/// written without foreign keys can hold) fails the copy and leaves the target empty: the
+/// assessments copied before it are rolled back with it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_copy_that_fails_half_way_leaves_the_target_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let source_url = format!("sqlite://{}", dir.path().join("source.db").display());
+    let source = Db::connect(&source_url, 1).await.unwrap();
+    let pool = source.as_sqlite().unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    for sql in [
+        "INSERT INTO assessments (id, created_at, rules_version, company, employees,
+             recommendation, confidence, score, answers, result)
+         VALUES ('kept', '2026-11-01T00:00:00Z', 'r1', 'Kept', 5, 'managed', 'strong', 1.5,
+             '{}', '{}')",
+        "PRAGMA foreign_keys = OFF",
+        "INSERT INTO notes (assessment_id, author, body, created_at)
+         VALUES ('missing', 'c@msp.example', 'orphan', '2026-11-02T00:00:00Z')",
+        "PRAGMA foreign_keys = ON",
+    ] {
+        sqlx::query(sql).execute(&mut *conn).await.unwrap();
+    }
+    drop(conn);
+    source.close().await;
+
+    let target_url = match database::postgres_server() {
+        Some(server) => database::fresh_postgres(&server).await,
+        None => format!("sqlite://{}", dir.path().join("target.db").display()),
+    };
+    let out = copy(&source_url, &target_url);
+    let err = stderr(&out);
+    assert!(!out.status.success(), "the orphan note fails the copy");
+    assert!(err.contains("copying notes; nothing was written"), "{err}");
+    let target = dump(&target_url).await;
+    for (table, rows) in &target {
+        assert!(rows.is_empty(), "{table} holds {} rows", rows.len());
+    }
+}
