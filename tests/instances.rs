@@ -705,3 +705,175 @@ async fn readyz_is_503_while_postgresql_cannot_take_writes() {
     }
     app.create(&dental_practice()).await;
 }
+
+/// `POST /api/v1/assessments` with an `Idempotency-Key`.
+async fn submit_with_key(app: &TestApp, key: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/assessments"))
+        .header("content-type", "application/json")
+        .header("accept-encoding", ACCEPT_ENCODING)
+        .header("idempotency-key", key)
+        .body(dental_practice().to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn stored(app: &TestApp) -> i64 {
+    servicefit::on_pool!(&app.db().await, pool => sqlx::query_scalar("SELECT count(*) FROM assessments")
+        .fetch_one(pool)
+        .await
+        .unwrap())
+}
+
+#[tokio::test]
+async fn retries_spread_over_both_instances_make_one_assessment() {
+    if on_postgres("retries").is_none() {
+        return;
+    }
+    let (a, b) = two_apps(|_| {}).await;
+    // The same key sent to both at once, as a client retrying through the balancer.
+    let apps = [&a, &b];
+    let attempts = (0..8).map(|i| submit_with_key(apps[pick(&apps, i)], "crm-lead-77"));
+    let mut locations = Vec::new();
+    let mut bodies = Vec::new();
+    for res in futures_util::future::join_all(attempts).await {
+        assert_eq!(res.status(), 201);
+        locations.push(res.headers()["location"].to_str().unwrap().to_owned());
+        bodies.push(assessment_of(&text(res).await));
+    }
+    locations.dedup();
+    bodies.dedup();
+    assert_eq!(locations.len(), 1, "one assessment: {locations:?}");
+    assert_eq!(bodies.len(), 1, "the same bytes from both");
+    assert_eq!(stored(&a).await, 1);
+
+    // A questionnaire opened on A, sent to B, then sent again (a reload) to A.
+    let pairs = a.filled_in_form(&tiny_studio()).await;
+    let first = b.submit_form(&pairs).await;
+    assert_eq!(first.status(), 303);
+    let again = a.submit_form(&pairs).await;
+    assert_eq!(again.status(), 303);
+    assert_eq!(first.headers()["location"], again.headers()["location"]);
+    assert_eq!(stored(&a).await, 2);
+}
+
+#[tokio::test]
+async fn two_instances_starting_at_once_on_an_empty_database_migrate_it_once() {
+    let Some(server) = on_postgres("migrations at once") else {
+        return;
+    };
+    let url = database::fresh_postgres(&server).await;
+    let starting: Vec<_> = (0..3).map(|_| Server::spawn(&url, &[], None)).collect();
+    let servers: Vec<Server> = starting.into_iter().map(|s| s.ready()).collect();
+    let client = binary::client();
+    for s in &servers {
+        assert_eq!(
+            client.get(s.url("/readyz")).send().await.unwrap().status(),
+            200
+        );
+    }
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    let (rows, versions): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(DISTINCT version) FROM _sqlx_migrations WHERE success",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(rows, versions, "each migration recorded once");
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "sql")
+        })
+        .count();
+    assert_eq!(
+        usize::try_from(versions).unwrap(),
+        files,
+        "every migration applied"
+    );
+}
+
+#[tokio::test]
+async fn a_retention_purge_on_one_instance_empties_the_others_cache() {
+    let Some(_) = on_postgres("purge seen") else {
+        return;
+    };
+    let (url, old) = database_with_an_old_assessment().await;
+    // A, without retention, serves (and caches) the old assessment.
+    let a = Server::start(&url);
+    let client = binary::client();
+    let paths = [
+        format!("/assessments/{old}"),
+        format!("/api/v1/assessments/{old}"),
+    ];
+    for path in &paths {
+        for _ in 0..2 {
+            assert_eq!(client.get(a.url(path)).send().await.unwrap().status(), 200);
+        }
+    }
+    // B starts with a retention of 30 days and purges it at once.
+    let _b = Server::start_with(&url, &["--retention-days", "30"]);
+    let started = Instant::now();
+    let limit = servicefit::erasure::WATCH_EVERY * 2 + Duration::from_secs(3);
+    for path in &paths {
+        loop {
+            let status = client.get(a.url(path)).send().await.unwrap().status();
+            if status == 404 || status == 410 {
+                break;
+            }
+            assert_eq!(status, 200);
+            assert!(
+                started.elapsed() < limit,
+                "A still serves {path} {:?} after B's purge",
+                started.elapsed()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_burst_of_wrong_passwords_over_both_instances_gets_no_more_tries_than_the_limit() {
+    if on_postgres("sign-in burst").is_none() {
+        return;
+    }
+    let (a, b) = two_apps(|_| {}).await;
+    common::sign_in::add_consultant(&a).await;
+    let limit = usize::try_from(servicefit::auth::MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS).unwrap();
+    let browser = Browser::open_login(&a).await;
+    let apps = [&a, &b];
+    // Sent at once, as a guesser would, so that no answer waits for another's.
+    let tries = (0..4 * limit).map(|i| {
+        let mut browser = Browser {
+            cookie: browser.cookie.clone(),
+            csrf: browser.csrf.clone(),
+            forwarded_for: None,
+        };
+        let app = apps[pick(&apps, i)];
+        async move {
+            browser
+                .try_sign_in(
+                    app,
+                    CONSULTANT_EMAIL,
+                    &format!("guess number {i}"),
+                    "/consultant",
+                )
+                .await
+                .status()
+        }
+    });
+    let statuses = futures_util::future::join_all(tries).await;
+    let tried = statuses.iter().filter(|s| **s == 401).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(tried + throttled, statuses.len(), "{statuses:?}");
+    assert!(
+        tried <= limit,
+        "{tried} passwords were tried, the limit is {limit}: {statuses:?}"
+    );
+    assert!(tried >= 1, "{statuses:?}");
+}
