@@ -10,13 +10,9 @@ use std::time::Duration;
 use common::consultant::Consultant;
 use common::{CONSULTANT_EMAIL as EMAIL, CONSULTANT_PASSWORD as PASSWORD, TestApp, session_cookie};
 
-fn consultant_cli(db: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+fn consultant_cli(url: &str, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_servicefit"))
-        .args([
-            "--database-url",
-            &format!("sqlite://{}", db.display()),
-            "consultant",
-        ])
+        .args(["--database-url", url, "consultant"])
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -35,7 +31,7 @@ fn consultant_cli(db: &std::path::Path, args: &[&str], stdin: &str) -> std::proc
 #[test]
 fn accounts_are_managed_from_the_command_line_with_the_password_on_stdin() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("cli.db");
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
     let out = consultant_cli(&db, &["add", "Ana@MSP.example"], "short\n");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 12"));
@@ -115,7 +111,7 @@ async fn setting_a_new_password_from_the_command_line_ends_the_old_sessions() {
     let app = TestApp::spawn().await;
     let b = Consultant::sign_in(&app).await;
     let out = consultant_cli(
-        &app.db_path,
+        &app.config.database_url,
         &["set-password", EMAIL],
         "a brand new passphrase\n",
     );
