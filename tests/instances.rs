@@ -844,36 +844,7 @@ async fn a_burst_of_wrong_passwords_over_both_instances_gets_no_more_tries_than_
     }
     let (a, b) = two_apps(|_| {}).await;
     common::sign_in::add_consultant(&a).await;
-    let limit = usize::try_from(servicefit::auth::MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS).unwrap();
     let browser = Browser::open_login(&a).await;
-    let apps = [&a, &b];
-    // Sent at once, as a guesser would, so that no answer waits for another's.
-    let tries = (0..4 * limit).map(|i| {
-        let mut browser = Browser {
-            cookie: browser.cookie.clone(),
-            csrf: browser.csrf.clone(),
-            forwarded_for: None,
-        };
-        let app = apps[pick(&apps, i)];
-        async move {
-            browser
-                .try_sign_in(
-                    app,
-                    CONSULTANT_EMAIL,
-                    &format!("guess number {i}"),
-                    "/consultant",
-                )
-                .await
-                .status()
-        }
-    });
-    let statuses = futures_util::future::join_all(tries).await;
-    let tried = statuses.iter().filter(|s| **s == 401).count();
-    let throttled = statuses.iter().filter(|s| **s == 429).count();
-    assert_eq!(tried + throttled, statuses.len(), "{statuses:?}");
-    assert!(
-        tried <= limit,
-        "{tried} passwords were tried, the limit is {limit}: {statuses:?}"
-    );
-    assert!(tried >= 1, "{statuses:?}");
+    let statuses = common::sign_in::burst_of_guesses(&[&a, &b], &browser, 20).await;
+    common::sign_in::assert_burst_held(&a, &statuses).await;
 }
