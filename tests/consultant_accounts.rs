@@ -10,9 +10,9 @@ use std::time::Duration;
 use common::consultant::Consultant;
 use common::{CONSULTANT_EMAIL as EMAIL, CONSULTANT_PASSWORD as PASSWORD, TestApp, session_cookie};
 
-fn consultant_cli(url: &str, args: &[&str], stdin: &str) -> std::process::Output {
+fn consultant_cli(db: &str, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_servicefit"))
-        .args(["--database-url", url, "consultant"])
+        .args(["--database-url", db, "consultant"])
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

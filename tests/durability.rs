@@ -125,7 +125,7 @@ async fn free_ballast(app: &TestApp) {
 #[tokio::test]
 async fn a_full_database_answers_503_stores_nothing_unacknowledged_and_recovers_without_a_restart()
 {
-    let app = TestApp::spawn_with(|c| c.database_max_mb = Some(1)).await;
+    let app = TestApp::spawn_sqlite_with(|c| c.database_max_mb = Some(1)).await;
     add_ballast(&app, 512 * 1024).await;
     assert_eq!(ready(&app).await, 200);
 
@@ -189,7 +189,7 @@ async fn a_full_database_answers_503_stores_nothing_unacknowledged_and_recovers_
 
 #[tokio::test]
 async fn a_form_sent_to_a_full_database_comes_back_with_its_answers_and_a_503() {
-    let app = TestApp::spawn_with(|c| c.database_max_mb = Some(1)).await;
+    let app = TestApp::spawn_sqlite_with(|c| c.database_max_mb = Some(1)).await;
     add_ballast(&app, 512 * 1024).await;
     let mut i = 0;
     while post(&app, i).await.0 == 201 {
@@ -263,7 +263,7 @@ impl Drop for WriteLock {
 
 #[tokio::test]
 async fn a_lock_held_by_another_process_gets_a_prompt_503_and_a_retry_stores_once() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_sqlite_with(|_| {}).await;
     let Some(lock) = WriteLock::hold(&app.db_path) else {
         return;
     };
@@ -372,7 +372,7 @@ async fn assert_deletion_refused(app: &TestApp, id: &str, res: reqwest::Response
 /// tests/full_disk.rs).
 #[tokio::test]
 async fn deleting_on_a_database_at_its_size_limit_succeeds_and_makes_room() {
-    let app = TestApp::spawn_with(|c| c.database_max_mb = Some(1)).await;
+    let app = TestApp::spawn_sqlite_with(|c| c.database_max_mb = Some(1)).await;
     add_ballast(&app, 512 * 1024).await;
     let (id, token) = created_with_token(&app).await;
     let mut i = 0;
@@ -393,7 +393,7 @@ async fn deleting_on_a_database_at_its_size_limit_succeeds_and_makes_room() {
 
 #[tokio::test]
 async fn deleting_while_another_process_holds_the_lock_answers_503_and_succeeds_after() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_sqlite_with(|_| {}).await;
     let (id, token) = created_with_token(&app).await;
     let Some(lock) = WriteLock::hold(&app.db_path) else {
         return;

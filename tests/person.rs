@@ -306,19 +306,19 @@ async fn erase_deletes_everything_of_an_address_and_the_running_server_answers_4
 
     for id in &ids[..2] {
         for (sql, left) in [
-            ("SELECT count(*) FROM assessments WHERE id = ?", 0),
-            ("SELECT count(*) FROM notes WHERE assessment_id = ?", 0),
-            ("SELECT count(*) FROM tags WHERE assessment_id = ?", 0),
-            ("SELECT count(*) FROM leads WHERE assessment_id = ?", 0),
-            ("SELECT count(*) FROM review_list WHERE id = ?", 0),
+            ("SELECT count(*) FROM assessments WHERE id = $1", 0),
+            ("SELECT count(*) FROM notes WHERE assessment_id = $1", 0),
+            ("SELECT count(*) FROM tags WHERE assessment_id = $1", 0),
+            ("SELECT count(*) FROM leads WHERE assessment_id = $1", 0),
+            ("SELECT count(*) FROM review_list WHERE id = $1", 0),
             (
-                "SELECT count(*) FROM search_docs WHERE assessment_id = ?",
+                "SELECT count(*) FROM search_docs WHERE assessment_id = $1",
                 0,
             ),
-            ("SELECT count(*) FROM erased_assessments WHERE id = ?", 1),
+            ("SELECT count(*) FROM erased_assessments WHERE id = $1", 1),
             (
                 "SELECT count(*) FROM webhook_outbox WHERE event_type = 'assessment.deleted'
-                   AND payload LIKE '%' || ? || '%'",
+                   AND payload LIKE '%' || $1 || '%'",
                 1,
             ),
         ] {
@@ -435,14 +435,14 @@ async fn erase_while_another_connection_holds_the_write_lock_fails_clearly_and_d
     holder.release().await;
 
     for sql in [
-        "SELECT count(*) FROM assessments WHERE id = ?",
-        "SELECT count(*) FROM leads WHERE assessment_id = ?",
+        "SELECT count(*) FROM assessments WHERE id = $1",
+        "SELECT count(*) FROM leads WHERE assessment_id = $1",
     ] {
         assert_eq!(count(&pool, sql, &ids[0]).await, 1, "{sql}");
     }
     for sql in [
-        "SELECT count(*) FROM erased_assessments WHERE id = ?",
-        "SELECT count(*) FROM webhook_outbox WHERE ? IS NOT NULL",
+        "SELECT count(*) FROM erased_assessments WHERE id = $1",
+        "SELECT count(*) FROM webhook_outbox WHERE CAST($1 AS TEXT) IS NOT NULL",
     ] {
         assert_eq!(count(&pool, sql, &ids[0]).await, 0, "{sql}");
     }

@@ -44,6 +44,15 @@ pub(super) async fn enqueue(tx: &mut Tx<'_>, events: &[NewWebhookEvent<'_>]) -> 
 /// delivery log, inside the caller's transaction: its erasure must leave none of its payloads
 /// behind, nor send them afterwards. Run before the erasure queues its `assessment.deleted`.
 pub(super) async fn forget_events_of(tx: &mut Tx<'_>, assessment_id: &str) -> sqlx::Result<()> {
+    // On PostgreSQL a worker may be recording an attempt on one of these events right now: its
+    // rows are locked first (waiting for that record to commit), so the deliveries deleted next
+    // include the one it wrote, and it cannot add one after. SQLite's writers take turns.
+    if let Tx::Postgres(conn) = tx {
+        sqlx::query("SELECT id FROM webhook_outbox WHERE assessment_id = $1 FOR UPDATE")
+            .bind(assessment_id)
+            .execute(&mut **conn)
+            .await?;
+    }
     on_tx!(tx, conn => {
         sqlx::query(
             "DELETE FROM webhook_deliveries WHERE message_id IN
@@ -72,6 +81,13 @@ pub(super) async fn forget_events_before(tx: &mut Tx<'_>, cutoff: &str) -> sqlx:
              WHERE assessment_id IN (SELECT id FROM assessments WHERE created_at < $1)
                 OR (created_at < $1 AND (delivered_at IS NOT NULL OR failed_at IS NOT NULL))"
         };
+    }
+    // Locked first on PostgreSQL, as in `forget_events_of`.
+    if let Tx::Postgres(conn) = tx {
+        sqlx::query(concat!(expired!(), " FOR UPDATE"))
+            .bind(cutoff)
+            .execute(&mut **conn)
+            .await?;
     }
     on_tx!(tx, conn => {
         sqlx::query(concat!(

@@ -82,12 +82,26 @@ async fn every_filter_sort_and_page_size_pages_through_exactly_the_plain_querys_
             }
         }
     }
-    assert!(continued > 1_000, "the walks stopped at their budget");
+    // SQLite's walks stop at their budget and continue; PostgreSQL's planned pages need no
+    // budget (its own walk, for texts too short for the trigram index, has a fixed one).
+    if matches!(pool, Db::Sqlite(_)) {
+        assert!(continued > 1_000, "the walks stopped at their budget");
+    }
 }
 
 #[tokio::test]
 async fn every_filter_is_counted_exactly_up_to_the_cap_or_says_how_far_it_counted() {
     let (_dir, pool) = seeded().await;
+    if matches!(pool, Db::Postgres(_)) {
+        // No budgets to shrink on PostgreSQL: each count is exact (the cap is checked at
+        // 10,050 rows in tests/consultant_pages.rs).
+        for f in &filters() {
+            let want = expected(&pool, f, Sort::NewestFirst).await.len() as i64;
+            let got = review::count(&pool, f).await.expect("count");
+            assert_eq!(got, Count::Exact(want), "{f:?}");
+        }
+        return;
+    }
     let mut partial = 0;
     for f in &filters() {
         let want = expected(&pool, f, Sort::NewestFirst).await.len() as i64;
