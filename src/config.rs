@@ -36,6 +36,17 @@ pub enum Command {
         /// Where to write the copy; must not exist yet.
         file: PathBuf,
     },
+    /// Copy every assessment, note, tag, lead, consultant, setting and the webhook and mail
+    /// logs from one database into another, empty one (SQLite to PostgreSQL or back). Sessions
+    /// are not copied: consultants sign in again. Stop the servers on the source first.
+    CopyDatabase {
+        /// The database to copy from (`sqlite://FILE` or `postgres://…`); it is only read.
+        #[arg(long)]
+        from: String,
+        /// The empty database to copy into; a SQLite file is created when missing.
+        #[arg(long)]
+        to: String,
+    },
     /// Answer a person's access or erasure request, by the email address of their leads (safe
     /// while the server runs).
     Person {

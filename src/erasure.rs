@@ -174,20 +174,26 @@ pub async fn forget_erased(
 ) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The tombstones of the reread window already handled: each is forgotten once, since a
+    // forget also stops results being rendered at that moment from being cached.
+    let mut handled = std::collections::BTreeSet::new();
     loop {
         tick.tick().await;
         // From a little behind the newest seen: on PostgreSQL a tombstone committed late can
-        // carry a lower number than one already read. Forgetting twice costs nothing.
-        match db::erased_after(&pool, last.saturating_sub(REREAD)).await {
+        // carry a lower number than one already read.
+        let from = last.saturating_sub(REREAD);
+        match db::erased_after(&pool, from).await {
             Ok(erased) => {
                 let mut fresh = false;
                 for (row, id) in erased {
-                    cache.forget(&id);
-                    if row > last {
-                        last = row;
-                        fresh = true;
+                    if !handled.insert(row) {
+                        continue;
                     }
+                    cache.forget(&id);
+                    fresh = true;
+                    last = last.max(row);
                 }
+                handled = handled.split_off(&from);
                 if fresh {
                     outbox_wake.notify_one();
                 }

@@ -25,6 +25,7 @@ async fn main() -> anyhow::Result<()> {
             let announce = cli.config.webhook_url.is_some() && cli.config.webhook_secret.is_some();
             person_command(&pool, action, announce).await
         }
+        Command::CopyDatabase { from, to } => copy_database(&from, &to).await,
         Command::Backup { file } => {
             if db::is_postgres_url(&cli.config.database_url) {
                 anyhow::bail!(
@@ -52,6 +53,62 @@ async fn connect(config: &Config) -> anyhow::Result<db::Db> {
     )
     .await
     .with_context(|| format!("opening database {}", db::redacted(&config.database_url)))
+}
+
+/// `copy-database`: opens the source as it is and the target with its migrations applied,
+/// copies, and reports each table's progress on stderr (one line rewritten in place on a
+/// terminal, a line every 10,000 rows otherwise).
+async fn copy_database(from: &str, to: &str) -> anyhow::Result<()> {
+    use std::io::{IsTerminal, Write};
+    anyhow::ensure!(
+        from != to,
+        "--from and --to name the same database; copy into a new, empty one"
+    );
+    if let Some(file) = from.strip_prefix("sqlite://") {
+        let file = file.split('?').next().unwrap_or_default();
+        anyhow::ensure!(
+            std::path::Path::new(file).exists(),
+            "the source database {file} does not exist; check --from"
+        );
+    }
+    let source = db::Db::connect_existing(from, 2)
+        .await
+        .with_context(|| format!("opening the source database {}", db::redacted(from)))?;
+    let target = db::Db::connect(to, 2)
+        .await
+        .with_context(|| format!("opening the target database {}", db::redacted(to)))?;
+    let terminal = std::io::stderr().is_terminal();
+    let mut progress = |table: &str, done: u64, total: u64| {
+        let finished = done == total;
+        if !terminal && !finished && (done == 0 || !done.is_multiple_of(10_000)) {
+            return;
+        }
+        let line = format!(
+            "{table}: {} / {}",
+            db::copy::thousands(done),
+            db::copy::thousands(total)
+        );
+        let mut err = std::io::stderr().lock();
+        let _ = if terminal {
+            write!(err, "\r\x1b[2K{line}{}", if finished { "\n" } else { "" })
+        } else {
+            writeln!(err, "{line}")
+        };
+    };
+    let copied = db::copy::copy_database(&source, &target, &mut progress)
+        .await
+        .with_context(|| format!("copying {} to {}", db::redacted(from), db::redacted(to)));
+    source.close().await;
+    let _ = db::checkpoint(&target).await;
+    target.close().await;
+    let rows: u64 = copied?.iter().map(|(_, n)| n).sum();
+    println!(
+        "copied {} rows from {} to {}; consultants sign in again (sessions are not copied)",
+        db::copy::thousands(rows),
+        db::redacted(from),
+        db::redacted(to)
+    );
+    Ok(())
 }
 
 /// Reads a password: one line from stdin when it is not a terminal, otherwise a prompt without echo.

@@ -116,3 +116,11 @@ async fn failures_for_one_account_from_many_addresses_hit_a_ceiling() {
     app.clock.advance(Duration::from_secs(15 * 60 + 1));
     assert_eq!(owner_from(&app, "198.51.100.20").await, 303);
 }
+
+#[tokio::test]
+async fn guesses_sent_at_once_get_no_more_tries_than_the_limit() {
+    let app = app_with_consultant().await;
+    let browser = Browser::open_login(&app).await;
+    let statuses = common::sign_in::burst_of_guesses(&[&app], &browser, 20).await;
+    common::sign_in::assert_burst_held(&app, &statuses).await;
+}

@@ -149,6 +149,42 @@ impl Db {
         max_connections: u32,
         max_bytes: Option<u64>,
     ) -> anyhow::Result<Db> {
+        let db = Self::open(url, max_connections, max_bytes, true).await?;
+        match &db {
+            Db::Sqlite(pool) => Self::migrator(Backend::Sqlite).run(pool).await?,
+            Db::Postgres(pool) => Self::migrator(Backend::Postgres).run(pool).await?,
+        }
+        Ok(db)
+    }
+
+    /// Opens an existing database as it is: no SQLite file is created and no migration is
+    /// applied (`copy-database` reads its source so, and checks its migrations itself).
+    pub async fn connect_existing(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        Self::open(url, max_connections, None, false).await
+    }
+
+    /// The migrations this build applies to a database of `backend`.
+    pub fn migrator(backend: Backend) -> sqlx::migrate::Migrator {
+        match backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Backend::Postgres => {
+                // A database migrated by the next release still starts this one: PostgreSQL's
+                // migrations are backward compatible for one release (docs/deploy.md), so
+                // instances of both can run side by side during a rolling upgrade.
+                let mut migrator = sqlx::migrate!("migrations/postgres");
+                migrator.set_ignore_missing(true);
+                migrator
+            }
+        }
+    }
+
+    /// A pool on `url`, without migrating; a missing SQLite file is created when `create`.
+    async fn open(
+        url: &str,
+        max_connections: u32,
+        max_bytes: Option<u64>,
+        create: bool,
+    ) -> anyhow::Result<Db> {
         if is_postgres_url(url) {
             anyhow::ensure!(
                 max_bytes.is_none(),
@@ -172,11 +208,10 @@ impl Db {
                 })
                 .connect_with(options)
                 .await?;
-            sqlx::migrate!("migrations/postgres").run(&pool).await?;
             return Ok(Db::Postgres(pool));
         }
         let mut options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
+            .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
@@ -195,7 +230,6 @@ impl Db {
             .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .connect_with(options)
             .await?;
-        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         Ok(Db::Sqlite(pool))
     }
 

@@ -109,6 +109,60 @@ pub async fn record_login_failure(
     tx.commit().await
 }
 
+/// Counts a sign-in attempt before its password is checked: records a failure for each key
+/// (committed), then reads each key's failures since `since`, this attempt included, with the
+/// oldest. Attempts sent at once, to one instance or to several, then cannot all pass the
+/// throttle before any of them is counted: whichever counts last sees every attempt counted
+/// before it. An attempt that turns out over a limit, or right, is taken back with
+/// [`forget_login_attempt`].
+pub async fn record_login_attempt(
+    db: &Db,
+    keys: &[&str],
+    now: i64,
+    since: i64,
+) -> sqlx::Result<Vec<(i64, Option<i64>)>> {
+    record_login_failure(db, keys, now, since).await?;
+    let mut counts = Vec::with_capacity(keys.len());
+    for key in keys {
+        counts.push(login_failures_since(db, key, since).await?);
+    }
+    Ok(counts)
+}
+
+/// Takes back the attempt [`record_login_attempt`] counted at `now`: one failure of each key at
+/// that time (any one of equal rows; they count the same).
+pub async fn forget_login_attempt(db: &Db, keys: &[&str], now: i64) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    match &mut tx {
+        super::Tx::Sqlite(conn) => {
+            for key in keys {
+                sqlx::query(
+                    "DELETE FROM login_failures WHERE rowid =
+                     (SELECT rowid FROM login_failures WHERE key = $1 AND at = $2 LIMIT 1)",
+                )
+                .bind(key)
+                .bind(now)
+                .execute(&mut **conn)
+                .await?;
+            }
+        }
+        super::Tx::Postgres(conn) => {
+            for key in keys {
+                sqlx::query(
+                    "DELETE FROM login_failures WHERE ctid =
+                     (SELECT ctid FROM login_failures WHERE key = $1 AND at = $2 LIMIT 1
+                      FOR UPDATE SKIP LOCKED)",
+                )
+                .bind(key)
+                .bind(now)
+                .execute(&mut **conn)
+                .await?;
+            }
+        }
+    }
+    tx.commit().await
+}
+
 /// Failures for `key` since `since`, and the oldest of them (to say when the block lifts).
 pub async fn login_failures_since(
     db: &Db,

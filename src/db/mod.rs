@@ -1,6 +1,7 @@
 //! Every SQL statement of the project, by area: assessments here, the rest in submodules.
 
 pub mod consultants;
+pub mod copy;
 mod erasure;
 mod group_commit;
 mod instances;

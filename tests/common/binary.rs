@@ -13,6 +13,8 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_servicefit");
 pub struct Server {
     pub child: Child,
     pub base: String,
+    /// What it logged on stderr, when started with [`Server::start_logging`].
+    pub log: Arc<Mutex<Vec<String>>>,
 }
 
 /// A database a server process is started on: a SQLite file's path, or a URL.
@@ -50,17 +52,42 @@ impl Server {
     }
 
     pub fn start_with(db: &(impl Database + ?Sized), args: &[&str]) -> Server {
+        Self::spawn(db, args, None).ready()
+    }
+
+    /// [`Server::start_with`] logging at `level` (`RUST_LOG`), its log lines kept in `log`.
+    pub fn start_logging(db: &(impl Database + ?Sized), args: &[&str], level: &str) -> Server {
+        Self::spawn(db, args, Some(level)).ready()
+    }
+
+    /// Starts the process without waiting for it to listen, so that several can start at once;
+    /// [`Starting::ready`] waits.
+    pub fn spawn(db: &(impl Database + ?Sized), args: &[&str], level: Option<&str>) -> Starting {
         let mut child = Command::new(BIN)
             .args(["--bind", "127.0.0.1:0", "--submit-rate-limit", "0"])
             .arg("--database-url")
             .arg(db.url())
             .args(args)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", level.unwrap_or("warn"))
+            .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(if level.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .expect("start servicefit");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        if let Some(stderr) = child.stderr.take() {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    log.lock().unwrap().push(line);
+                }
+            });
+        }
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -70,10 +97,7 @@ impl Server {
                 }
             }
         });
-        let base = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the server prints `listening on http://…` within 30 s");
-        Server { child, base }
+        Starting { child, rx, log }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -97,6 +121,25 @@ impl Server {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+}
+
+/// A server process that has not yet said where it listens.
+pub struct Starting {
+    child: Child,
+    rx: std::sync::mpsc::Receiver<String>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Starting {
+    /// Waits until it listens.
+    pub fn ready(self) -> Server {
+        let Starting { mut child, rx, log } = self;
+        let Ok(base) = rx.recv_timeout(Duration::from_secs(30)) else {
+            let _ = child.kill();
+            panic!("the server prints `listening on http://…` within 30 s");
+        };
+        Server { child, base, log }
     }
 }
 

@@ -88,3 +88,54 @@ pub async fn add_consultant(app: &TestApp) {
     .await
     .unwrap();
 }
+
+/// `tries` wrong passwords for the harness's account sent at once from `browser`'s form, spread
+/// over `apps` in turn, as a guesser would send them; the statuses.
+pub async fn burst_of_guesses(apps: &[&TestApp], browser: &Browser, tries: usize) -> Vec<u16> {
+    let guesses = (0..tries).map(|i| {
+        let mut browser = Browser {
+            cookie: browser.cookie.clone(),
+            csrf: browser.csrf.clone(),
+            forwarded_for: browser.forwarded_for.clone(),
+        };
+        let app = apps[i % apps.len()];
+        async move {
+            browser
+                .try_sign_in(app, EMAIL, &format!("guess number {i}"), "")
+                .await
+                .status()
+                .as_u16()
+        }
+    });
+    futures_util::future::join_all(guesses).await
+}
+
+/// Failures counted against the harness's account from any one address, as stored.
+pub async fn failures_counted(app: &TestApp) -> i64 {
+    let key = format!("account+address:{EMAIL} %");
+    servicefit::on_pool!(&app.db().await, pool => sqlx::query_scalar(
+        "SELECT count(*) FROM login_failures WHERE key LIKE $1",
+    )
+    .bind(&key)
+    .fetch_one(pool)
+    .await
+    .expect("count"))
+}
+
+/// Checks a burst's statuses: every guess is tried (`401`) or refused (`429`), no more tried
+/// than the limit per account and address, and only the tried ones counted.
+pub async fn assert_burst_held(app: &TestApp, statuses: &[u16]) {
+    let limit = usize::try_from(servicefit::auth::MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS).unwrap();
+    let tried = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(tried + refused, statuses.len(), "{statuses:?}");
+    assert!(
+        tried <= limit,
+        "{tried} passwords were tried, the limit is {limit}: {statuses:?}"
+    );
+    assert_eq!(
+        failures_counted(app).await,
+        i64::try_from(tried).unwrap(),
+        "the refused guesses are not counted as failures"
+    );
+}

@@ -164,6 +164,37 @@ pub async fn submit(
         }
     }
 
+    // Counted before the password is checked, so that guesses sent at once (to this instance
+    // or to others on the same database) get no more tries between them than the limits.
+    let keys = [
+        pair_key.as_str(),
+        address_key.as_str(),
+        account_key.as_str(),
+    ];
+    let limits = [
+        auth::MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS,
+        auth::MAX_FAILURES_PER_ADDRESS,
+        auth::MAX_FAILURES_PER_ACCOUNT,
+    ];
+    let counted = db::consultants::record_login_attempt(
+        &state.db,
+        &keys,
+        now,
+        now - auth::THROTTLE_WINDOW_SECS,
+    )
+    .await?;
+    let over = counted
+        .iter()
+        .zip(limits)
+        .find_map(|(&(count, oldest), limit)| (count > limit).then_some(oldest));
+    if let Some(oldest) = over {
+        db::consultants::forget_login_attempt(&state.db, &keys, now).await?;
+        tracing::warn!(%client, "sign-in refused: too many attempts at once");
+        return Ok(throttled(
+            oldest.unwrap_or(now) + auth::THROTTLE_WINDOW_SECS - now,
+        ));
+    }
+
     let consultant = if email.is_empty() {
         None
     } else {
@@ -179,7 +210,9 @@ pub async fn submit(
 
     match consultant {
         Some(c) if verified => {
-            // Only this address's count: failures elsewhere still weigh on the account.
+            // Not a failure after all; and only this address's count goes: failures elsewhere
+            // still weigh on the account.
+            db::consultants::forget_login_attempt(&state.db, &keys, now).await?;
             db::consultants::clear_login_failures(&state.db, &pair_key).await?;
             auth::sign_in(&session, &c, now)
                 .await
@@ -189,13 +222,7 @@ pub async fn submit(
             Ok(([(header::SET_COOKIE, spent)], Redirect::to(&next)).into_response())
         }
         _ => {
-            db::consultants::record_login_failure(
-                &state.db,
-                &[&pair_key, &address_key, &account_key],
-                now,
-                now - auth::THROTTLE_WINDOW_SECS,
-            )
-            .await?;
+            // Already counted, before the check.
             tracing::warn!(email = %email, %client, "sign-in failed");
             Ok((
                 StatusCode::UNAUTHORIZED,
