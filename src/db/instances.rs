@@ -20,36 +20,21 @@ pub async fn spend_rate(
     burst: i64,
 ) -> sqlx::Result<Option<i64>> {
     let window = interval_ms.saturating_mul(burst);
-    let moved: Option<i64> = match db {
-        Db::Sqlite(pool) => {
-            sqlx::query_scalar(
-                "INSERT INTO rate_limits (key, tat_ms) VALUES ($1, $2 + $3)
-                 ON CONFLICT (key) DO UPDATE SET tat_ms = max(rate_limits.tat_ms, $2) + $3
-                 WHERE max(rate_limits.tat_ms, $2) + $3 - $2 <= $4
-                 RETURNING tat_ms",
-            )
-            .bind(key)
-            .bind(now_ms)
-            .bind(interval_ms)
-            .bind(window)
-            .fetch_optional(pool)
-            .await?
-        }
-        Db::Postgres(pool) => {
-            sqlx::query_scalar(
-                "INSERT INTO rate_limits (key, tat_ms) VALUES ($1, $2 + $3)
-                 ON CONFLICT (key) DO UPDATE SET tat_ms = greatest(rate_limits.tat_ms, $2) + $3
-                 WHERE greatest(rate_limits.tat_ms, $2) + $3 - $2 <= $4
-                 RETURNING tat_ms",
-            )
-            .bind(key)
-            .bind(now_ms)
-            .bind(interval_ms)
-            .bind(window)
-            .fetch_optional(pool)
-            .await?
-        }
-    };
+    // `CASE` rather than SQLite's two-argument `max` or PostgreSQL's `greatest`: one statement
+    // both read alike.
+    let moved: Option<i64> = on_pool!(db, pool => sqlx::query_scalar(
+        "INSERT INTO rate_limits (key, tat_ms) VALUES ($1, $2 + $3)
+         ON CONFLICT (key) DO UPDATE
+             SET tat_ms = CASE WHEN rate_limits.tat_ms > $2 THEN rate_limits.tat_ms ELSE $2 END + $3
+         WHERE CASE WHEN rate_limits.tat_ms > $2 THEN rate_limits.tat_ms ELSE $2 END + $3 - $2 <= $4
+         RETURNING tat_ms",
+    )
+    .bind(key)
+    .bind(now_ms)
+    .bind(interval_ms)
+    .bind(window)
+    .fetch_optional(pool)
+    .await?);
     if moved.is_some() {
         return Ok(None);
     }
