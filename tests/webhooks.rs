@@ -345,6 +345,9 @@ async fn an_assessment_its_owner_deletes_is_announced_with_only_its_id() {
         .split_once("token=")
         .unwrap()
         .1;
+    // An event still waiting when its owner deletes is never sent (tested below), so the
+    // creation goes out before the deletion is asked for.
+    eventually("the creation", || receiver.accepted().len() == 1).await;
     let done = app
         .post_form(&format!("/assessments/{id}/delete"), &[("token", token)])
         .await;
