@@ -3,6 +3,7 @@
 
 use sqlx::FromRow;
 
+use super::outbox::{self, AttemptOutcome, Due, Outbox};
 use super::{Db, EventRow, NewWebhookEvent, Tx, on_pool, on_tx, webhooks};
 
 /// A request for the report by email, ready to store.
@@ -268,63 +269,35 @@ pub struct PendingMail {
     pub next_attempt_at: i64,
 }
 
+impl Due for PendingMail {
+    fn due(&self) -> (i64, &str) {
+        (self.next_attempt_at, &self.id)
+    }
+}
+
 /// Claims up to `limit` emails due at `now_ms` that no instance holds, until `claim_until_ms`,
-/// oldest first: as [`super::claim_due_webhooks`], so no two instances send the same email at
-/// once.
+/// oldest first ([`outbox::claim_due`]), so no two instances send the same email at once.
 pub async fn claim_due_mail(
     db: &Db,
     now_ms: i64,
     claim_until_ms: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<PendingMail>> {
-    /// The claimable emails, for `$1` now and `$3` the limit; `$lock` for the backend's lock.
-    macro_rules! claim {
-        ($lock:literal) => {
-            concat!(
-                "UPDATE mail_outbox SET claimed_until_ms = $2
-                 WHERE id IN (SELECT id FROM mail_outbox
-                              WHERE sent_at IS NULL AND failed_at IS NULL
-                                AND next_attempt_at <= $1
-                                AND (claimed_until_ms IS NULL OR claimed_until_ms <= $1)
-                              ORDER BY next_attempt_at, id LIMIT $3",
-                $lock,
-                ")
-                 RETURNING id, recipient, subject, text_body, html_body, attempts, next_attempt_at"
-            )
-        };
-    }
-    let mut claimed: Vec<PendingMail> = match db {
-        Db::Sqlite(pool) => {
-            sqlx::query_as(claim!(""))
-                .bind(now_ms)
-                .bind(claim_until_ms)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?
-        }
-        Db::Postgres(pool) => {
-            sqlx::query_as(claim!(" FOR UPDATE SKIP LOCKED"))
-                .bind(now_ms)
-                .bind(claim_until_ms)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?
-        }
-    };
-    claimed.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
-    Ok(claimed)
+    outbox::claim_due(
+        db,
+        Outbox::Mail,
+        "id, recipient, subject, text_body, html_body, attempts, next_attempt_at",
+        now_ms,
+        claim_until_ms,
+        limit,
+    )
+    .await
 }
 
 /// When the next waiting email is due (unix milliseconds), if any waits: for an email another
 /// instance has claimed, when its claim runs out.
 pub async fn next_mail_due(db: &Db) -> sqlx::Result<Option<i64>> {
-    on_pool!(db, pool => sqlx::query_scalar(
-        "SELECT MIN(CASE WHEN claimed_until_ms > next_attempt_at THEN claimed_until_ms
-                         ELSE next_attempt_at END)
-         FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL",
-    )
-    .fetch_one(pool)
-    .await)
+    outbox::next_due(db, Outbox::Mail).await
 }
 
 /// What became of one attempt to hand an email to the SMTP server.
@@ -336,41 +309,24 @@ pub struct MailAttempt<'a> {
     pub code: Option<u16>,
     pub error: Option<&'a str>,
     pub duration_ms: i64,
-    pub next: super::AttemptOutcome,
+    pub next: AttemptOutcome,
 }
 
 /// Logs an attempt and moves its outbox row on, in one transaction. An email deleted meanwhile
 /// (its assessment erased) leaves nothing behind.
 pub async fn record_mail_attempt(db: &Db, a: &MailAttempt<'_>) -> sqlx::Result<()> {
-    use super::AttemptOutcome;
     let mut tx = db.begin().await?;
+    let moved = outbox::move_on(
+        &mut tx,
+        Outbox::Mail,
+        a.message_id,
+        a.attempt,
+        a.attempted_at,
+        &a.next,
+    )
+    .await?;
     on_tx!(&mut tx, conn => {
-    let update = match a.next {
-        AttemptOutcome::Delivered => {
-            sqlx::query("UPDATE mail_outbox SET attempts = $1, sent_at = $2, claimed_until_ms = NULL
-                 WHERE id = $3")
-                .bind(a.attempt)
-                .bind(a.attempted_at)
-        }
-        AttemptOutcome::GaveUp => {
-            sqlx::query("UPDATE mail_outbox SET attempts = $1, failed_at = $2, claimed_until_ms = NULL
-                 WHERE id = $3")
-                .bind(a.attempt)
-                .bind(a.attempted_at)
-        }
-        AttemptOutcome::RetryAt(at) => {
-            sqlx::query("UPDATE mail_outbox SET attempts = $1, next_attempt_at = $2, claimed_until_ms = NULL
-                 WHERE id = $3")
-                .bind(a.attempt)
-                .bind(at)
-        }
-    };
-    let moved = update
-        .bind(a.message_id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if moved == 1 {
+    if moved {
         sqlx::query(
             "INSERT INTO mail_deliveries
                 (message_id, attempt, attempted_at, server, code, error, duration_ms)

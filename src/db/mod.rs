@@ -6,6 +6,7 @@ mod erasure;
 mod group_commit;
 mod instances;
 pub mod leads;
+mod outbox;
 pub mod review;
 pub mod settings;
 mod webhooks;
@@ -19,10 +20,10 @@ pub use group_commit::{AssessmentRow, EventRow, GroupCommit, KeyRow, WAIT, Write
 pub use instances::{
     claim_periodic, forget_spent_rates, last_run, mark_run, run_periodic, spend_rate,
 };
+pub use outbox::AttemptOutcome;
 pub use webhooks::{
-    AttemptOutcome, NewWebhookEvent, PendingWebhook, WebhookAttempt, WebhookDelivery,
-    claim_due_webhooks, list_webhook_deliveries, next_webhook_due, record_webhook_attempt,
-    webhook_still_pending,
+    NewWebhookEvent, PendingWebhook, WebhookAttempt, WebhookDelivery, claim_due_webhooks,
+    list_webhook_deliveries, next_webhook_due, record_webhook_attempt, webhook_still_pending,
 };
 
 mod backend;

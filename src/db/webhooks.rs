@@ -2,6 +2,7 @@
 
 use sqlx::{FromRow, QueryBuilder};
 
+use super::outbox::{self, AttemptOutcome, Due, Outbox};
 use super::{Db, Tx, on_pool, on_tx};
 
 /// An event to announce, written with the assessment it belongs to.
@@ -120,53 +121,29 @@ pub struct PendingWebhook {
     pub next_attempt_at: i64,
 }
 
+impl Due for PendingWebhook {
+    fn due(&self) -> (i64, &str) {
+        (self.next_attempt_at, &self.id)
+    }
+}
+
 /// Claims up to `limit` pending events due at `now_ms` that no instance holds, for this
-/// instance until `claim_until_ms`, and returns them oldest first. Instances draining one outbox
-/// at once each get different events (PostgreSQL skips the rows another claim has locked;
-/// SQLite runs one writer at a time); an event whose instance died is claimed again once its
-/// claim runs out. An attempt's record ends the claim.
+/// instance until `claim_until_ms`, oldest first ([`outbox::claim_due`]).
 pub async fn claim_due_webhooks(
     db: &Db,
     now_ms: i64,
     claim_until_ms: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<PendingWebhook>> {
-    /// The claimable events, for `$1` now and `$3` the limit; `$lock` for the backend's lock.
-    macro_rules! claim {
-        ($lock:literal) => {
-            concat!(
-                "UPDATE webhook_outbox SET claimed_until_ms = $2
-                 WHERE id IN (SELECT id FROM webhook_outbox
-                              WHERE delivered_at IS NULL AND failed_at IS NULL
-                                AND next_attempt_at <= $1
-                                AND (claimed_until_ms IS NULL OR claimed_until_ms <= $1)
-                              ORDER BY next_attempt_at, id LIMIT $3",
-                $lock,
-                ")
-                 RETURNING id, payload, attempts, next_attempt_at"
-            )
-        };
-    }
-    let mut claimed: Vec<PendingWebhook> = match db {
-        Db::Sqlite(pool) => {
-            sqlx::query_as(claim!(""))
-                .bind(now_ms)
-                .bind(claim_until_ms)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?
-        }
-        Db::Postgres(pool) => {
-            sqlx::query_as(claim!(" FOR UPDATE SKIP LOCKED"))
-                .bind(now_ms)
-                .bind(claim_until_ms)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?
-        }
-    };
-    claimed.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
-    Ok(claimed)
+    outbox::claim_due(
+        db,
+        Outbox::Webhooks,
+        "id, payload, attempts, next_attempt_at",
+        now_ms,
+        claim_until_ms,
+        limit,
+    )
+    .await
 }
 
 /// Whether event `id` is still waiting to go: false once it is delivered, given up, or deleted
@@ -184,14 +161,7 @@ pub async fn webhook_still_pending(db: &Db, id: &str) -> sqlx::Result<bool> {
 /// When the next pending event is due (unix milliseconds), if any is pending: for an event
 /// another instance has claimed, when its claim runs out.
 pub async fn next_webhook_due(db: &Db) -> sqlx::Result<Option<i64>> {
-    let row: (Option<i64>,) = on_pool!(db, pool => sqlx::query_as(
-        "SELECT MIN(CASE WHEN claimed_until_ms > next_attempt_at THEN claimed_until_ms
-                         ELSE next_attempt_at END)
-         FROM webhook_outbox WHERE delivered_at IS NULL AND failed_at IS NULL",
-    )
-    .fetch_one(pool)
-    .await?);
-    Ok(row.0)
+    outbox::next_due(db, Outbox::Webhooks).await
 }
 
 /// What became of one delivery attempt.
@@ -206,46 +176,21 @@ pub struct WebhookAttempt<'a> {
     pub next: AttemptOutcome,
 }
 
-/// What the outbox row becomes after an attempt.
-pub enum AttemptOutcome {
-    Delivered,
-    /// Try again at this unix millisecond.
-    RetryAt(i64),
-    /// The retries are used up.
-    GaveUp,
-}
-
 /// Logs an attempt and moves its outbox row on, in one transaction so the log and the outbox
 /// never disagree. An event deleted meanwhile (its assessment erased) leaves nothing behind.
 pub async fn record_webhook_attempt(db: &Db, a: &WebhookAttempt<'_>) -> sqlx::Result<()> {
     let mut tx = db.begin().await?;
+    let moved = outbox::move_on(
+        &mut tx,
+        Outbox::Webhooks,
+        a.message_id,
+        a.attempt,
+        a.attempted_at,
+        &a.next,
+    )
+    .await?;
     on_tx!(&mut tx, conn => {
-    let update = match a.next {
-        AttemptOutcome::Delivered => {
-            sqlx::query("UPDATE webhook_outbox SET attempts = $1, delivered_at = $2, claimed_until_ms = NULL
-                 WHERE id = $3")
-                .bind(a.attempt)
-                .bind(a.attempted_at)
-        }
-        AttemptOutcome::GaveUp => {
-            sqlx::query("UPDATE webhook_outbox SET attempts = $1, failed_at = $2, claimed_until_ms = NULL
-                 WHERE id = $3")
-                .bind(a.attempt)
-                .bind(a.attempted_at)
-        }
-        AttemptOutcome::RetryAt(at) => {
-            sqlx::query("UPDATE webhook_outbox SET attempts = $1, next_attempt_at = $2, claimed_until_ms = NULL
-                 WHERE id = $3")
-                .bind(a.attempt)
-                .bind(at)
-        }
-    };
-    let moved = update
-        .bind(a.message_id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if moved == 1 {
+    if moved {
         sqlx::query(
             "INSERT INTO webhook_deliveries
                 (message_id, attempt, attempted_at, url, status, error, duration_ms)
