@@ -4,9 +4,11 @@
 //!
 //! Without a text to search, a page is one query: the filters, the cursor, the order, the limit.
 //! The planner has what it needs to choose well: a B-tree for each order alone and within each
-//! equality filter (status, verdict, flagged, has a lead), statistics on the date and tag
-//! columns, so it walks an order when the filters are common and collects and sorts their rows
-//! when they are rare. Every such page is complete (`searched_to` is `None`).
+//! equality filter (status, verdict, flagged, has a lead), a GIN index of the tags, statistics
+//! on the date and tag columns, so it walks an order when the filters are common and collects
+//! and sorts their rows when they are rare, intersecting the indexes of several rare ones
+//! (a tag and a common text: a bitmap AND). Every such page is complete (`searched_to` is
+//! `None`).
 //!
 //! A text search (`q`, ILIKE '%q%' on the company or any note) is the one filter whose share
 //! the planner cannot estimate (it guesses from a sample of names), so it is decided here, as
@@ -79,9 +81,10 @@ fn push_filters(sql: &mut Sql, f: &Filter) {
         sql.push(" AND a.lead_count > 0");
     }
     if let Some(t) = &f.tag {
-        sql.push(" AND a.id IN (SELECT t.assessment_id FROM tags t WHERE t.tag = ")
-            .push_bind(t.clone())
-            .push(")");
+        // Literally the GIN index's expression (migrations/postgres/…_review_list_tags.sql),
+        // so the planner can intersect the tag's rows with the other filters' indexes.
+        sql.push(" AND string_to_array(a.tag_list, E'\\x1f') @> ")
+            .push_bind(vec![t.clone()]);
     }
 }
 
