@@ -1,8 +1,9 @@
 //! Several instances on one PostgreSQL database behave as one service: data, sessions, the
 //! submission budget and the sign-in throttle are shared; webhook events and report emails are
 //! sent once whichever instance drains them; periodic work runs once; a deletion on one is seen
-//! by the others' caches; a killed instance loses nothing acknowledged; `/readyz` follows the
-//! database's ability to write.
+//! by the others' caches; a killed instance loses nothing acknowledged, nor does a crash of
+//! PostgreSQL itself, after which the servers serve again; `/readyz` follows the database's
+//! ability to write.
 //!
 //! PostgreSQL only (`SERVICEFIT_TEST_POSTGRES`): on SQLite one process serves the file, so each
 //! test returns at once with a note when the run is on SQLite.

@@ -149,3 +149,77 @@ impl LockHolder {
         }
     }
 }
+
+/// A PostgreSQL cluster of a test's own (`tests/pg/cluster.sh`), which it may crash and start
+/// again without disturbing the other tests' server; stopped and deleted when dropped.
+pub struct OwnCluster {
+    /// Its URL, for its `postgres` database.
+    pub url: String,
+    dir: String,
+}
+
+impl OwnCluster {
+    const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/pg/cluster.sh");
+
+    /// A new cluster from the PostgreSQL binaries found here; `None`, with a note naming
+    /// `test`, when there are none (it never installs them).
+    pub fn start(test: &str) -> Option<OwnCluster> {
+        let out = std::process::Command::new("bash")
+            .arg(Self::SCRIPT)
+            .arg("start")
+            .env_remove(POSTGRES_ENV)
+            .env("SERVICEFIT_PG_NO_INSTALL", "1")
+            .output()
+            .expect("run tests/pg/cluster.sh");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let value = |name: &str| {
+            stdout
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("export {name}=")))
+                .map(str::to_owned)
+        };
+        match (
+            out.status.success(),
+            value(POSTGRES_ENV),
+            value("SERVICEFIT_PG_DIR"),
+        ) {
+            (true, Some(url), Some(dir)) if !dir.is_empty() => Some(OwnCluster { url, dir }),
+            _ => {
+                eprintln!(
+                    "{test}: skipped: no PostgreSQL cluster of its own could be started here: {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                );
+                None
+            }
+        }
+    }
+
+    /// Stops the server at once, as a crash or a power cut would: no checkpoint, so the next
+    /// start replays the WAL.
+    pub fn crash(&self) {
+        self.script("crash");
+    }
+
+    /// Starts the server again on the same port.
+    pub fn restart(&self) {
+        self.script("restart");
+    }
+
+    fn script(&self, command: &str) {
+        let status = std::process::Command::new("bash")
+            .arg(Self::SCRIPT)
+            .args([command, &self.dir])
+            .status()
+            .expect("run tests/pg/cluster.sh");
+        assert!(status.success(), "tests/pg/cluster.sh {command} failed");
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("bash")
+            .arg(Self::SCRIPT)
+            .args(["stop", &self.dir])
+            .status();
+    }
+}

@@ -1,5 +1,6 @@
-//! Failures across instances: one killed under load, a database that cannot take writes, two
-//! instances migrating an empty database at once.
+//! Failures across instances: one killed under load, PostgreSQL itself crashing under load and
+//! coming back, a database that cannot take writes, two instances migrating an empty database
+//! at once.
 
 use super::*;
 
@@ -183,5 +184,76 @@ async fn two_instances_starting_at_once_on_an_empty_database_migrate_it_once() {
         usize::try_from(versions).unwrap(),
         files,
         "every migration applied"
+    );
+}
+
+/// Polls `/readyz` on `server` until it answers `want`.
+async fn readyz_becomes(server: &Server, want: u16, within: Duration) {
+    let client = binary::client();
+    let deadline = Instant::now() + within;
+    loop {
+        let status = client
+            .get(server.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        if status == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "readyz stays {status}, not {want}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_postgresql_crash_under_load_loses_nothing_acknowledged_and_the_server_recovers() {
+    const TEST: &str = "postgresql crash";
+    if on_postgres(TEST).is_none() {
+        return;
+    }
+    // A server of its own: the others' tests go on on theirs.
+    let Some(cluster) = database::OwnCluster::start(TEST) else {
+        return;
+    };
+    let a = Server::start(&cluster.url);
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    // Each writer posts until a post fails, so it stops at the crash.
+    let writers = tokio::spawn(write_concurrently(a.base.clone(), 4, 500, acked.clone()));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acked.lock().unwrap().len() < 40 {
+        assert!(Instant::now() < deadline, "writes too slow");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    cluster.crash();
+    writers.await.unwrap();
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() < 4 * 500, "the crash came after every write");
+
+    // While PostgreSQL is down: not ready, and a submission is refused with a time to retry.
+    readyz_becomes(&a, 503, Duration::from_secs(10)).await;
+    let client = binary::client();
+    let (status, retry, body) = binary::post(&client, &a.base, 9_999).await.unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert!(retry.is_some(), "503 without Retry-After");
+    assert!(body.to_lowercase().contains("try again"), "{body}");
+
+    // Back: the same process serves again, without a restart of its own.
+    cluster.restart();
+    readyz_becomes(&a, 200, Duration::from_secs(30)).await;
+    let (status, _, body) = binary::post(&client, &a.base, 10_000).await.unwrap();
+    assert_eq!(status, 201, "{body}");
+
+    // Every acknowledged assessment survived the crash: read by a new process, whose cache
+    // is empty, so each comes from the database.
+    let b = Server::start(&cluster.url);
+    assert_readable(&b, &acked, "a PostgreSQL crash").await;
+    eprintln!(
+        "{} acknowledged before the crash, all readable after PostgreSQL's recovery",
+        acked.len()
     );
 }

@@ -9,6 +9,10 @@
 #                                         empty DIR does nothing
 #   bash tests/pg/cluster.sh run CMD...   start, run CMD with the variables set, stop; exits
 #                                         with CMD's status, e.g. `... run cargo test --test api`
+#   bash tests/pg/cluster.sh crash DIR    stops the cluster in DIR at once, as a power cut or a
+#                                         killed server would (`pg_ctl stop -m immediate`: no
+#                                         checkpoint; the next start replays the WAL)
+#   bash tests/pg/cluster.sh restart DIR  starts the cluster in DIR again, on the same port
 #
 # In a script under `set -e`, assign first so a failed start stops the script:
 #
@@ -21,7 +25,9 @@
 # When SERVICEFIT_TEST_POSTGRES is already set, that server is used as it is: nothing is started
 # and SERVICEFIT_PG_DIR is empty. Otherwise the PostgreSQL binaries are looked for in
 # $SERVICEFIT_PG_BINDIR, /usr/lib/postgresql/*/bin (newest first), `pg_config --bindir` and PATH,
-# and installed from the OS packages (apt-get, as root or through sudo) when there are none.
+# and installed from the OS packages (apt-get, as root or through sudo) when there are none,
+# unless SERVICEFIT_PG_NO_INSTALL is set (then `start` fails instead: the tests that start a
+# cluster of their own set it).
 # The cluster: a temporary directory, `initdb -A trust -U postgres` (encoding UTF8, locale C,
 # or $SERVICEFIT_PG_LOCALE), listening on 127.0.0.1 at a free port and on a Unix socket in its
 # own directory only, max_connections=500 (a parallel suite runs dozens of apps, each with a
@@ -39,7 +45,7 @@ die() {
 }
 
 usage() {
-  say "usage: bash tests/pg/cluster.sh start | stop DIR | run CMD..."
+  say "usage: bash tests/pg/cluster.sh start | stop DIR | crash DIR | restart DIR | run CMD..."
   exit 2
 }
 
@@ -132,6 +138,11 @@ check_trgm() {
   psql_in "$bindir" "$url" -c 'BEGIN; CREATE EXTENSION pg_trgm; ROLLBACK;' >&2
 }
 
+# The server's settings (see the header): its port, its socket directory DIR, and the rest.
+server_options() {
+  printf '%s' "-p $1 -k '$2' -c listen_addresses=127.0.0.1 -c max_connections=500 -c shared_buffers=128MB -c max_wal_size=256MB"
+}
+
 emit() {
   printf 'export SERVICEFIT_TEST_POSTGRES=%q\n' "$1"
   printf 'export SERVICEFIT_PG_DIR=%q\n' "$2"
@@ -156,6 +167,8 @@ start() {
 
   local bindir
   if ! bindir="$(find_bindir)"; then
+    [ -z "${SERVICEFIT_PG_NO_INSTALL:-}" ] ||
+      die "no PostgreSQL server binaries found, and SERVICEFIT_PG_NO_INSTALL forbids installing them"
     install_postgres
     bindir="$(find_bindir)" || die "PostgreSQL was installed but its binaries were not found"
   fi
@@ -200,7 +213,7 @@ create one ('useradd --system --create-home postgres') or run as an ordinary use
   for _ in 1 2 3 4 5; do
     port="$(free_port)" || fail "no free TCP port found"
     if as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
-      -o "-p $port -k '$dir' -c listen_addresses=127.0.0.1 -c max_connections=500 -c shared_buffers=128MB -c max_wal_size=256MB" \
+      -o "$(server_options "$port" "$dir")" \
       start >/dev/null 2>&1; then
       started=yes
       break
@@ -209,6 +222,7 @@ create one ('useradd --system --create-home postgres') or run as an ordinary use
     grep -q 'could not bind\|Address already in use' "$dir/log" 2>/dev/null || break
   done
   [ -n "$started" ] || fail "PostgreSQL did not start"
+  printf '%s\n' "$port" >"$dir/port"
 
   local url="postgres://postgres@127.0.0.1:$port/postgres"
   check_trgm "$bindir" "$url" ||
@@ -237,6 +251,33 @@ stop() {
   say "== PostgreSQL test cluster stopped ($dir)"
 }
 
+# The binaries' directory of the cluster in DIR, which `start` made.
+cluster_bindir() {
+  local dir="${1-}"
+  if [ -z "$dir" ] || [ ! -f "$dir/$marker" ]; then
+    die "${dir:-(none)} is not a cluster directory made by tests/pg/cluster.sh"
+  fi
+  cat "$dir/bindir"
+}
+
+crash() {
+  local dir="${1-}" bindir
+  bindir="$(cluster_bindir "$dir")"
+  as_pg "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null ||
+    die "could not stop the cluster in $dir"
+  say "== PostgreSQL test cluster stopped at once ($dir)"
+}
+
+restart() {
+  local dir="${1-}" bindir port
+  bindir="$(cluster_bindir "$dir")"
+  port="$(cat "$dir/port")"
+  as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
+    -o "$(server_options "$port" "$dir")" \
+    start >/dev/null || die "the cluster in $dir did not start again (see $dir/log)"
+  say "== PostgreSQL test cluster started again on port $port ($dir)"
+}
+
 run() {
   [ "$#" -ge 1 ] || usage
   local env status=0
@@ -257,6 +298,14 @@ start)
 stop)
   [ "$#" -eq 2 ] || usage
   stop "$2"
+  ;;
+crash)
+  [ "$#" -eq 2 ] || usage
+  crash "$2"
+  ;;
+restart)
+  [ "$#" -eq 2 ] || usage
+  restart "$2"
   ;;
 run)
   shift
