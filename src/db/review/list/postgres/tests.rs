@@ -3,12 +3,13 @@
 //! may create databases; each run makes a database of its own.
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Executor, PgPool, SqlitePool};
 
 use super::super::{Count, Cursor, Filter, Sort};
-use super::index_pattern;
+use super::{index_pattern, intersected};
 
 #[test]
 fn the_index_pattern_takes_a_few_whole_runs_in_order() {
@@ -35,7 +36,12 @@ async fn postgres() -> Option<(PgPool, PgPool, String)> {
         .connect_with(options.clone())
         .await
         .expect("the test server");
-    let name = format!("servicefit_list_{}", std::process::id());
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "servicefit_list_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
     admin
         .execute(sqlx::AssertSqlSafe(format!(
             "DROP DATABASE IF EXISTS {name}"
@@ -250,6 +256,17 @@ fn filters() -> Vec<Filter> {
             from: s("2026-01-11T00:00:00Z"),
             ..f()
         },
+        Filter {
+            q: s("dental"),
+            status: s("won"),
+            ..f()
+        },
+        Filter {
+            q: s("ransomware"),
+            flagged: Some(true),
+            tag: s("legal"),
+            ..f()
+        },
     ]
 }
 
@@ -260,8 +277,19 @@ async fn all_pages(
     f: &Filter,
     sort: Sort,
 ) -> Vec<String> {
+    pages_after(lite, pg, f, sort, None).await
+}
+
+/// Every page of a selection after `start`, by the list's own cursors, as ids.
+async fn pages_after(
+    lite: Option<&SqlitePool>,
+    pg: Option<&PgPool>,
+    f: &Filter,
+    sort: Sort,
+    start: Option<Cursor>,
+) -> Vec<String> {
     let mut ids = Vec::new();
-    let mut after: Option<Cursor> = None;
+    let mut after = start;
     loop {
         let page = match (lite, pg) {
             (Some(pool), _) => {
@@ -318,6 +346,86 @@ async fn postgres_lists_and_counts_what_sqlite_does() {
         assert!(matches!(got, Count::Exact(_)), "{f:?}");
     }
     assert!(nonempty > 60, "the filters should find rows: {nonempty}");
+    pg.close().await;
+    admin
+        .execute(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}")))
+        .await
+        .expect("drop");
+}
+
+#[tokio::test]
+async fn a_narrowed_text_search_collects_its_rows_only_up_to_its_cap() {
+    let Some((pg, admin, name)) = postgres().await else {
+        return;
+    };
+    seed_postgres(&pg, 300).await;
+    let f = Filter {
+        q: Some("dental".to_owned()),
+        status: Some("won".to_owned()),
+        ..Filter::default()
+    };
+    let all = all_pages(None, Some(&pg), &f, Sort::NewestFirst).await;
+    assert!(
+        all.len() > 3,
+        "the fixture should hold several: {}",
+        all.len()
+    );
+    let n = i64::try_from(all.len()).unwrap();
+    let page = |cap| intersected(&pg, &f, "dental", (Sort::NewestFirst, None), 2, cap);
+    // More rows pass than the cap: not collected, so the list walks instead.
+    assert!(page(n - 1).await.expect("page").is_none());
+    // Exactly the cap: the first page, complete.
+    let first = page(n).await.expect("page").expect("collected");
+    let ids: Vec<_> = first.rows.iter().map(|r| r.id.clone()).collect();
+    assert_eq!(ids, all[..2]);
+    assert!(first.searched_to.is_none());
+    pg.close().await;
+    admin
+        .execute(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}")))
+        .await
+        .expect("drop");
+}
+
+#[tokio::test]
+async fn a_cursor_before_the_date_range_pages_as_on_sqlite() {
+    let Some((pg, admin, name)) = postgres().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("list.db").display());
+    let lite = crate::db::Db::connect(&url, 4)
+        .await
+        .expect("sqlite")
+        .as_sqlite()
+        .expect("SQLite")
+        .clone();
+    seed_sqlite(&lite, 300).await;
+    seed_postgres(&pg, 300).await;
+    let f = Filter {
+        from: Some("2026-02-01T00:00:00Z".to_owned()),
+        to_before: Some("2026-03-11T00:00:00Z".to_owned()),
+        ..Filter::default()
+    };
+    // Positions outside the range, on the side the pages come from (a link kept from another
+    // filter): every row of the range comes after them, so the cursor is left out; and inside.
+    for (sort, value) in [
+        (Sort::OldestFirst, "2020-01-01T00:00:00Z"),
+        (Sort::NewestFirst, "2030-01-01T00:00:00Z"),
+        (Sort::NewestFirst, "2026-03-11T00:00:00Z"),
+        (Sort::OldestFirst, "2026-02-01T00:00:00Z"),
+        (Sort::OldestFirst, "2026-02-20T00:00:00Z"),
+    ] {
+        let start = || {
+            Some(Cursor {
+                value: value.to_owned(),
+                id: "m".to_owned(),
+            })
+        };
+        let expected = pages_after(Some(&lite), None, &f, sort, start()).await;
+        let got = pages_after(None, Some(&pg), &f, sort, start()).await;
+        assert_eq!(got, expected, "{sort:?} after {value}");
+        assert!(!expected.is_empty(), "{sort:?} after {value}");
+    }
     pg.close().await;
     admin
         .execute(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}")))
