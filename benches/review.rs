@@ -16,6 +16,8 @@
 //! cargo bench --bench review              # all scenarios
 //! cargo bench --bench review -- tag       # scenarios whose name contains "tag"
 //! cargo bench --bench review -- count     # the counts only
+//! cargo bench --bench review -- "page /"  # the list page's wait: its count and first page
+//!                                         # asked at once, as src/routes/consultant/list.rs does
 //! REVIEW_DATABASE_URL=postgres://postgres@127.0.0.1/review_bench cargo bench --bench review
 //! ```
 
@@ -386,5 +388,41 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     println!("worst count p99: {:.2?} ({})", worst.0, worst.1);
+
+    // What the list page waits for: its count and its first page, asked at once.
+    let mut worst = (Duration::ZERO, String::new());
+    println!(
+        "\n{:<58} {:>9} {:>9} {:>5}",
+        "page (count and list at once)", "p50", "p99", "runs"
+    );
+    for (filter_name, filter) in filters() {
+        let name = format!("page / {filter_name}");
+        if only.as_deref().is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
+        let mut times = Vec::new();
+        let started = Instant::now();
+        while times.len() < RUNS && (times.len() < 5 || started.elapsed() < BUDGET) {
+            let t = Instant::now();
+            let (counted, page) = tokio::join!(
+                count(&pool, &filter),
+                list(&pool, &filter, Sort::NewestFirst, None, 51)
+            );
+            counted?;
+            page?;
+            times.push(t.elapsed());
+        }
+        times.sort();
+        let p99 = percentile(&times, 0.99);
+        println!(
+            "{name:<58} {:>9.2?} {p99:>9.2?} {:>5}",
+            percentile(&times, 0.5),
+            times.len()
+        );
+        if p99 > worst.0 {
+            worst = (p99, name);
+        }
+    }
+    println!("worst page p99: {:.2?} ({})", worst.0, worst.1);
     Ok(())
 }

@@ -17,7 +17,8 @@
 //!   the filters' bitmaps) and sorted, when they are at most [`INTERSECT_LIMIT`]; a walk in
 //!   list order would read every row that passes the other filters until the text's fill a
 //!   page;
-//! - otherwise, a rare text's matches come from the trigram indexes alone and are sorted;
+//! - otherwise, a common word's page is looked for among the first [`SHORT_WALK`] rows in list
+//!   order, then a rare text's matches come from the trigram indexes alone and are sorted;
 //! - a text too short for the trigram index is searched by a walk with a budget, which may stop
 //!   before the page is full and say how far it searched;
 //! - what is left, a common text (with or without filters), is the planner's: its matches are
@@ -43,6 +44,9 @@ const DRIVING_LIMIT: i64 = 1_000;
 /// at most this many (after the cursor): the indexes' bitmaps intersected, then only those
 /// rows read and sorted.
 const INTERSECT_LIMIT: i64 = 4_000;
+
+/// Rows a common text's page is first looked for among, in list order.
+const SHORT_WALK: i64 = 2_500;
 
 /// Rows a walk may test for one page, when the text search is too short for the trigram index.
 const WALK_BUDGET: i64 = 5_000;
@@ -398,6 +402,50 @@ async fn driven(
     })
 }
 
+/// The page of a walk: the matches of `q` among the first `budget` rows in list order that
+/// pass the other filters, up to `limit`.
+fn walk_page(
+    f: &Filter,
+    q: &str,
+    (sort, after): (Sort, Option<&Cursor>),
+    limit: i64,
+    budget: i64,
+) -> Sql {
+    let mut page = Sql::new("SELECT ");
+    page.push(LIST_COLUMNS).push(" FROM (");
+    push_selection(&mut page, f, sort, after, WALK_COLUMNS);
+    page.push(sort.order_by())
+        .push(" LIMIT ")
+        .push_bind(budget)
+        .push(") a WHERE TRUE");
+    push_text_test(&mut page, q);
+    page.push(sort.order_by()).push(" LIMIT ").push_bind(limit);
+    page
+}
+
+/// The page of a common text: full within the first [`SHORT_WALK`] rows in list order that
+/// pass the other filters; `None` when they hold fewer than `limit` matches.
+async fn short_walk(
+    pool: &PgPool,
+    f: &Filter,
+    q: &str,
+    (sort, after): (Sort, Option<&Cursor>),
+    limit: i64,
+) -> sqlx::Result<Option<Page>> {
+    let mut page = walk_page(f, q, (sort, after), limit, SHORT_WALK);
+    let mut tx = reading(pool).await?;
+    let rows: Vec<ListRow> = page
+        .build_query_as()
+        .persistent(false)
+        .fetch_all(&mut *tx)
+        .await?;
+    tx.rollback().await?;
+    Ok((rows.len() as i64 == limit).then_some(Page {
+        rows,
+        searched_to: None,
+    }))
+}
+
 /// A text search's walk: the first `budget` rows in list order that pass the other filters
 /// (the planner chooses how to find them), each tested for the text. The page holds the
 /// matches among them, up to `limit`; when it is not full and the walk stopped at its budget,
@@ -411,15 +459,7 @@ async fn walk(
     limit: i64,
     budget: i64,
 ) -> sqlx::Result<Page> {
-    let mut page = Sql::new("SELECT ");
-    page.push(LIST_COLUMNS).push(" FROM (");
-    push_selection(&mut page, f, sort, after, WALK_COLUMNS);
-    page.push(sort.order_by())
-        .push(" LIMIT ")
-        .push_bind(budget)
-        .push(") a WHERE TRUE");
-    push_text_test(&mut page, q);
-    page.push(sort.order_by()).push(" LIMIT ").push_bind(limit);
+    let mut page = walk_page(f, q, (sort, after), limit, budget);
     let mut end = selection(f, sort, after, "a.created_at, a.score, a.id");
     end.push(sort.order_by())
         .push(" LIMIT 1 OFFSET ")
@@ -467,6 +507,11 @@ pub async fn list(
         }
         return planned(pool, f, sort, after, limit).await;
     }
+    // A common word fills its page among the first rows: no need to ask the trigram index,
+    // whose posting lists are long for it.
+    if let Some(page) = short_walk(pool, f, q, (sort, after), limit).await? {
+        return Ok(page);
+    }
     if let Some(ids) = small_search(pool, q, DRIVING_LIMIT).await? {
         return driven(pool, f, ids, sort, after, limit).await;
     }
@@ -489,13 +534,7 @@ pub async fn count(pool: &PgPool, f: &Filter) -> sqlx::Result<Count> {
         let mut sql = Sql::new("SELECT count(*) FROM (");
         push_selection(&mut sql, f, Sort::NewestFirst, None, "1");
         sql.push(" LIMIT ").push_bind(COUNT_CAP + 1).push(") s");
-        let mut tx = reading(pool).await?;
-        let n: i64 = sql
-            .build_query_scalar()
-            .persistent(false)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.rollback().await?;
+        let n = counted(&mut sql, reading(pool).await?).await?;
         return Ok(capped(n));
     };
     if narrows(f) && !q.contains(SEPARATOR) && index_pattern(q).is_some() {
@@ -505,39 +544,25 @@ pub async fn count(pool: &PgPool, f: &Filter) -> sqlx::Result<Count> {
         sql.push(" LIMIT ")
             .push_bind(INTERSECT_LIMIT + 1)
             .push(") s");
-        let mut tx = intersecting(pool).await?;
-        let n: i64 = sql
-            .build_query_scalar()
-            .persistent(false)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.rollback().await?;
+        let n = counted(&mut sql, intersecting(pool).await?).await?;
         if n <= INTERSECT_LIMIT {
             return Ok(capped(n));
         }
     }
-    if let Some(ids) = small_search(pool, q, DRIVING_LIMIT).await? {
-        let mut sql = selection(f, Sort::NewestFirst, None, "count(*)");
-        sql.push(" AND a.id = ANY(").push_bind(ids).push(")");
-        let mut tx = reading(pool).await?;
-        let n: i64 = sql
-            .build_query_scalar()
-            .persistent(false)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.rollback().await?;
-        return Ok(capped(n));
-    }
+    // The newest rows first: they count a text exactly when the other filters pass fewer than
+    // [`COUNT_TEXT_ROWS`], and show how common it is otherwise.
     let mut sql = Sql::new("SELECT count(*) FILTER (WHERE TRUE");
     push_text_test(&mut sql, q);
-    sql.push("), count(*) FROM (");
+    sql.push(
+        "), count(*), (SELECT reltuples FROM pg_class WHERE oid = 'review_list'::regclass) FROM (",
+    );
     push_selection(&mut sql, f, Sort::NewestFirst, None, WALK_COLUMNS);
     sql.push(Sort::NewestFirst.order_by())
         .push(" LIMIT ")
         .push_bind(COUNT_TEXT_ROWS)
         .push(") a");
     let mut tx = reading(pool).await?;
-    let (found, tested): (i64, i64) = sql
+    let (found, tested, rows): (i64, i64, f32) = sql
         .build_query_as()
         .persistent(false)
         .fetch_one(&mut *tx)
@@ -546,10 +571,32 @@ pub async fn count(pool: &PgPool, f: &Filter) -> sqlx::Result<Count> {
     if found > COUNT_CAP || tested < COUNT_TEXT_ROWS {
         return Ok(capped(found));
     }
+    // A text as common in the whole list (PostgreSQL's estimate of its rows; negative before
+    // the first ANALYZE) as among the newest would have too many matches to collect.
+    let expected = f64::from(rows) * found as f64 / tested as f64;
+    if (rows < 0.0 || expected <= 2.0 * DRIVING_LIMIT as f64)
+        && let Some(ids) = small_search(pool, q, DRIVING_LIMIT).await?
+    {
+        let mut sql = selection(f, Sort::NewestFirst, None, "count(*)");
+        sql.push(" AND a.id = ANY(").push_bind(ids).push(")");
+        let n = counted(&mut sql, reading(pool).await?).await?;
+        return Ok(capped(n));
+    }
     Ok(Count::AtLeast {
         found,
         searched: COUNT_TEXT_ROWS,
     })
+}
+
+/// The count `sql` selects, read in `tx`.
+async fn counted(sql: &mut Sql, mut tx: Transaction<'static, Postgres>) -> sqlx::Result<i64> {
+    let n = sql
+        .build_query_scalar()
+        .persistent(false)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.rollback().await?;
+    Ok(n)
 }
 
 /// The export's query: `select` (columns over `assessments a`) for every assessment the

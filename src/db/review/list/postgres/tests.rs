@@ -270,6 +270,22 @@ fn filters() -> Vec<Filter> {
     ]
 }
 
+/// A SQLite database (in the directory returned with it) and `pg`, seeded with the same 300
+/// rows.
+async fn seeded_alike(pg: &PgPool) -> (SqlitePool, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("list.db").display());
+    let lite = crate::db::Db::connect(&url, 4)
+        .await
+        .expect("sqlite")
+        .as_sqlite()
+        .expect("SQLite")
+        .clone();
+    seed_sqlite(&lite, 300).await;
+    seed_postgres(pg, 300).await;
+    (lite, dir)
+}
+
 /// Every page of a selection, by the list's own cursors, as ids.
 async fn all_pages(
     lite: Option<&SqlitePool>,
@@ -315,16 +331,7 @@ async fn postgres_lists_and_counts_what_sqlite_does() {
     let Some((pg, admin, name)) = postgres().await else {
         return;
     };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("list.db").display());
-    let lite = crate::db::Db::connect(&url, 4)
-        .await
-        .expect("sqlite")
-        .as_sqlite()
-        .expect("SQLite")
-        .clone();
-    seed_sqlite(&lite, 300).await;
-    seed_postgres(&pg, 300).await;
+    let (lite, _dir) = seeded_alike(&pg).await;
     let mut nonempty = 0;
     for f in filters() {
         for sort in [
@@ -391,16 +398,7 @@ async fn a_cursor_before_the_date_range_pages_as_on_sqlite() {
     let Some((pg, admin, name)) = postgres().await else {
         return;
     };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("list.db").display());
-    let lite = crate::db::Db::connect(&url, 4)
-        .await
-        .expect("sqlite")
-        .as_sqlite()
-        .expect("SQLite")
-        .clone();
-    seed_sqlite(&lite, 300).await;
-    seed_postgres(&pg, 300).await;
+    let (lite, _dir) = seeded_alike(&pg).await;
     let f = Filter {
         from: Some("2026-02-01T00:00:00Z".to_owned()),
         to_before: Some("2026-03-11T00:00:00Z".to_owned()),
