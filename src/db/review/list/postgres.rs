@@ -211,13 +211,7 @@ async fn planned(
         .push_bind(limit)
         .push(")")
         .push(sort.order_by());
-    let mut tx = reading(pool).await?;
-    let rows = sql
-        .build_query_as::<ListRow>()
-        .persistent(false)
-        .fetch_all(&mut *tx)
-        .await?;
-    tx.rollback().await?;
+    let rows = rows_of(pool, &mut sql).await?;
     Ok(Page {
         rows,
         searched_to: None,
@@ -389,13 +383,7 @@ async fn driven(
         .push(sort.order_by())
         .push(" LIMIT ")
         .push_bind(limit);
-    let mut tx = reading(pool).await?;
-    let rows = sql
-        .build_query_as::<ListRow>()
-        .persistent(false)
-        .fetch_all(&mut *tx)
-        .await?;
-    tx.rollback().await?;
+    let rows = rows_of(pool, &mut sql).await?;
     Ok(Page {
         rows,
         searched_to: None,
@@ -433,13 +421,7 @@ async fn short_walk(
     limit: i64,
 ) -> sqlx::Result<Option<Page>> {
     let mut page = walk_page(f, q, (sort, after), limit, SHORT_WALK);
-    let mut tx = reading(pool).await?;
-    let rows: Vec<ListRow> = page
-        .build_query_as()
-        .persistent(false)
-        .fetch_all(&mut *tx)
-        .await?;
-    tx.rollback().await?;
+    let rows = rows_of(pool, &mut page).await?;
     Ok((rows.len() as i64 == limit).then_some(Page {
         rows,
         searched_to: None,
@@ -586,6 +568,18 @@ pub async fn count(pool: &PgPool, f: &Filter) -> sqlx::Result<Count> {
         found,
         searched: COUNT_TEXT_ROWS,
     })
+}
+
+/// The listed rows `sql` selects, read in a transaction of its own.
+async fn rows_of(pool: &PgPool, sql: &mut Sql) -> sqlx::Result<Vec<ListRow>> {
+    let mut tx = reading(pool).await?;
+    let rows = sql
+        .build_query_as()
+        .persistent(false)
+        .fetch_all(&mut *tx)
+        .await?;
+    tx.rollback().await?;
+    Ok(rows)
 }
 
 /// The count `sql` selects, read in `tx`.
